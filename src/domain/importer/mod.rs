@@ -1,0 +1,754 @@
+//! The importer: a policy document's text in, its structure out — document number (文号),
+//! title, issue date, sections, measures (措施) and, for each measure, its lead unit (牵头单位)
+//! and co-responsible units (配合单位), with one department per real unit across the document.
+//!
+//! Pure: no database, no I/O. Text published on the web still carries the page around the
+//! document (navigation, 上一条/下一条, share links); the importer reads past it.
+
+pub mod text;
+pub mod units;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::Serialize;
+
+use text::{chinese_date, is_space, numeral, trim};
+pub use units::Role;
+use units::{parse_clause, scope_prefix, NamedUnit};
+
+/// A parsed document, ready to store or to show as a preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedDocument {
+    /// 文号, e.g. 塔行办发〔2018〕10号.
+    pub number: Option<String>,
+    pub title: Option<String>,
+    /// 发文机关, where the text names it.
+    pub issuing_office: Option<String>,
+    pub issued_on: Option<NaiveDate>,
+    pub sections: Vec<ParsedSection>,
+    pub measures: Vec<ParsedMeasure>,
+    pub departments: Vec<ParsedDepartment>,
+    pub warnings: Vec<Warning>,
+}
+
+/// A section (部分), headed 一、二、…
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedSection {
+    pub ordinal: u32,
+    pub title: String,
+}
+
+/// A measure (措施).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedMeasure {
+    /// Position in the document, 1-based. Equals the written number where the document numbers
+    /// its measures straight through (1. … 29.); stays unique where numbering restarts per
+    /// section ((一) (二) … under each section).
+    pub number: u32,
+    /// The number as written: `1`, `（一）`.
+    pub label: String,
+    /// Ordinal of the section it stands in, if any.
+    pub section: Option<u32>,
+    /// First sentence, without the responsibility clause.
+    pub title: String,
+    /// The whole text after the number, paragraphs separated by newlines.
+    pub text: String,
+    /// In the order listed; the lead unit first.
+    pub assignments: Vec<ParsedAssignment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedAssignment {
+    /// Index into [`ParsedDocument::departments`].
+    pub department: usize,
+    pub role: Role,
+}
+
+/// A department (责任单位) as the document names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedDepartment {
+    /// Canonical name: the fullest form, with the document's scope prefix (地区财政局).
+    pub name: String,
+    /// Other forms the document uses for the same unit (财政局).
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    NoUnit,
+    NoLead,
+    SeveralLeads,
+    OutOfPlace,
+    DuplicateUnit,
+    NumberingGap,
+    NumberingRepeat,
+    NoNumber,
+    NoDate,
+}
+
+impl WarningKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::NoUnit => "no_unit",
+            WarningKind::NoLead => "no_lead",
+            WarningKind::SeveralLeads => "several_leads",
+            WarningKind::OutOfPlace => "out_of_place",
+            WarningKind::DuplicateUnit => "duplicate_unit",
+            WarningKind::NumberingGap => "numbering_gap",
+            WarningKind::NumberingRepeat => "numbering_repeat",
+            WarningKind::NoNumber => "no_number",
+            WarningKind::NoDate => "no_date",
+        }
+    }
+}
+
+/// Something a person should check; the document imports all the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// The measure's number, or `None` for the document as a whole.
+    pub measure: Option<u32>,
+    pub kind: WarningKind,
+    pub message: String,
+}
+
+/// Why a text could not be imported at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 and try again")]
+    NotUtf8 { offset: usize },
+    #[error("the document is empty")]
+    Empty,
+    #[error("no measure found: expected numbered measures such as \"1.\", \"1、\" or \"（一）\"")]
+    NoMeasures,
+}
+
+/// Lines from which on the rest is the web page around the document.
+const TAIL_MARKERS: &[&str] = &[
+    "上一条", "下一条", "上一篇", "下一篇", "关闭窗口", "【关闭】", "【打印】", "打印本页",
+    "分享到", "相关链接", "相关阅读", "责任编辑",
+];
+
+/// Parses raw bytes, refusing anything that is not UTF-8.
+pub fn parse_bytes(bytes: &[u8]) -> Result<ParsedDocument, ImportError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    parse(text)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Line<'a> {
+    Blank,
+    Section(u32, &'a str),
+    Arabic(u32, &'a str),
+    Paren(u32, &'a str),
+    Date(NaiveDate),
+    Other(&'a str),
+}
+
+struct Patterns {
+    section: Regex,
+    arabic: Regex,
+    paren: Regex,
+    number: Regex,
+    place: Regex,
+}
+
+impl Patterns {
+    fn new() -> Self {
+        // The patterns are literals: compiling them cannot fail.
+        let re = |p: &str| Regex::new(p).expect("importer pattern");
+        Patterns {
+            section: re(r"^([一二三四五六七八九十]{1,3})[、.．]\s*(\S.*)$"),
+            arabic: re(r"^(\d{1,3})[.．、]\s*([^\d\s].*)$"),
+            paren: re(r"^[(（]([一二三四五六七八九十]{1,3})[)）]\s*(\S.*)$"),
+            number: re(r"\p{Han}{1,12}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,4}\s*号"),
+            place: re(r"^(\p{Han}{2,5}?)(?:地区|自治州|自治区|市|县|州|盟|省)"),
+        }
+    }
+
+    fn classify<'a>(&self, line: &'a str) -> Line<'a> {
+        if line.is_empty() {
+            return Line::Blank;
+        }
+        if let Some(c) = self.section.captures(line) {
+            if let Some(n) = numeral(&c[1]) {
+                return Line::Section(n, c.get(2).map_or("", |m| m.as_str()));
+            }
+        }
+        if let Some(c) = self.paren.captures(line) {
+            if let Some(n) = numeral(&c[1]) {
+                return Line::Paren(n, c.get(2).map_or("", |m| m.as_str()));
+            }
+        }
+        if let Some(c) = self.arabic.captures(line) {
+            if let Ok(n) = c[1].parse() {
+                return Line::Arabic(n, c.get(2).map_or("", |m| m.as_str()));
+            }
+        }
+        if let Some(d) = chinese_date(line) {
+            return Line::Date(d);
+        }
+        Line::Other(line)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Arabic,
+    Paren,
+}
+
+fn measure_of<'a>(line: &Line<'a>, style: Style) -> Option<(u32, &'a str)> {
+    match (line, style) {
+        (Line::Arabic(n, rest), Style::Arabic) | (Line::Paren(n, rest), Style::Paren) => {
+            Some((*n, rest))
+        }
+        _ => None,
+    }
+}
+
+/// A measure while its lines are being gathered.
+struct Draft<'a> {
+    written: u32,
+    label: String,
+    section: Option<u32>,
+    paragraphs: Vec<&'a str>,
+}
+
+/// Parses a policy document's text.
+pub fn parse(input: &str) -> Result<ParsedDocument, ImportError> {
+    let input = input.trim_start_matches('\u{feff}');
+    if input.chars().all(is_space) {
+        return Err(ImportError::Empty);
+    }
+    let pat = Patterns::new();
+    let raw: Vec<&str> = input.lines().map(trim).collect();
+    let lines: Vec<Line> = raw.iter().map(|l| pat.classify(l)).collect();
+
+    let first_section = lines.iter().position(|l| matches!(l, Line::Section(..)));
+    let search_from = first_section.unwrap_or(0);
+    let style = lines[search_from..]
+        .iter()
+        .find_map(|l| match l {
+            Line::Arabic(..) => Some(Style::Arabic),
+            Line::Paren(..) => Some(Style::Paren),
+            _ => None,
+        })
+        .ok_or(ImportError::NoMeasures)?;
+    let body_start = first_section.unwrap_or_else(|| {
+        lines
+            .iter()
+            .position(|l| measure_of(l, style).is_some())
+            .unwrap_or(0)
+    });
+
+    let mut doc = ParsedDocument {
+        number: None,
+        title: None,
+        issuing_office: None,
+        issued_on: None,
+        sections: Vec::new(),
+        measures: Vec::new(),
+        departments: Vec::new(),
+        warnings: Vec::new(),
+    };
+
+    // The head: everything before the first section or measure.
+    let head: Vec<&str> = input.lines().take(body_start).collect();
+    doc.number = pat
+        .number
+        .find(&head.join("\n"))
+        .or_else(|| pat.number.find(input))
+        .map(|m| m.as_str().chars().filter(|c| !is_space(*c)).collect());
+    doc.issued_on = lines[..body_start]
+        .iter()
+        .chain(lines[body_start..].iter())
+        .find_map(|l| match l {
+            Line::Date(d) => Some(*d),
+            _ => None,
+        });
+    doc.title = title_before(&lines[..body_start]);
+    doc.issuing_office = signature_before_date(&lines[..body_start]);
+
+    // The body: sections and measures, up to the signature date or the page's tail.
+    let mut drafts: Vec<Draft> = Vec::new();
+    let mut section: Option<u32> = None;
+    let mut in_measure = false;
+    for (line, raw) in lines[body_start..].iter().zip(&raw[body_start..]) {
+        if let Some((n, rest)) = measure_of(line, style) {
+            drafts.push(Draft {
+                written: n,
+                label: label_of(n, style),
+                section,
+                paragraphs: vec![rest],
+            });
+            in_measure = true;
+            continue;
+        }
+        match line {
+            Line::Section(_, title) => {
+                let ordinal = doc.sections.len() as u32 + 1;
+                doc.sections.push(ParsedSection {
+                    ordinal,
+                    title: first_sentence(title).to_string(),
+                });
+                section = Some(ordinal);
+                in_measure = false;
+            }
+            Line::Date(_) => {
+                // The signature date closes the document; a short line just above it is the
+                // issuing office's signature, not part of the last measure.
+                if let Some(last) = drafts.last_mut() {
+                    if last.paragraphs.len() > 1
+                        && last.paragraphs.last().is_some_and(|p| is_title_like(p))
+                    {
+                        let signature = last.paragraphs.pop().map(str::to_string);
+                        doc.issuing_office = doc.issuing_office.take().or(signature);
+                    }
+                }
+                break;
+            }
+            Line::Other(text) if TAIL_MARKERS.iter().any(|m| text.starts_with(m)) => break,
+            Line::Other(text) if text.starts_with("附件") => break,
+            Line::Blank => {}
+            Line::Other(_) | Line::Arabic(..) | Line::Paren(..) if in_measure => {
+                if let Some(d) = drafts.last_mut() {
+                    d.paragraphs.push(raw);
+                }
+            }
+            _ => {}
+        }
+    }
+    if drafts.is_empty() {
+        return Err(ImportError::NoMeasures);
+    }
+
+    let place = doc
+        .title
+        .as_deref()
+        .and_then(|t| pat.place.captures(t))
+        .map(|c| c[1].to_string());
+    let written: Vec<_> = drafts
+        .iter()
+        .map(|d| (d.written, d.section, d.label.clone()))
+        .collect();
+    build_measures(&mut doc, drafts, place.as_deref());
+    numbering_warnings(&mut doc, &written);
+    if doc.number.is_none() {
+        doc.warnings.push(Warning {
+            measure: None,
+            kind: WarningKind::NoNumber,
+            message: "未识别到文号（如 塔行办发〔2018〕10号）".into(),
+        });
+    }
+    if doc.issued_on.is_none() {
+        doc.warnings.push(Warning {
+            measure: None,
+            kind: WarningKind::NoDate,
+            message: "未识别到成文日期（如 2018年2月6日）".into(),
+        });
+    }
+    // Document-wide warnings first, then by measure; order within a measure as found.
+    doc.warnings.sort_by_key(|w| w.measure.unwrap_or(0));
+    Ok(doc)
+}
+
+fn label_of(n: u32, style: Style) -> String {
+    match style {
+        Style::Arabic => n.to_string(),
+        Style::Paren => format!("（{}）", chinese_numeral(n)),
+    }
+}
+
+fn chinese_numeral(n: u32) -> String {
+    const D: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        1..=9 => D[n as usize].to_string(),
+        10 => "十".into(),
+        11..=19 => format!("十{}", D[(n % 10) as usize]),
+        _ => format!("{}十{}", D[(n / 10 % 10) as usize], D[(n % 10) as usize]),
+    }
+}
+
+/// A heading-like line: short, with no sentence punctuation.
+fn is_title_like(line: &str) -> bool {
+    let n = line.chars().count();
+    (2..=40).contains(&n)
+        && !line.contains([
+            '。', '，', ',', '；', ';', '：', ':', '！', '？', '|', '>', '(', '（', '-', '〔', '[',
+            '［',
+        ])
+}
+
+/// The title: the heading lines just before the body, above any preamble; failing that, the
+/// plan named by a notice line `关于印发…的通知`.
+fn title_before(head: &[Line]) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for line in head.iter().rev() {
+        match line {
+            Line::Blank => continue,
+            Line::Other(t) if is_title_like(t) => parts.push(t),
+            // Preamble paragraphs between the title and the first section.
+            Line::Other(_) if parts.is_empty() => continue,
+            _ => break,
+        }
+    }
+    if !parts.is_empty() {
+        parts.reverse();
+        return Some(parts.concat());
+    }
+    head.iter().find_map(|l| match l {
+        Line::Other(t) => t
+            .strip_prefix("关于印发")
+            .and_then(|r| r.strip_suffix("的通知"))
+            .map(str::to_string),
+        _ => None,
+    })
+}
+
+/// The issuing office's signature: a short line ending in an office's title just above the
+/// date in the head.
+fn signature_before_date(head: &[Line]) -> Option<String> {
+    let date = head.iter().position(|l| matches!(l, Line::Date(_)))?;
+    head[..date]
+        .iter()
+        .rev()
+        .find(|l| !matches!(l, Line::Blank))
+        .and_then(|l| match l {
+            Line::Other(t)
+                if is_title_like(t)
+                    && ["办公室", "办公厅", "人民政府", "公署", "委员会"]
+                        .iter()
+                        .any(|s| t.ends_with(s)) =>
+            {
+                Some(t.to_string())
+            }
+            _ => None,
+        })
+}
+
+/// Up to the first full stop (or the whole text when there is none).
+fn first_sentence(s: &str) -> &str {
+    let s = s.split('。').next().unwrap_or(s);
+    trim(s)
+}
+
+/// Turns drafts into measures, resolving every unit to one department per real unit.
+fn build_measures(doc: &mut ParsedDocument, drafts: Vec<Draft>, place: Option<&str>) {
+    let clauses: Vec<_> = drafts
+        .iter()
+        .map(|d| parse_clause(&d.paragraphs.join("\n"), place))
+        .collect();
+    let all_units = clauses.iter().flat_map(|c| c.units.iter());
+    let registry = Registry::build(all_units);
+
+    for (i, (draft, clause)) in drafts.into_iter().zip(clauses).enumerate() {
+        let number = i as u32 + 1;
+        let text = draft.paragraphs.join("\n");
+        let title_end = clause.span.map_or(text.len(), |(start, _)| start);
+        let title = shorten(first_sentence(&text[..title_end]), 100);
+
+        let mut assignments: Vec<ParsedAssignment> = Vec::new();
+        for unit in &clause.units {
+            let department = registry.index_of(&unit.full);
+            if assignments.iter().any(|a| a.department == department) {
+                doc.warnings.push(Warning {
+                    measure: Some(number),
+                    kind: WarningKind::DuplicateUnit,
+                    message: format!("措施{number}重复列出“{}”，只计一次", unit.written),
+                });
+                continue;
+            }
+            assignments.push(ParsedAssignment {
+                department,
+                role: unit.role,
+            });
+            if unit.out_of_place {
+                doc.warnings
+                    .push(registry.out_of_place_warning(number, &unit.written));
+            }
+        }
+        if clause.units.is_empty() {
+            doc.warnings.push(Warning {
+                measure: Some(number),
+                kind: WarningKind::NoUnit,
+                message: format!("措施{number}未列明责任单位，请指定牵头单位"),
+            });
+        } else if !assignments.iter().any(|a| a.role == Role::Lead) {
+            doc.warnings.push(Warning {
+                measure: Some(number),
+                kind: WarningKind::NoLead,
+                message: format!("措施{number}只列出配合单位，未列明牵头单位"),
+            });
+        }
+        if clause.several_leads {
+            doc.warnings.push(Warning {
+                measure: Some(number),
+                kind: WarningKind::SeveralLeads,
+                message: format!(
+                    "措施{number}列出多个牵头单位，以第一位为牵头单位，其余按配合单位登记"
+                ),
+            });
+        }
+        doc.measures.push(ParsedMeasure {
+            number,
+            label: draft.label,
+            section: draft.section,
+            title,
+            text,
+            assignments,
+        });
+    }
+    doc.departments = registry.departments;
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// One department per real unit: `地区财政局` and a bare `财政局` under the same scope are
+/// one unit; the canonical name carries the document's most common scope prefix.
+struct Registry {
+    departments: Vec<ParsedDepartment>,
+    by_form: HashMap<String, usize>,
+    keys: Vec<String>,
+}
+
+impl Registry {
+    fn build<'a>(units: impl Iterator<Item = &'a NamedUnit> + Clone) -> Registry {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for u in units.clone() {
+            if let Some(p) = scope_prefix(&u.full) {
+                *counts.entry(p).or_default() += 1;
+            }
+        }
+        let default_scope = counts
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+            .map(|(p, _)| p);
+        let key_of = |full: &str| -> String {
+            match default_scope {
+                Some(p) if scope_prefix(full) == Some(p) => full[p.len()..].to_string(),
+                _ => full.to_string(),
+            }
+        };
+
+        let mut reg = Registry {
+            departments: Vec::new(),
+            by_form: HashMap::new(),
+            keys: Vec::new(),
+        };
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        for u in units {
+            let key = key_of(&u.full);
+            let idx = *by_key.entry(key.clone()).or_insert_with(|| {
+                reg.keys.push(key.clone());
+                reg.departments.push(ParsedDepartment {
+                    name: u.full.clone(),
+                    aliases: Vec::new(),
+                });
+                reg.departments.len() - 1
+            });
+            let dept = &mut reg.departments[idx];
+            // Prefer the form with the document's scope prefix as the canonical name.
+            if let Some(p) = default_scope {
+                if !dept.name.starts_with(p) && u.full.starts_with(p) {
+                    let old = std::mem::replace(&mut dept.name, u.full.clone());
+                    dept.aliases.push(old);
+                }
+            }
+            for form in [&u.written, &u.full] {
+                if *form != dept.name && !dept.aliases.contains(form) {
+                    dept.aliases.push(form.clone());
+                }
+                reg.by_form.insert(form.clone(), idx);
+            }
+        }
+        for d in &mut reg.departments {
+            let name = d.name.clone();
+            d.aliases.retain(|a| *a != name);
+        }
+        reg
+    }
+
+    fn index_of(&self, full: &str) -> usize {
+        // Every unit was registered in `build`.
+        self.by_form[full]
+    }
+
+    fn out_of_place_warning(&self, measure: u32, written: &str) -> Warning {
+        let stem = written.trim_end_matches('厅');
+        let similar = self
+            .keys
+            .iter()
+            .position(|k| k == &format!("{stem}局"))
+            .map(|i| self.departments[i].name.clone());
+        let message = match similar {
+            Some(name) => format!(
+                "措施{measure}列出的“{written}”是省（自治区）级机构称谓，本文件其他措施写作“{name}”：\
+                 请核实是否为同一单位，如是请在部门管理中合并"
+            ),
+            None => format!(
+                "措施{measure}列出的“{written}”是省（自治区）级机构称谓，与本文件的层级不符，请核实"
+            ),
+        };
+        Warning {
+            measure: Some(measure),
+            kind: WarningKind::OutOfPlace,
+            message,
+        }
+    }
+}
+
+/// Gaps and repeats in the written numbering. Numbering that restarts at 1 in a new section
+/// is a convention, not a repeat.
+fn numbering_warnings(doc: &mut ParsedDocument, written: &[(u32, Option<u32>, String)]) {
+    let mut prev: Option<(u32, Option<u32>)> = None;
+    for (i, (n, section, label)) in written.iter().enumerate() {
+        let number = i as u32 + 1;
+        let (kind, message) = match prev {
+            None if *n != 1 => (
+                WarningKind::NumberingGap,
+                format!("措施编号从{label}开始，前面的编号缺失"),
+            ),
+            Some((_, s)) if s != *section && *n == 1 => {
+                prev = Some((*n, *section));
+                continue;
+            }
+            Some((p, _)) if *n <= p => (
+                WarningKind::NumberingRepeat,
+                format!("措施编号{label}重复或倒序（前一条为{p}），已按出现顺序登记为第{number}条"),
+            ),
+            Some((p, _)) if *n > p + 1 => (
+                WarningKind::NumberingGap,
+                format!("措施编号{p}之后是{label}，中间的编号缺失"),
+            ),
+            _ => {
+                prev = Some((*n, *section));
+                continue;
+            }
+        };
+        doc.warnings.push(Warning {
+            measure: Some(number),
+            kind,
+            message,
+        });
+        prev = Some((*n, *section));
+    }
+}
+
+impl ParsedDocument {
+    /// The lead department's canonical name of a measure.
+    pub fn lead_of(&self, measure: &ParsedMeasure) -> Option<&str> {
+        measure
+            .assignments
+            .iter()
+            .find(|a| a.role == Role::Lead)
+            .map(|a| self.departments[a.department].name.as_str())
+    }
+
+    /// The co-responsible departments' canonical names, in the order listed.
+    pub fn co_of(&self, measure: &ParsedMeasure) -> Vec<&str> {
+        measure
+            .assignments
+            .iter()
+            .filter(|a| a.role == Role::Co)
+            .map(|a| self.departments[a.department].name.as_str())
+            .collect()
+    }
+}
+
+/// The contract's JSON view of a parse (`duban import --json`).
+#[derive(Debug, Serialize)]
+pub struct Summary<'a> {
+    pub document: SummaryDocument<'a>,
+    pub sections: Vec<SummarySection<'a>>,
+    pub measures: Vec<SummaryMeasure<'a>>,
+    pub departments: Vec<SummaryDepartment<'a>>,
+    pub warnings: &'a [Warning],
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummaryDocument<'a> {
+    pub number: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub issuing_office: Option<&'a str>,
+    pub issued_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummarySection<'a> {
+    pub ordinal: u32,
+    pub title: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummaryMeasure<'a> {
+    pub number: u32,
+    pub label: &'a str,
+    pub section: Option<u32>,
+    pub title: &'a str,
+    pub lead: Option<&'a str>,
+    pub co: Vec<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummaryDepartment<'a> {
+    pub name: &'a str,
+    pub aliases: &'a [String],
+}
+
+impl ParsedDocument {
+    pub fn summary(&self) -> Summary<'_> {
+        Summary {
+            document: SummaryDocument {
+                number: self.number.as_deref(),
+                title: self.title.as_deref(),
+                issuing_office: self.issuing_office.as_deref(),
+                issued_on: self.issued_on,
+            },
+            sections: self
+                .sections
+                .iter()
+                .map(|s| SummarySection {
+                    ordinal: s.ordinal,
+                    title: &s.title,
+                })
+                .collect(),
+            measures: self
+                .measures
+                .iter()
+                .map(|m| SummaryMeasure {
+                    number: m.number,
+                    label: &m.label,
+                    section: m.section,
+                    title: &m.title,
+                    lead: self.lead_of(m),
+                    co: self.co_of(m),
+                })
+                .collect(),
+            departments: self
+                .departments
+                .iter()
+                .map(|d| SummaryDepartment {
+                    name: &d.name,
+                    aliases: &d.aliases,
+                })
+                .collect(),
+            warnings: &self.warnings,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

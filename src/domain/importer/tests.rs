@@ -1,0 +1,259 @@
+use super::*;
+
+const SEED: &str = include_str!("../../../config/documents/tacheng-2018-10-employment.txt");
+const CONVENTION_A: &str = include_str!("../../../tests/fixtures/convention-a-fullwidth.txt");
+const CONVENTION_B: &str = include_str!("../../../tests/fixtures/convention-b-ascii.txt");
+const CONVENTION_C: &str = include_str!("../../../tests/fixtures/convention-c-labels.txt");
+
+fn leads(doc: &ParsedDocument) -> Vec<Option<&str>> {
+    doc.measures.iter().map(|m| doc.lead_of(m)).collect()
+}
+
+fn warnings_of(doc: &ParsedDocument, kind: WarningKind) -> Vec<Option<u32>> {
+    doc.warnings
+        .iter()
+        .filter(|w| w.kind == kind)
+        .map(|w| w.measure)
+        .collect()
+}
+
+fn measure(doc: &ParsedDocument, number: u32) -> &ParsedMeasure {
+    &doc.measures[number as usize - 1]
+}
+
+#[test]
+fn seed_head_number_title_and_date() {
+    let doc = parse(SEED).unwrap();
+    assert_eq!(doc.number.as_deref(), Some("塔行办发〔2018〕10号"));
+    assert_eq!(
+        doc.title.as_deref(),
+        Some("塔城地区做好当前和今后一段时期就业创业工作实施方案")
+    );
+    assert_eq!(doc.issued_on, NaiveDate::from_ymd_opt(2018, 2, 6));
+}
+
+#[test]
+fn seed_has_seven_sections_and_twenty_nine_measures_in_order() {
+    let doc = parse(SEED).unwrap();
+    let titles: Vec<_> = doc.sections.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "坚持实施就业优先战略",
+            "积极促进城乡富余劳动力转移就业",
+            "支持新就业形态发展",
+            "全力推进创业促进就业",
+            "统筹抓好其他重点群体就业创业",
+            "加强教育培训和公共就业服务",
+            "加强组织领导",
+        ]
+    );
+    assert_eq!(doc.measures.len(), 29);
+    let numbers: Vec<u32> = doc.measures.iter().map(|m| m.number).collect();
+    assert_eq!(numbers, (1..=29).collect::<Vec<_>>());
+    let sections: Vec<u32> = doc.measures.iter().filter_map(|m| m.section).collect();
+    assert_eq!(
+        sections,
+        [1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7]
+    );
+    assert!(doc
+        .warnings
+        .iter()
+        .all(|w| !matches!(w.kind, WarningKind::NumberingGap | WarningKind::NumberingRepeat)));
+}
+
+#[test]
+fn seed_measure_titles_are_first_sentences_and_text_is_whole() {
+    let doc = parse(SEED).unwrap();
+    assert_eq!(measure(&doc, 1).title, "促进经济发展与扩大就业联动");
+    assert_eq!(measure(&doc, 29).title, "加强就业宣传");
+    assert_eq!(measure(&doc, 1).label, "1");
+    let last = &measure(&doc, 29).text;
+    assert!(last.starts_with("加强就业宣传。"));
+    assert!(last.ends_with("(地委宣传部、地区人社局等负责)"));
+    assert!(!last.contains("上一条"), "page navigation leaked into the text");
+}
+
+#[test]
+fn seed_leads_match_the_plan() {
+    let doc = parse(SEED).unwrap();
+    let expected = |n: u32| -> Option<&str> {
+        match n {
+            1 | 2 | 4 | 10 | 12 => Some("地区发改委"),
+            3 => Some("地区经信委"),
+            13 => Some("地区科技局"),
+            14 | 25 => Some("地区财政局"),
+            15 => Some("人行塔城地区中心支行"),
+            20 => Some("地区教育局"),
+            27 => Some("地区统计局"),
+            29 => Some("地委宣传部"),
+            24 => None,
+            _ => Some("地区人社局"),
+        }
+    };
+    let want: Vec<_> = (1..=29).map(expected).collect();
+    assert_eq!(leads(&doc), want);
+}
+
+#[test]
+fn seed_co_units_keep_their_order_and_their_parentheses() {
+    let doc = parse(SEED).unwrap();
+    assert_eq!(
+        doc.co_of(measure(&doc, 1)),
+        ["地区财政局", "地区经信委", "地区商务局", "地区国税局", "人行塔城地区中心支行"]
+    );
+    assert_eq!(
+        doc.co_of(measure(&doc, 7)),
+        ["地区经信委", "各县(市)人民政府"]
+    );
+    assert_eq!(
+        doc.co_of(measure(&doc, 15)),
+        ["地区发改委", "财政厅", "地区人社局", "塔城银监分局"]
+    );
+}
+
+#[test]
+fn seed_has_one_department_per_real_unit() {
+    let doc = parse(SEED).unwrap();
+    let names: Vec<_> = doc.departments.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names.len(), 33, "{names:?}");
+    let unique: std::collections::HashSet<_> = names.iter().collect();
+    assert_eq!(unique.len(), 33);
+    // 地区财政局 in a run and 财政局 written bare are the same department.
+    let finance = doc
+        .departments
+        .iter()
+        .find(|d| d.name == "地区财政局")
+        .unwrap();
+    assert!(finance.aliases.contains(&"财政局".to_string()));
+    assert!(names.contains(&"财政厅"), "the provincial title stays apart");
+    assert!(names.contains(&"地委编办"));
+    assert!(!names.iter().any(|n| n.contains('等') || n.contains("负责")));
+}
+
+#[test]
+fn seed_warns_about_the_unassigned_and_the_out_of_place() {
+    let doc = parse(SEED).unwrap();
+    assert_eq!(warnings_of(&doc, WarningKind::NoUnit), [Some(24)]);
+    assert_eq!(warnings_of(&doc, WarningKind::OutOfPlace), [Some(15)]);
+    let w = doc
+        .warnings
+        .iter()
+        .find(|w| w.kind == WarningKind::OutOfPlace)
+        .unwrap();
+    assert!(w.message.contains("财政厅") && w.message.contains("地区财政局"));
+    assert_eq!(doc.warnings.len(), 2, "{:?}", doc.warnings);
+}
+
+#[test]
+fn convention_a_full_width_list_with_note() {
+    let doc = parse(CONVENTION_A).unwrap();
+    assert_eq!(doc.number.as_deref(), Some("青政办发〔2021〕7号"));
+    assert_eq!(doc.title.as_deref(), Some("青山市优化营商环境三年行动方案"));
+    assert_eq!(doc.issuing_office.as_deref(), Some("青山市人民政府办公室"));
+    assert_eq!(doc.issued_on, NaiveDate::from_ymd_opt(2021, 3, 15));
+    assert_eq!(doc.sections.len(), 2);
+    assert_eq!(
+        leads(&doc),
+        [Some("市政务服务局"), Some("市市场监管局"), Some("市自然资源局"), None]
+    );
+    assert_eq!(doc.co_of(&doc.measures[0]), ["市大数据局", "市司法局"]);
+    assert_eq!(doc.co_of(&doc.measures[1]), ["市公安局", "市税务局"]);
+    assert_eq!(doc.co_of(&doc.measures[2]), ["市发改委", "各区人民政府"]);
+    assert_eq!(doc.measures[0].title, "推行“一网通办”");
+    assert_eq!(warnings_of(&doc, WarningKind::NoUnit), [Some(4)]);
+}
+
+#[test]
+fn convention_b_ascii_list_without_deng_and_a_numbering_gap() {
+    let doc = parse(CONVENTION_B).unwrap();
+    assert_eq!(doc.number.as_deref(), Some("河政发[2022]12号"));
+    assert_eq!(doc.title.as_deref(), Some("河西县2022年农村人居环境整治实施方案"));
+    // The date stands at the end, under the signature.
+    assert_eq!(doc.issued_on, NaiveDate::from_ymd_opt(2022, 4, 1));
+    assert_eq!(doc.issuing_office.as_deref(), Some("河西县人民政府"));
+    assert_eq!(
+        leads(&doc),
+        [
+            Some("县住建局"),
+            Some("县住建局"),
+            Some("县生态环境分局"),
+            Some("县农业农村局")
+        ]
+    );
+    assert_eq!(doc.co_of(&doc.measures[1]), ["各乡(镇)人民政府"]);
+    assert_eq!(
+        doc.co_of(&doc.measures[3]),
+        ["县乡村振兴局", "县财政局", "县卫健委"]
+    );
+    // Written 5 after 3: a gap, imported in order as the fourth measure.
+    assert_eq!(warnings_of(&doc, WarningKind::NumberingGap), [Some(4)]);
+    assert_eq!(doc.measures[3].label, "5");
+    assert!(!doc.measures[3].text.contains("河西县人民政府"));
+}
+
+#[test]
+fn convention_c_labels_in_both_punctuations_with_per_section_numbering() {
+    let doc = parse(CONVENTION_C).unwrap();
+    assert_eq!(doc.number.as_deref(), Some("东区办发〔2023〕5号"));
+    assert_eq!(doc.title.as_deref(), Some("东湖区深化“放管服”改革工作要点"));
+    assert_eq!(doc.issued_on, NaiveDate::from_ymd_opt(2023, 5, 10));
+    let labels: Vec<_> = doc.measures.iter().map(|m| m.label.as_str()).collect();
+    assert_eq!(labels, ["（一）", "（二）", "（一）", "（二）"]);
+    assert_eq!(
+        leads(&doc),
+        [
+            Some("区发改委"),
+            Some("区市场监管局"),
+            Some("区市场监管局"),
+            Some("区发改委")
+        ]
+    );
+    assert_eq!(doc.co_of(&doc.measures[0]), ["区司法局", "区政务服务中心"]);
+    assert_eq!(doc.co_of(&doc.measures[1]), ["区商务局", "区税务所"]);
+    assert_eq!(doc.co_of(&doc.measures[2]), ["区农业农村局", "区卫健委"]);
+    assert_eq!(doc.co_of(&doc.measures[3]), ["人行东湖支行", "区法院"]);
+    // Sub-items numbered 1. 2. belong to their measure.
+    assert!(doc.measures[3].text.contains("1.建立市场主体信用档案。"));
+    assert!(doc.warnings.is_empty(), "{:?}", doc.warnings);
+}
+
+#[test]
+fn repeated_numbers_are_flagged() {
+    let doc = parse("一、甲\n1.做甲。(县甲局负责)\n1.做乙。(县乙局负责)\n").unwrap();
+    assert_eq!(warnings_of(&doc, WarningKind::NumberingRepeat), [Some(2)]);
+    assert_eq!(doc.measures[1].number, 2);
+}
+
+#[test]
+fn empty_and_measureless_texts_are_refused() {
+    assert_eq!(parse(""), Err(ImportError::Empty));
+    assert_eq!(parse(" \n\u{3000}\n"), Err(ImportError::Empty));
+    assert_eq!(
+        parse("关于做好工作的通知\n一、总体要求\n认真做好各项工作。"),
+        Err(ImportError::NoMeasures)
+    );
+}
+
+#[test]
+fn non_utf8_bytes_are_refused_with_the_offset() {
+    // "塔城" in GBK.
+    let gbk = [0xcb, 0xfe, 0xb3, 0xc7];
+    assert_eq!(parse_bytes(&gbk), Err(ImportError::NotUtf8 { offset: 0 }));
+    assert!(parse_bytes("1.做事。(县甲局负责)".as_bytes()).is_ok());
+}
+
+#[test]
+fn the_summary_matches_the_contract_shape() {
+    let doc = parse(SEED).unwrap();
+    let json = serde_json::to_value(doc.summary()).unwrap();
+    assert_eq!(json["document"]["number"], "塔行办发〔2018〕10号");
+    assert_eq!(json["document"]["issued_on"], "2018-02-06");
+    assert_eq!(json["sections"][0]["ordinal"], 1);
+    assert_eq!(json["measures"][0]["number"], 1);
+    assert_eq!(json["measures"][0]["section"], 1);
+    assert_eq!(json["measures"][0]["lead"], "地区发改委");
+    assert_eq!(json["measures"][0]["co"][0], "地区财政局");
+    assert_eq!(json["measures"][23]["lead"], serde_json::Value::Null);
+    assert_eq!(json["warnings"][0]["measure"], 15);
+}

@@ -1,0 +1,3 @@
+//! Pure domain logic: no database, no web, no mail. Everything here is tested without I/O.
+
+pub mod importer;

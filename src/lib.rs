@@ -1,0 +1,3 @@
+//! duban (督办): turns a government implementation plan into tracked, accountable work.
+
+pub mod domain;
