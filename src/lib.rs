@@ -1,3 +1,10 @@
 //! duban (督办): turns a government implementation plan into tracked, accountable work.
 
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
 pub mod domain;
+pub mod error;
+pub mod startup;
+pub mod web;

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use regex::Regex;
 use serde::Serialize;
 
-use text::{chinese_date, is_space, numeral, trim};
+use text::{chinese_date, chinese_numeral, is_space, numeral, trim};
 pub use units::Role;
 use units::{parse_clause, scope_prefix, NamedUnit};
 
@@ -127,8 +127,18 @@ pub enum ImportError {
 
 /// Lines from which on the rest is the web page around the document.
 const TAIL_MARKERS: &[&str] = &[
-    "上一条", "下一条", "上一篇", "下一篇", "关闭窗口", "【关闭】", "【打印】", "打印本页",
-    "分享到", "相关链接", "相关阅读", "责任编辑",
+    "上一条",
+    "下一条",
+    "上一篇",
+    "下一篇",
+    "关闭窗口",
+    "【关闭】",
+    "【打印】",
+    "打印本页",
+    "分享到",
+    "相关链接",
+    "相关阅读",
+    "责任编辑",
 ];
 
 /// Parses raw bytes, refusing anything that is not UTF-8.
@@ -165,7 +175,9 @@ impl Patterns {
             section: re(r"^([一二三四五六七八九十]{1,3})[、.．]\s*(\S.*)$"),
             arabic: re(r"^(\d{1,3})[.．、]\s*([^\d\s].*)$"),
             paren: re(r"^[(（]([一二三四五六七八九十]{1,3})[)）]\s*(\S.*)$"),
-            number: re(r"\p{Han}{1,12}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,4}\s*号"),
+            number: re(
+                r"\p{Han}{1,12}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,4}\s*号",
+            ),
             place: re(r"^(\p{Han}{2,5}?)(?:地区|自治州|自治区|市|县|州|盟|省)"),
         }
     }
@@ -361,16 +373,6 @@ fn label_of(n: u32, style: Style) -> String {
     match style {
         Style::Arabic => n.to_string(),
         Style::Paren => format!("（{}）", chinese_numeral(n)),
-    }
-}
-
-fn chinese_numeral(n: u32) -> String {
-    const D: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    match n {
-        1..=9 => D[n as usize].to_string(),
-        10 => "十".into(),
-        11..=19 => format!("十{}", D[(n % 10) as usize]),
-        _ => format!("{}十{}", D[(n / 10 % 10) as usize], D[(n % 10) as usize]),
     }
 }
 

@@ -56,10 +56,10 @@ fn seed_has_seven_sections_and_twenty_nine_measures_in_order() {
         sections,
         [1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7]
     );
-    assert!(doc
-        .warnings
-        .iter()
-        .all(|w| !matches!(w.kind, WarningKind::NumberingGap | WarningKind::NumberingRepeat)));
+    assert!(doc.warnings.iter().all(|w| !matches!(
+        w.kind,
+        WarningKind::NumberingGap | WarningKind::NumberingRepeat
+    )));
 }
 
 #[test]
@@ -71,7 +71,10 @@ fn seed_measure_titles_are_first_sentences_and_text_is_whole() {
     let last = &measure(&doc, 29).text;
     assert!(last.starts_with("加强就业宣传。"));
     assert!(last.ends_with("(地委宣传部、地区人社局等负责)"));
-    assert!(!last.contains("上一条"), "page navigation leaked into the text");
+    assert!(
+        !last.contains("上一条"),
+        "page navigation leaked into the text"
+    );
 }
 
 #[test]
@@ -100,7 +103,13 @@ fn seed_co_units_keep_their_order_and_their_parentheses() {
     let doc = parse(SEED).unwrap();
     assert_eq!(
         doc.co_of(measure(&doc, 1)),
-        ["地区财政局", "地区经信委", "地区商务局", "地区国税局", "人行塔城地区中心支行"]
+        [
+            "地区财政局",
+            "地区经信委",
+            "地区商务局",
+            "地区国税局",
+            "人行塔城地区中心支行"
+        ]
     );
     assert_eq!(
         doc.co_of(measure(&doc, 7)),
@@ -126,7 +135,10 @@ fn seed_has_one_department_per_real_unit() {
         .find(|d| d.name == "地区财政局")
         .unwrap();
     assert!(finance.aliases.contains(&"财政局".to_string()));
-    assert!(names.contains(&"财政厅"), "the provincial title stays apart");
+    assert!(
+        names.contains(&"财政厅"),
+        "the provincial title stays apart"
+    );
     assert!(names.contains(&"地委编办"));
     assert!(!names.iter().any(|n| n.contains('等') || n.contains("负责")));
 }
@@ -155,7 +167,12 @@ fn convention_a_full_width_list_with_note() {
     assert_eq!(doc.sections.len(), 2);
     assert_eq!(
         leads(&doc),
-        [Some("市政务服务局"), Some("市市场监管局"), Some("市自然资源局"), None]
+        [
+            Some("市政务服务局"),
+            Some("市市场监管局"),
+            Some("市自然资源局"),
+            None
+        ]
     );
     assert_eq!(doc.co_of(&doc.measures[0]), ["市大数据局", "市司法局"]);
     assert_eq!(doc.co_of(&doc.measures[1]), ["市公安局", "市税务局"]);
@@ -168,7 +185,10 @@ fn convention_a_full_width_list_with_note() {
 fn convention_b_ascii_list_without_deng_and_a_numbering_gap() {
     let doc = parse(CONVENTION_B).unwrap();
     assert_eq!(doc.number.as_deref(), Some("河政发[2022]12号"));
-    assert_eq!(doc.title.as_deref(), Some("河西县2022年农村人居环境整治实施方案"));
+    assert_eq!(
+        doc.title.as_deref(),
+        Some("河西县2022年农村人居环境整治实施方案")
+    );
     // The date stands at the end, under the signature.
     assert_eq!(doc.issued_on, NaiveDate::from_ymd_opt(2022, 4, 1));
     assert_eq!(doc.issuing_office.as_deref(), Some("河西县人民政府"));

@@ -71,6 +71,18 @@ pub fn numeral(s: &str) -> Option<u32> {
     }
 }
 
+/// Writes 1–99 as a Chinese numeral (十二, 二十九), as section and measure labels use them.
+pub fn chinese_numeral(n: u32) -> String {
+    const D: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        1..=9 => D[n as usize].to_string(),
+        10 => "十".into(),
+        11..=19 => format!("十{}", D[(n % 10) as usize]),
+        20..=99 => format!("{}十{}", D[(n / 10) as usize], D[(n % 10) as usize]),
+        _ => n.to_string(),
+    }
+}
+
 /// Reads a year written digit by digit (2018, 二〇一八).
 fn year(s: &str) -> Option<i32> {
     if s.chars().count() != 4 {
@@ -179,11 +191,17 @@ mod tests {
         assert_eq!(numeral("甲"), None);
         assert_eq!(numeral("零"), None);
         assert_eq!(numeral(""), None);
+        for n in 1..=99 {
+            assert_eq!(numeral(&chinese_numeral(n)), Some(n), "{n}");
+        }
     }
 
     #[test]
     fn dates_in_digits_and_in_chinese() {
-        assert_eq!(chinese_date("2018年2月6日"), NaiveDate::from_ymd_opt(2018, 2, 6));
+        assert_eq!(
+            chinese_date("2018年2月6日"),
+            NaiveDate::from_ymd_opt(2018, 2, 6)
+        );
         assert_eq!(
             chinese_date("二〇一八年十二月三十一日"),
             NaiveDate::from_ymd_opt(2018, 12, 31)
@@ -210,6 +228,9 @@ mod tests {
 
     #[test]
     fn folding_treats_full_width_punctuation_as_ascii() {
-        assert_eq!(fold_punct("（牵头单位： A；配合单位，B）"), "(牵头单位:A;配合单位,B)");
+        assert_eq!(
+            fold_punct("（牵头单位： A；配合单位，B）"),
+            "(牵头单位:A;配合单位,B)"
+        );
     }
 }

@@ -52,7 +52,16 @@ pub struct Clause {
 
 /// Scope prefixes that a run of names shares when written once (`地区发改委、财政局`).
 const SCOPES: &[&str] = &[
-    "自治区", "地区", "地委", "行署", "自治州", "省", "州", "市", "县", "区",
+    "自治区",
+    "地区",
+    "地委",
+    "行署",
+    "自治州",
+    "省",
+    "州",
+    "市",
+    "县",
+    "区",
 ];
 /// Scopes below the provincial level: a `…厅` under one of them is out of place.
 const SUB_PROVINCIAL: &[&str] = &["地区", "地委", "行署", "自治州", "州", "市", "县", "区"];
@@ -63,16 +72,34 @@ const OWN_SCOPE_STARTS: &[&str] = &[
 
 const LEAD_LABELS: &[&str] = &["牵头单位", "牵头部门", "主责单位", "主责部门"];
 const CO_LABELS: &[&str] = &[
-    "配合单位", "配合部门", "协办单位", "协办部门", "参与单位", "参与部门",
+    "配合单位",
+    "配合部门",
+    "协办单位",
+    "协办部门",
+    "参与单位",
+    "参与部门",
 ];
 const RESPONSIBLE_LABELS: &[&str] = &["主要责任单位", "责任单位", "责任部门"];
 /// Phrases that mark a clause as naming responsible units.
 const MARKERS: &[&str] = &[
-    "负责", "牵头", "配合", "责任单位", "责任部门", "协办", "参与单位", "参与部门",
+    "负责",
+    "牵头",
+    "配合",
+    "责任单位",
+    "责任部门",
+    "协办",
+    "参与单位",
+    "参与部门",
 ];
 /// Generic phrases that name no real unit.
 const GENERIC: &[&str] = &[
-    "有关部门", "相关部门", "各有关部门", "各相关部门", "有关单位", "相关单位", "各有关单位",
+    "有关部门",
+    "相关部门",
+    "各有关部门",
+    "各相关部门",
+    "有关单位",
+    "相关单位",
+    "各有关单位",
     "各相关单位",
 ];
 
@@ -390,7 +417,10 @@ mod tests {
 
     #[test]
     fn names_with_parentheses_and_comma_separators() {
-        let c = parse_clause("转移就业。(地区人社局、经信委,各县(市)人民政府等负责)", None);
+        let c = parse_clause(
+            "转移就业。(地区人社局、经信委,各县(市)人民政府等负责)",
+            None,
+        );
         assert_eq!(
             roles(&c),
             vec![
@@ -425,7 +455,10 @@ mod tests {
 
     #[test]
     fn responsible_label_beside_a_lead_label_means_co() {
-        let c = parse_clause("推进。(牵头单位:市委宣传部;责任单位:市文旅局、市教育局)", None);
+        let c = parse_clause(
+            "推进。(牵头单位:市委宣传部;责任单位:市文旅局、市教育局)",
+            None,
+        );
         assert_eq!(
             lead_co(&c),
             (
@@ -437,7 +470,10 @@ mod tests {
 
     #[test]
     fn several_lead_units_keep_the_first_as_lead_and_say_so() {
-        let c = parse_clause("推进。(牵头单位:市发改委、市财政局;配合单位:市统计局)", None);
+        let c = parse_clause(
+            "推进。(牵头单位:市发改委、市财政局;配合单位:市统计局)",
+            None,
+        );
         assert!(c.several_leads);
         assert_eq!(
             lead_co(&c),

@@ -1,0 +1,413 @@
+//! Layered settings, validated at start-up: the committed `config/default.toml` (compiled in)
+//! → the file named by `DUBAN_CONFIG` → environment variables. Unknown keys and unparsable
+//! values are errors that name the key; database passwords never reach a message.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("configuration file {path} is not valid TOML: {message}")]
+    Syntax { path: String, message: String },
+    #[error("unknown configuration key `{key}` in {path}")]
+    UnknownKey { key: String, path: String },
+    #[error("invalid configuration value for {key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+/// Settings as read from the files, before environment overrides and validation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    server: RawServer,
+    database: RawDatabase,
+    storage: RawStorage,
+    time: RawTime,
+    import: RawImport,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    bind: String,
+    base_url: String,
+    workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    url: String,
+    pool_size: u32,
+    connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    data_dir: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTime {
+    timezone: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImport {
+    bundled_document: bool,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub base_url: String,
+    pub workers: usize,
+    pub database: DatabaseUrl,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+    pub data_dir: PathBuf,
+    pub timezone: chrono_tz::Tz,
+    pub bundled_document: bool,
+}
+
+/// Which database, decided from the URL's scheme (never by trying one backend after another:
+/// SQLite would take any string as a file name).
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err("the database URL is empty".into());
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if let Some((scheme, _)) = url.split_once("://") {
+            if scheme != "sqlite" {
+                return Err(format!(
+                    "unsupported database `{}`: use sqlite://PATH or postgres://…",
+                    mask_password(url)
+                ));
+            }
+        }
+        if path.is_empty() || path == ":memory:" {
+            return Err("an SQLite database needs a file path (sqlite://PATH)".into());
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+
+    /// The URL for messages and logs, with any password replaced by `***`.
+    pub fn masked(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            DatabaseUrl::Postgres(u) => mask_password(u),
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, DatabaseUrl::Sqlite(_))
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host…` with `***`.
+pub fn mask_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_string();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_string(),
+    }
+}
+
+impl Settings {
+    /// Reads the layers. `env` looks up an environment variable: the process environment in
+    /// production, a map in tests.
+    pub fn load(env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let mut merged: toml::Table =
+            DEFAULTS
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    path: "config/default.toml".into(),
+                    message: e.message().to_string(),
+                })?;
+        if let Some(path) = env("DUBAN_CONFIG").filter(|p| !p.is_empty()) {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let overlay: toml::Table =
+                text.parse()
+                    .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })?;
+            merge(&mut merged, overlay, "", &path)?;
+        }
+        let raw: RawSettings =
+            toml::Value::Table(merged)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                    key: "configuration".into(),
+                    message: e.message().to_string(),
+                })?;
+        Self::validate(raw, env)
+    }
+
+    fn validate(
+        raw: RawSettings,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let pick = |var: &str, value: String| env(var).unwrap_or(value);
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            key: key.into(),
+            message,
+        };
+
+        let bind_text = pick("DUBAN_BIND", raw.server.bind);
+        let bind: SocketAddr = bind_text.parse().map_err(|_| {
+            invalid(
+                "server.bind (DUBAN_BIND)",
+                format!("`{bind_text}` is not an address such as 127.0.0.1:8080"),
+            )
+        })?;
+        let base_url = pick("DUBAN_BASE_URL", raw.server.base_url);
+        let base_url = if base_url.is_empty() {
+            format!("http://{bind}")
+        } else if base_url.starts_with("http://") || base_url.starts_with("https://") {
+            base_url.trim_end_matches('/').to_string()
+        } else {
+            return Err(invalid(
+                "server.base_url (DUBAN_BASE_URL)",
+                format!("`{base_url}` must start with http:// or https://"),
+            ));
+        };
+
+        let data_dir = PathBuf::from(pick("DUBAN_DATA_DIR", raw.storage.data_dir));
+        if data_dir.as_os_str().is_empty() {
+            return Err(invalid(
+                "storage.data_dir (DUBAN_DATA_DIR)",
+                "must not be empty".into(),
+            ));
+        }
+        let url = pick("DATABASE_URL", raw.database.url);
+        let database = if url.trim().is_empty() {
+            DatabaseUrl::Sqlite(data_dir.join("duban.db"))
+        } else {
+            DatabaseUrl::parse(&url).map_err(|m| invalid("database.url (DATABASE_URL)", m))?
+        };
+        if raw.database.pool_size == 0 {
+            return Err(invalid("database.pool_size", "must be at least 1".into()));
+        }
+
+        let tz_text = pick("DUBAN_TIMEZONE", raw.time.timezone);
+        let timezone: chrono_tz::Tz = tz_text.parse().map_err(|_| {
+            invalid(
+                "time.timezone (DUBAN_TIMEZONE)",
+                format!("`{tz_text}` is not an IANA time zone such as Asia/Shanghai"),
+            )
+        })?;
+
+        Ok(Settings {
+            bind,
+            base_url,
+            workers: raw.server.workers,
+            database,
+            pool_size: raw.database.pool_size,
+            connect_timeout_secs: raw.database.connect_timeout_secs.max(1),
+            data_dir,
+            timezone,
+            bundled_document: raw.import.bundled_document,
+        })
+    }
+
+    /// Settings from the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Self::load(&|k| std::env::var(k).ok())
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+/// Overlays `over` onto `base`, refusing keys that `base` (the documented defaults) lacks.
+fn merge(
+    base: &mut toml::Table,
+    over: toml::Table,
+    prefix: &str,
+    path: &str,
+) -> Result<(), ConfigError> {
+    for (key, value) in over {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match (base.get_mut(&key), value) {
+            (None, _) => {
+                return Err(ConfigError::UnknownKey {
+                    key: full,
+                    path: path.into(),
+                })
+            }
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o, &full, path)?,
+            (Some(toml::Value::Table(_)), _) => {
+                return Err(ConfigError::Invalid {
+                    key: full,
+                    message: "expected a table".into(),
+                })
+            }
+            (Some(slot), value) => {
+                if std::mem::discriminant(slot) != std::mem::discriminant(&value) {
+                    return Err(ConfigError::Invalid {
+                        key: full,
+                        message: format!(
+                            "expected a {}, found a {}",
+                            slot.type_str(),
+                            value.type_str()
+                        ),
+                    });
+                }
+                *slot = value;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load(&|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.base_url, "http://127.0.0.1:8080");
+        assert_eq!(s.database, DatabaseUrl::Sqlite("data/duban.db".into()));
+        assert_eq!(s.timezone, chrono_tz::Asia::Shanghai);
+    }
+
+    #[test]
+    fn environment_overrides_the_files() {
+        let s = load(&[
+            ("DUBAN_DATA_DIR", "/srv/duban"),
+            ("DUBAN_BIND", "0.0.0.0:9000"),
+            ("DUBAN_TIMEZONE", "Asia/Urumqi"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.database,
+            DatabaseUrl::Sqlite("/srv/duban/duban.db".into())
+        );
+        assert_eq!(s.base_url, "http://0.0.0.0:9000");
+        assert_eq!(s.timezone, chrono_tz::Asia::Urumqi);
+    }
+
+    #[test]
+    fn database_urls_by_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/duban.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/duban.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/x.db").unwrap(),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        let err = DatabaseUrl::parse("mysql://root:hunter2@db/duban").unwrap_err();
+        assert!(err.contains("mysql://root:***@db/duban"), "{err}");
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            mask_password("postgres://duban:s3cr:et@db.example:5432/duban?sslmode=require"),
+            "postgres://duban:***@db.example:5432/duban?sslmode=require"
+        );
+        assert_eq!(
+            mask_password("postgres://duban@db/x"),
+            "postgres://duban@db/x"
+        );
+        assert_eq!(
+            format!("{:?}", DatabaseUrl::parse("postgres://a:b@c/d").unwrap()),
+            "postgres://a:***@c/d"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("duban.toml");
+        std::fs::write(&file, "[server]\nbnd = \"0.0.0.0:1\"\n").unwrap();
+        let path = file.to_str().unwrap();
+        let err = load(&[("DUBAN_CONFIG", path)]).unwrap_err().to_string();
+        assert!(err.contains("`server.bnd`"), "{err}");
+
+        std::fs::write(&file, "[server]\nworkers = \"many\"\n").unwrap();
+        let err = load(&[("DUBAN_CONFIG", path)]).unwrap_err().to_string();
+        assert!(err.contains("server.workers"), "{err}");
+
+        std::fs::write(&file, "[database]\npool_size = 3\n").unwrap();
+        assert_eq!(load(&[("DUBAN_CONFIG", path)]).unwrap().pool_size, 3);
+
+        let err = load(&[("DUBAN_TIMEZONE", "Mars/Olympus")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("DUBAN_TIMEZONE"), "{err}");
+        let err = load(&[("DUBAN_BIND", "nowhere")]).unwrap_err().to_string();
+        assert!(err.contains("DUBAN_BIND"), "{err}");
+    }
+}

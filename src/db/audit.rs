@@ -1,0 +1,50 @@
+//! The audit log (操作日志): append-only, one row per state change — who, when, what.
+//! Nothing in this module updates or deletes a row.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::audit_log;
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: i32,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i32>,
+    pub summary: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAuditEntry<'a> {
+    pub at: NaiveDateTime,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<i32>,
+    pub summary: &'a str,
+}
+
+/// Appends one entry; call it inside the transaction that makes the change.
+pub fn record(conn: &mut DbConn, entry: NewAuditEntry<'_>) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values(&entry)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Entries about one entity, oldest first.
+pub fn for_entity(conn: &mut DbConn, entity: &str, entity_id: i32) -> QueryResult<Vec<AuditEntry>> {
+    audit_log::table
+        .filter(audit_log::entity.eq(entity))
+        .filter(audit_log::entity_id.eq(entity_id))
+        .order(audit_log::id)
+        .select(AuditEntry::as_select())
+        .load(conn)
+}

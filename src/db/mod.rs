@@ -1,0 +1,158 @@
+//! Storage: one connection type over SQLite (embedded, the default) and PostgreSQL, chosen
+//! from the URL's scheme; an r2d2 pool; twin migration folders embedded in the binary; and one
+//! module per entity with its rows and finders.
+
+pub mod audit;
+pub mod departments;
+pub mod documents;
+pub mod measures;
+pub mod schema;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseUrl;
+
+/// A connection to either backend. Query code is written once against this type; the rare
+/// backend-specific statement matches on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(diesel::SqliteConnection),
+    Pg(diesel::PgConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open database {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error("database migrations failed on {url}: {message}")]
+    Migrate { url: String, message: String },
+}
+
+/// Opens connections for the pool, each set up for its backend.
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Manager { url }
+    }
+
+    fn open(&self) -> Result<DbConn, diesel::ConnectionError> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.to_str().ok_or_else(|| {
+                    diesel::ConnectionError::InvalidConnectionUrl(
+                        "the SQLite path is not valid UTF-8".into(),
+                    )
+                })?;
+                let mut conn = diesel::SqliteConnection::establish(path)?;
+                // Per connection: SQLite forgets these when a connection closes.
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => Ok(DbConn::Pg(diesel::PgConnection::establish(url)?)),
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        self.open().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// Opens the database and a pool over it. A direct first connection reports the real cause
+/// (bad password, missing directory) rather than a pool time-out.
+pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> Result<Pool, DbError> {
+    let fail = |message: String| DbError::Connect {
+        url: url.masked(),
+        message,
+    };
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
+        }
+    }
+    let manager = Manager::new(url.clone());
+    let mut first = manager.open().map_err(|e| fail(e.to_string()))?;
+    if let DbConn::Sqlite(c) = &mut first {
+        // WAL is a property of the file: set once, readers stop blocking the writer.
+        c.batch_execute("PRAGMA journal_mode = WAL;")
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    drop(first);
+    r2d2::Pool::builder()
+        .max_size(pool_size)
+        .min_idle(Some(1))
+        .connection_timeout(timeout)
+        .build(manager)
+        .map_err(|e| fail(e.to_string()))
+}
+
+/// Runs pending migrations; returns the names of those applied.
+pub fn run_migrations(conn: &mut DbConn, url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migrate {
+        url: url.masked(),
+        message: e.to_string(),
+    })?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Counts the statements a connection runs: how tests and benchmarks show that a page's
+/// query count does not grow with the data.
+#[derive(Debug, Clone, Default)]
+pub struct QueryCounter(Arc<AtomicUsize>);
+
+impl QueryCounter {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub fn reset(&self) {
+        self.0.store(0, Ordering::Relaxed);
+    }
+}
+
+impl Instrumentation for QueryCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}

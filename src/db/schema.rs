@@ -1,0 +1,103 @@
+// The schema shared by both backends: only portable types (Integer, Text, Date, Timestamp).
+
+diesel::table! {
+    documents (id) {
+        id -> Integer,
+        number -> Nullable<Text>,
+        title -> Nullable<Text>,
+        issuing_office -> Nullable<Text>,
+        issued_on -> Nullable<Date>,
+        source_text -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sections (id) {
+        id -> Integer,
+        document_id -> Integer,
+        ordinal -> Integer,
+        title -> Text,
+    }
+}
+
+diesel::table! {
+    measures (id) {
+        id -> Integer,
+        document_id -> Integer,
+        section_id -> Nullable<Integer>,
+        number -> Integer,
+        label -> Text,
+        title -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> Integer,
+        name -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    department_aliases (id) {
+        id -> Integer,
+        department_id -> Integer,
+        alias -> Text,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> Integer,
+        measure_id -> Integer,
+        department_id -> Integer,
+        role -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    import_warnings (id) {
+        id -> Integer,
+        document_id -> Integer,
+        measure_id -> Nullable<Integer>,
+        kind -> Text,
+        message -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<Integer>,
+        summary -> Text,
+    }
+}
+
+diesel::joinable!(sections -> documents (document_id));
+diesel::joinable!(measures -> documents (document_id));
+diesel::joinable!(measures -> sections (section_id));
+diesel::joinable!(department_aliases -> departments (department_id));
+diesel::joinable!(assignments -> measures (measure_id));
+diesel::joinable!(assignments -> departments (department_id));
+diesel::joinable!(import_warnings -> documents (document_id));
+diesel::joinable!(import_warnings -> measures (measure_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    documents,
+    sections,
+    measures,
+    departments,
+    department_aliases,
+    assignments,
+    import_warnings,
+    audit_log,
+);

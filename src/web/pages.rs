@@ -1,0 +1,91 @@
+//! HTML pages: thin handlers that load a view and render its template.
+
+use actix_web::{http::header, web, HttpResponse};
+
+use crate::db::documents;
+use crate::error::AppError;
+use crate::web::state::AppState;
+use crate::web::templates::Page;
+use crate::web::views;
+
+#[derive(serde::Serialize)]
+struct IndexData {
+    documents: Vec<documents::DocumentSummary>,
+}
+
+pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let documents = state.db(|conn| Ok(documents::list(conn)?)).await?;
+    state.page(
+        "index",
+        &Page::new("文件与措施", "documents", IndexData { documents }),
+    )
+}
+
+pub async fn document(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let view = state.db(move |conn| views::document(conn, id)).await?;
+    let title = view
+        .document
+        .title
+        .clone()
+        .or_else(|| view.document.number.clone())
+        .unwrap_or_else(|| "未命名文件".into());
+    state.page("document", &Page::new(title, "documents", view))
+}
+
+pub async fn measure(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let view = state.db(move |conn| views::measure(conn, id)).await?;
+    let title = format!("措施 {} {}", view.measure.label, view.measure.title);
+    state.page("measure", &Page::new(title, "documents", view))
+}
+
+pub async fn departments(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let view = state.db(views::directory).await?;
+    state.page("departments", &Page::new("责任单位", "departments", view))
+}
+
+pub async fn department(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let view = state.db(move |conn| views::department(conn, id)).await?;
+    let title = view.department.name.clone();
+    state.page("department", &Page::new(title, "departments", view))
+}
+
+const STYLESHEET: &str = include_str!("../../assets/app.css");
+
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
+/// `200 ok` when the database answers.
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let answer = state
+        .db(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1")
+                .map_err(|e| AppError::Internal(e.into()))
+        })
+        .await;
+    match answer {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unavailable")
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! View models: what pages and the API show, assembled from a fixed number of queries per
+//! view (the count does not grow with the number of measures or departments).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::db::departments::{self, Department, DepartmentMeasure, DepartmentSummary};
+use crate::db::documents::{self, Document};
+use crate::db::measures::{self, DepartmentRef, MeasureDetail, Responsible};
+use crate::db::DbConn;
+use crate::domain::importer::text::chinese_numeral;
+use crate::error::AppError;
+
+/// A measure in a list: its units, and whether the import flagged it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasureItem {
+    pub id: i32,
+    pub document_id: i32,
+    pub number: i32,
+    pub label: String,
+    pub title: String,
+    pub section: Option<i32>,
+    pub lead: Option<DepartmentRef>,
+    pub co: Vec<DepartmentRef>,
+    pub warned: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionView {
+    pub ordinal: i32,
+    pub heading: String,
+    pub measures: Vec<MeasureItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningView {
+    pub measure_id: Option<i32>,
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub document: Document,
+    pub sections: Vec<SectionView>,
+    pub measure_count: usize,
+    pub department_count: usize,
+    pub warnings: Vec<WarningView>,
+}
+
+fn heading(ordinal: i32, title: &str) -> String {
+    format!("{}、{}", chinese_numeral(ordinal.max(0) as u32), title)
+}
+
+/// Measures with their lead and co units: two queries for any number of measures.
+pub fn measure_items(
+    conn: &mut DbConn,
+    document_id: Option<i32>,
+) -> Result<Vec<MeasureItem>, AppError> {
+    let rows = measures::list(conn, document_id)?;
+    let mut responsible =
+        measures::group_by_measure(measures::assignments_of_document(conn, document_id)?);
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let Responsible { lead, co } = responsible.remove(&m.id).unwrap_or_default();
+            MeasureItem {
+                id: m.id,
+                document_id: m.document_id,
+                number: m.number,
+                label: m.label,
+                title: m.title,
+                section: m.section,
+                lead,
+                co,
+                warned: false,
+            }
+        })
+        .collect())
+}
+
+pub fn document(conn: &mut DbConn, id: i32) -> Result<DocumentView, AppError> {
+    let document = documents::find(conn, id)?.ok_or_else(|| AppError::not_found("文件"))?;
+    let sections = documents::sections_of(conn, id)?;
+    let mut items = measure_items(conn, Some(id))?;
+    let stored_warnings = documents::warnings_of(conn, id)?;
+
+    let warned: HashSet<i32> = stored_warnings
+        .iter()
+        .filter_map(|w| w.measure_id)
+        .collect();
+    let departments: HashSet<i32> = items
+        .iter()
+        .flat_map(|m| m.lead.iter().chain(&m.co).map(|d| d.id))
+        .collect();
+    for m in &mut items {
+        m.warned = warned.contains(&m.id);
+    }
+    let measure_count = items.len();
+
+    let mut by_section: HashMap<Option<i32>, Vec<MeasureItem>> = HashMap::new();
+    for m in items {
+        by_section.entry(m.section).or_default().push(m);
+    }
+    // Measures that stand before any section heading come first, under a plain heading.
+    let mut views = Vec::new();
+    if let Some(loose) = by_section.remove(&None) {
+        views.push(SectionView {
+            ordinal: 0,
+            heading: "措施".into(),
+            measures: loose,
+        });
+    }
+    views.extend(sections.into_iter().map(|s| SectionView {
+        heading: heading(s.ordinal, &s.title),
+        measures: by_section.remove(&Some(s.ordinal)).unwrap_or_default(),
+        ordinal: s.ordinal,
+    }));
+
+    Ok(DocumentView {
+        document,
+        sections: views,
+        measure_count,
+        department_count: departments.len(),
+        warnings: stored_warnings
+            .into_iter()
+            .map(|w| WarningView {
+                measure_id: w.measure_id,
+                kind: w.kind,
+                message: w.message,
+            })
+            .collect(),
+    })
+}
+
+/// A neighbouring measure, for previous/next links.
+#[derive(Debug, Clone, Serialize)]
+pub struct Neighbour {
+    pub id: i32,
+    pub label: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasureView {
+    pub document: Document,
+    pub measure: MeasureDetail,
+    pub section_heading: Option<String>,
+    pub paragraphs: Vec<String>,
+    pub lead: Option<DepartmentRef>,
+    pub co: Vec<DepartmentRef>,
+    pub assignments: Vec<measures::AssignmentRow>,
+    pub warnings: Vec<String>,
+    pub previous: Option<Neighbour>,
+    pub next: Option<Neighbour>,
+}
+
+pub fn measure(conn: &mut DbConn, id: i32) -> Result<MeasureView, AppError> {
+    let measure = measures::find(conn, id)?.ok_or_else(|| AppError::not_found("措施"))?;
+    let document =
+        documents::find(conn, measure.document_id)?.ok_or_else(|| AppError::not_found("文件"))?;
+    let assignments = measures::assignments_of_measure(conn, id)?;
+    let Responsible { lead, co } = measures::group_by_measure(assignments.clone())
+        .remove(&id)
+        .unwrap_or_default();
+    let warnings = measures::warnings_of_measure(conn, id)?;
+    let neighbours = measures::neighbours(conn, measure.document_id, measure.number)?;
+    let pick = |n: i32| {
+        neighbours
+            .iter()
+            .find(|m| m.number == n)
+            .map(|m| Neighbour {
+                id: m.id,
+                label: m.label.clone(),
+                title: m.title.clone(),
+            })
+    };
+    Ok(MeasureView {
+        section_heading: measure
+            .section
+            .zip(measure.section_title.as_deref())
+            .map(|(o, t)| heading(o, t)),
+        paragraphs: measure.body.lines().map(str::to_string).collect(),
+        previous: pick(measure.number - 1),
+        next: pick(measure.number + 1),
+        document,
+        measure,
+        lead,
+        co,
+        assignments,
+        warnings,
+    })
+}
+
+/// A measure link in the department views.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasureLink {
+    pub measure_id: i32,
+    pub label: String,
+    pub title: String,
+    /// The document's number, where the department works on more than one document.
+    pub document: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectoryEntry {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub lead_count: i64,
+    pub co_count: i64,
+    pub lead: Vec<MeasureLink>,
+    pub co: Vec<MeasureLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectoryView {
+    pub departments: Vec<DirectoryEntry>,
+}
+
+/// Splits a department's measures into lead and co links.
+fn links(
+    rows: Vec<DepartmentMeasure>,
+    numbers: &HashMap<i32, String>,
+) -> HashMap<i32, (Vec<MeasureLink>, Vec<MeasureLink>)> {
+    let mut map: HashMap<i32, (Vec<MeasureLink>, Vec<MeasureLink>)> = HashMap::new();
+    for r in rows {
+        let entry = map.entry(r.department_id).or_default();
+        let link = MeasureLink {
+            measure_id: r.measure_id,
+            label: r.label,
+            title: r.title,
+            document: numbers.get(&r.document_id).cloned().unwrap_or_default(),
+        };
+        if r.role == "lead" {
+            entry.0.push(link);
+        } else {
+            entry.1.push(link);
+        }
+    }
+    map
+}
+
+fn document_numbers(conn: &mut DbConn) -> Result<HashMap<i32, String>, AppError> {
+    Ok(documents::labels(conn)?.into_iter().collect())
+}
+
+pub fn directory(conn: &mut DbConn) -> Result<DirectoryView, AppError> {
+    let all: Vec<DepartmentSummary> = departments::list(conn)?;
+    let numbers = document_numbers(conn)?;
+    let mut by_department = links(departments::measures_of(conn, None)?, &numbers);
+    Ok(DirectoryView {
+        departments: all
+            .into_iter()
+            .map(|d| {
+                let (lead, co) = by_department.remove(&d.department.id).unwrap_or_default();
+                DirectoryEntry {
+                    id: d.department.id,
+                    name: d.department.name,
+                    email: d.department.email,
+                    lead_count: d.lead_count,
+                    co_count: d.co_count,
+                    lead,
+                    co,
+                }
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartmentView {
+    pub department: Department,
+    pub aliases: Vec<String>,
+    pub lead: Vec<MeasureLink>,
+    pub co: Vec<MeasureLink>,
+}
+
+pub fn department(conn: &mut DbConn, id: i32) -> Result<DepartmentView, AppError> {
+    let department = departments::find(conn, id)?.ok_or_else(|| AppError::not_found("单位"))?;
+    let aliases = departments::aliases_of(conn, id)?;
+    let numbers = document_numbers(conn)?;
+    let (lead, co) = links(departments::measures_of(conn, Some(id))?, &numbers)
+        .remove(&id)
+        .unwrap_or_default();
+    Ok(DepartmentView {
+        department,
+        aliases,
+        lead,
+        co,
+    })
+}
+
+/// The contract's measure in `GET /api/v1/measures`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiMeasure {
+    pub id: i32,
+    pub document: i32,
+    pub number: i32,
+    pub label: String,
+    pub section: Option<i32>,
+    pub title: String,
+    pub lead: Option<String>,
+    pub co: Vec<String>,
+    /// green, yellow, red, done — or none while the measure has no reporting obligation.
+    pub light: &'static str,
+    pub due_on: Option<NaiveDate>,
+}
+
+impl From<MeasureItem> for ApiMeasure {
+    fn from(m: MeasureItem) -> Self {
+        ApiMeasure {
+            id: m.id,
+            document: m.document_id,
+            number: m.number,
+            label: m.label,
+            section: m.section,
+            title: m.title,
+            lead: m.lead.map(|d| d.name),
+            co: m.co.into_iter().map(|d| d.name).collect(),
+            light: "none",
+            due_on: None,
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Black-box tests: the real application on a free port and the real binary, each test with a
+//! database of its own (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
+
+mod browse;
+mod config;
+mod helpers;
+mod import;
+mod migrations;
+mod queries;

@@ -1,0 +1,57 @@
+//! The two backends' migrations and the compiled-in templates stay in step with the tree.
+
+use std::collections::BTreeSet;
+
+use crate::helpers::repo_path;
+
+fn entries(dir: &str) -> BTreeSet<String> {
+    std::fs::read_dir(repo_path(dir))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn the_migration_folders_hold_the_same_migrations() {
+    let sqlite = entries("migrations/sqlite");
+    let postgres = entries("migrations/postgres");
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, postgres);
+    for name in &sqlite {
+        for half in ["up.sql", "down.sql"] {
+            for backend in ["sqlite", "postgres"] {
+                let path = repo_path(&format!("migrations/{backend}/{name}/{half}"));
+                assert!(path.is_file(), "{} is missing", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn every_template_file_is_compiled_in() {
+    let mut files = Vec::new();
+    let mut stack = vec![repo_path("templates")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "hbs") {
+                files.push(path);
+            }
+        }
+    }
+    let sources: Vec<&str> = duban::web::templates::TEMPLATES
+        .iter()
+        .map(|(_, s)| *s)
+        .collect();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(
+            sources.contains(&text.as_str()),
+            "{} is not registered in web::templates::TEMPLATES",
+            file.display()
+        );
+    }
+    assert_eq!(files.len(), sources.len());
+}
