@@ -8,9 +8,12 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
+use crate::accounts::{self, UserInput};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
+use crate::db::departments::Change;
 use crate::db::documents::{self, ImportOutcome};
+use crate::db::users;
 use crate::domain::importer::{self, ParsedDocument};
 use crate::startup::{open_database, Application};
 
@@ -49,6 +52,50 @@ pub enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Manage users (the password is read from standard input, one line).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; reads the password from standard input.
+    Add {
+        username: String,
+        /// admin (督查室), liaison (联络员) or leader (领导).
+        #[arg(long)]
+        role: String,
+        /// The liaison's department, by name or alias.
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Name shown in the UI (defaults to the user name).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List users.
+    List,
+    /// Disable a user: no sign-in, sessions end, tokens stop working.
+    Disable { username: String },
+    /// Set a user's password from standard input.
+    Passwd { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; prints it once, alone on standard output.
+    Create {
+        username: String,
+        /// What the token is for.
+        #[arg(long = "name", default_value = "")]
+        label: String,
+    },
+    /// Revoke a token by its id.
+    Revoke { token_id: i32 },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -74,7 +121,113 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             json,
             replace,
         } => import(&settings, &file, dry_run, json, replace),
+        Command::User(command) => user(&settings, command),
+        Command::Token(command) => token(&settings, command),
     }
+}
+
+/// Every change from the command line is recorded as made by `cli:<login name>`.
+fn cli_actor() -> String {
+    let who = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{who}")
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        bail!("no password on standard input (give it as one line)");
+    }
+    Ok(password)
+}
+
+fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    let pool = open_database(settings)?;
+    let mut conn = pool.get().context("no database connection")?;
+    let actor = cli_actor();
+    let change = Change {
+        actor: &actor,
+        at: SystemClock.now(),
+    };
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            department,
+            email,
+            display_name,
+        } => {
+            let password = read_password()?;
+            let input = UserInput {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                email: email.unwrap_or_default(),
+                role,
+                department_id: None,
+                department_name: department,
+                active: true,
+            };
+            let id = accounts::create_user(&mut conn, &input, &password, change)?;
+            eprintln!(
+                "created user {} (id {id})",
+                input.username.trim().to_lowercase()
+            );
+        }
+        UserCommand::List => {
+            let mut out = std::io::stdout().lock();
+            for u in users::list(&mut conn)? {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.user.username,
+                    u.user.role,
+                    u.department.as_deref().unwrap_or("-"),
+                    if u.user.active { "active" } else { "disabled" },
+                    u.user.display_name
+                )?;
+            }
+        }
+        UserCommand::Disable { username } => {
+            accounts::disable_user(&mut conn, &username, change)?;
+            eprintln!("disabled {username}");
+        }
+        UserCommand::Passwd { username } => {
+            let password = read_password()?;
+            let user = users::find_by_username(&mut conn, &username)?
+                .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+            accounts::set_password(&mut conn, user.id, &password, None, change)?;
+            eprintln!("password of {username} set; their sessions ended");
+        }
+    }
+    Ok(())
+}
+
+fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
+    let pool = open_database(settings)?;
+    let mut conn = pool.get().context("no database connection")?;
+    let actor = cli_actor();
+    let change = Change {
+        actor: &actor,
+        at: SystemClock.now(),
+    };
+    match command {
+        TokenCommand::Create { username, label } => {
+            let (id, token) = accounts::create_token(&mut conn, &username, &label, change)?;
+            // The token alone on standard output, for scripts; the rest on standard error.
+            println!("{token}");
+            eprintln!("token {id} created for {username}; it is shown only now");
+        }
+        TokenCommand::Revoke { token_id } => {
+            accounts::revoke_token(&mut conn, token_id, change)?;
+            eprintln!("token {token_id} revoked");
+        }
+    }
+    Ok(())
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -117,7 +270,9 @@ fn import(
     } else {
         let pool = open_database(settings)?;
         let mut conn = pool.get().context("no database connection")?;
-        let outcome = documents::store(&mut conn, &parsed, text, replace, "cli", SystemClock.now());
+        let actor = cli_actor();
+        let outcome =
+            documents::store(&mut conn, &parsed, text, replace, &actor, SystemClock.now());
         match outcome {
             Ok(o) => Some(o),
             Err(documents::StoreError::Exists { number, id }) => bail!(

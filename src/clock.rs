@@ -25,3 +25,24 @@ impl Clock for FixedClock {
         self.0
     }
 }
+
+/// A clock that tests move forward by hand.
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<NaiveDateTime>);
+
+impl ManualClock {
+    pub fn new(at: NaiveDateTime) -> Self {
+        ManualClock(std::sync::Mutex::new(at))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> NaiveDateTime {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

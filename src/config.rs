@@ -33,6 +33,23 @@ struct RawSettings {
     storage: RawStorage,
     time: RawTime,
     import: RawImport,
+    auth: RawAuth,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    session_key: String,
+    admin_password: String,
+    idle_timeout_minutes: u32,
+    max_failed_logins: u32,
+    lockout_minutes: u32,
+}
+
+impl std::fmt::Debug for RawAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RawAuth { .. }")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -81,6 +98,36 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub timezone: chrono_tz::Tz,
     pub bundled_document: bool,
+    pub auth: AuthSettings,
+}
+
+/// Sign-in settings. Secrets never print.
+#[derive(Clone)]
+pub struct AuthSettings {
+    /// From DUBAN_SESSION_KEY; `None` means the key kept in the data directory.
+    pub session_key: Option<Vec<u8>>,
+    pub admin_password: Option<String>,
+    pub idle_timeout: chrono::Duration,
+    pub max_failed_logins: u32,
+    pub lockout: chrono::Duration,
+    /// Cookies carry `Secure` when the public URL is https.
+    pub secure_cookies: bool,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("session_key", &self.session_key.as_ref().map(|_| "***"))
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "***"),
+            )
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_failed_logins", &self.max_failed_logins)
+            .field("lockout", &self.lockout)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish()
+    }
 }
 
 /// Which database, decided from the URL's scheme (never by trying one backend after another:
@@ -246,7 +293,40 @@ impl Settings {
             )
         })?;
 
+        let session_key = pick("DUBAN_SESSION_KEY", raw.auth.session_key);
+        let session_key = if session_key.is_empty() {
+            None
+        } else if session_key.len() < 64 {
+            return Err(invalid(
+                "auth.session_key (DUBAN_SESSION_KEY)",
+                format!("must be at least 64 bytes long, not {}", session_key.len()),
+            ));
+        } else {
+            Some(session_key.into_bytes())
+        };
+        let admin_password =
+            Some(pick("DUBAN_ADMIN_PASSWORD", raw.auth.admin_password)).filter(|p| !p.is_empty());
+        if let Some(p) = &admin_password {
+            crate::domain::accounts::check_password(p)
+                .map_err(|m| invalid("auth.admin_password (DUBAN_ADMIN_PASSWORD)", m))?;
+        }
+        if raw.auth.max_failed_logins == 0 || raw.auth.idle_timeout_minutes == 0 {
+            return Err(invalid(
+                "auth",
+                "idle_timeout_minutes and max_failed_logins must be at least 1".into(),
+            ));
+        }
+        let auth = AuthSettings {
+            session_key,
+            admin_password,
+            idle_timeout: chrono::Duration::minutes(raw.auth.idle_timeout_minutes.into()),
+            max_failed_logins: raw.auth.max_failed_logins,
+            lockout: chrono::Duration::minutes(raw.auth.lockout_minutes.into()),
+            secure_cookies: base_url.starts_with("https://"),
+        };
+
         Ok(Settings {
+            auth,
             bind,
             base_url,
             workers: raw.server.workers,
@@ -334,6 +414,35 @@ mod tests {
         assert_eq!(s.base_url, "http://127.0.0.1:8080");
         assert_eq!(s.database, DatabaseUrl::Sqlite("data/duban.db".into()));
         assert_eq!(s.timezone, chrono_tz::Asia::Shanghai);
+        assert_eq!(s.auth.max_failed_logins, 5);
+        assert!(!s.auth.secure_cookies);
+    }
+
+    #[test]
+    fn secrets_are_checked_and_never_printed() {
+        let key = "k".repeat(64);
+        let s = load(&[
+            ("DUBAN_SESSION_KEY", key.as_str()),
+            ("DUBAN_ADMIN_PASSWORD", "s3cret-pass"),
+            ("DUBAN_BASE_URL", "https://duban.example.gov.cn/"),
+        ])
+        .unwrap();
+        assert_eq!(s.auth.session_key.as_deref(), Some(key.as_bytes()));
+        assert!(s.auth.secure_cookies);
+        assert_eq!(s.base_url, "https://duban.example.gov.cn");
+        let printed = format!("{s:?}");
+        assert!(
+            !printed.contains("s3cret-pass") && !printed.contains(&key),
+            "{printed}"
+        );
+        let err = load(&[("DUBAN_SESSION_KEY", "short")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("DUBAN_SESSION_KEY") && err.contains("64"),
+            "{err}"
+        );
+        assert!(load(&[("DUBAN_ADMIN_PASSWORD", "short")]).is_err());
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub enum AppError {
     NotFound(String),
     #[error("该地址不支持这种请求方式")]
     MethodNotAllowed,
+    /// A page asked without a live session: go to the login page, then back to `0`.
+    #[error("请先登录")]
+    LoginRequired(String),
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -47,6 +50,7 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::LoginRequired(_) => "login_required",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::Validation(_) => "invalid",
@@ -80,6 +84,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -94,6 +99,12 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         if let AppError::Internal(cause) = self {
             tracing::error!(error = ?cause, "request failed");
+        }
+        if let AppError::LoginRequired(next) = self {
+            let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, format!("/login?{query}")))
+                .finish();
         }
         let info = self.info();
         let body = serde_json::json!({

@@ -1,10 +1,12 @@
 //! duban (督办): turns a government implementation plan into tracked, accountable work.
 
+pub mod accounts;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod security;
 pub mod startup;
 pub mod web;

@@ -10,10 +10,12 @@ use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers, Logger};
 use actix_web::{web::Data, App, HttpServer};
 use anyhow::Context;
 
+use crate::accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, documents, DbConn, Pool};
 use crate::domain::importer;
+use crate::security::{self, CookieSigner};
 use crate::web::{configure, errors, state::AppState, templates::Templates};
 
 /// The plan a first run shows: Tacheng Prefecture's 2018 employment and entrepreneurship plan.
@@ -44,8 +46,18 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
-/// First-run data: on an empty database, the bundled plan, so a newcomer sees real work.
+/// First-run data: on an empty database, the bundled plan, so a newcomer sees real work, and
+/// the `admin` account (with DUBAN_ADMIN_PASSWORD, or a random password printed once).
 pub fn bootstrap(conn: &mut DbConn, settings: &Settings, clock: &dyn Clock) -> anyhow::Result<()> {
+    if let Some(password) = accounts::bootstrap_admin(conn, &settings.auth, clock.now())? {
+        // Shown once, on the operator's terminal; only its hash is kept.
+        eprintln!(
+            "\nCreated the administrator account `admin` with password: {password}\n\
+             Sign in and change it (修改密码); it is not shown again.\n"
+        );
+    } else if settings.auth.admin_password.is_some() {
+        tracing::debug!("DUBAN_ADMIN_PASSWORD ignored: users exist already");
+    }
     if settings.bundled_document && documents::count(conn)? == 0 {
         let parsed = importer::parse(BUNDLED_DOCUMENT).context("the bundled document")?;
         let outcome = documents::store(
@@ -66,6 +78,44 @@ pub fn bootstrap(conn: &mut DbConn, settings: &Settings, clock: &dyn Clock) -> a
     Ok(())
 }
 
+/// The session-signing key: DUBAN_SESSION_KEY, or one generated on the first start and kept
+/// in the data directory (written to a temporary file, then renamed, readable by the owner
+/// only).
+fn session_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if let Some(key) = &settings.auth.session_key {
+        return Ok(key.clone());
+    }
+    let path = settings.data_dir.join("session.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= 64 => return Ok(text.trim().as_bytes().to_vec()),
+        Ok(_) => anyhow::bail!(
+            "{} holds a key shorter than 64 bytes: remove it to generate a new one",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    let key = security::random_hex(64);
+    let tmp = path.with_extension("key.tmp");
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(&tmp)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        file.write_all(key.as_bytes())?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!("generated a session key in {}", path.display());
+    Ok(key.into_bytes())
+}
+
 impl Application {
     pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
         let pool = open_database(&settings)?;
@@ -74,7 +124,9 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let signer = CookieSigner::new(&session_key(&settings)?);
         let state = Data::new(AppState {
+            signer,
             pool,
             templates: Templates::new().map_err(|e| anyhow::anyhow!("templates: {e}"))?,
             settings,

@@ -48,3 +48,37 @@ pub fn for_entity(conn: &mut DbConn, entity: &str, entity_id: i32) -> QueryResul
         .select(AuditEntry::as_select())
         .load(conn)
 }
+
+/// What the audit page filters by; every part optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub entity: Option<String>,
+    /// UTC, inclusive.
+    pub from: Option<NaiveDateTime>,
+    /// UTC, exclusive.
+    pub until: Option<NaiveDateTime>,
+    pub limit: i64,
+}
+
+/// Entries matching the filter, newest first.
+pub fn search(conn: &mut DbConn, filter: &AuditFilter) -> QueryResult<Vec<AuditEntry>> {
+    let mut query = audit_log::table
+        .select(AuditEntry::as_select())
+        .order(audit_log::id.desc())
+        .limit(filter.limit)
+        .into_boxed();
+    if let Some(actor) = &filter.actor {
+        query = query.filter(audit_log::actor.eq(actor.clone()));
+    }
+    if let Some(entity) = &filter.entity {
+        query = query.filter(audit_log::entity.eq(entity.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_log::at.ge(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(audit_log::at.lt(until));
+    }
+    query.load(conn)
+}

@@ -71,6 +71,14 @@ pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Department>> {
         .optional()
 }
 
+/// A department by its name or one of its aliases.
+pub fn find_by_name_or_alias(conn: &mut DbConn, name: &str) -> QueryResult<Option<Department>> {
+    match owner_of(conn, name)? {
+        Some(id) => find(conn, id),
+        None => Ok(None),
+    }
+}
+
 pub fn aliases_of(conn: &mut DbConn, id: i32) -> QueryResult<Vec<String>> {
     department_aliases::table
         .filter(department_aliases::department_id.eq(id))
@@ -105,4 +113,230 @@ pub fn measures_of(
         query = query.filter(assignments::department_id.eq(id));
     }
     query.load(conn)
+}
+
+/// Who makes a change and when: every state change is recorded with both.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    pub actor: &'a str,
+    pub at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("单位不存在")]
+    NotFound,
+    #[error("名称“{0}”已被其他单位使用")]
+    NameTaken(String),
+    #[error("不能把单位合并到它自己")]
+    MergeIntoItself,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// What an edit sets; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct DepartmentEdit {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub aliases: Option<Vec<String>>,
+}
+
+/// Which department, if any, a name or alias already stands for.
+fn owner_of(conn: &mut DbConn, name: &str) -> QueryResult<Option<i32>> {
+    let by_name: Option<i32> = departments::table
+        .filter(departments::name.eq(name))
+        .select(departments::id)
+        .first(conn)
+        .optional()?;
+    if by_name.is_some() {
+        return Ok(by_name);
+    }
+    department_aliases::table
+        .filter(department_aliases::alias.eq(name))
+        .select(department_aliases::department_id)
+        .first(conn)
+        .optional()
+}
+
+fn replace_aliases(conn: &mut DbConn, id: i32, aliases: &[String]) -> Result<(), EditError> {
+    diesel::delete(department_aliases::table.filter(department_aliases::department_id.eq(id)))
+        .execute(conn)?;
+    for alias in aliases {
+        if owner_of(conn, alias)?.is_some_and(|owner| owner != id) {
+            return Err(EditError::NameTaken(alias.clone()));
+        }
+        diesel::insert_into(department_aliases::table)
+            .values((
+                department_aliases::department_id.eq(id),
+                department_aliases::alias.eq(alias),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Renames a department, sets its email addresses and aliases, in one transaction with its
+/// audit entry. A renamed department keeps its old name as an alias, so later imports that
+/// use it still find the department.
+pub fn edit(
+    conn: &mut DbConn,
+    id: i32,
+    edit: &DepartmentEdit,
+    change: Change<'_>,
+) -> Result<Department, EditError> {
+    conn.transaction(|conn| {
+        let before = find(conn, id)?.ok_or(EditError::NotFound)?;
+        let old_aliases = aliases_of(conn, id)?;
+        let name = edit.name.clone().unwrap_or_else(|| before.name.clone());
+        let email = edit.email.clone().unwrap_or_else(|| before.email.clone());
+        let mut aliases = edit.aliases.clone().unwrap_or_else(|| old_aliases.clone());
+        if name != before.name {
+            if owner_of(conn, &name)?.is_some_and(|owner| owner != id) {
+                return Err(EditError::NameTaken(name));
+            }
+            if !aliases.contains(&before.name) {
+                aliases.push(before.name.clone());
+            }
+        }
+        aliases.retain(|a| *a != name);
+        diesel::update(departments::table.find(id))
+            .set((departments::name.eq(&name), departments::email.eq(&email)))
+            .execute(conn)?;
+        replace_aliases(conn, id, &aliases)?;
+
+        let mut parts = Vec::new();
+        if name != before.name {
+            parts.push(format!("name: {} → {name}", before.name));
+        }
+        if email != before.email {
+            parts.push(format!("email: {} → {email}", before.email));
+        }
+        let mut sorted = aliases.clone();
+        sorted.sort();
+        if sorted != old_aliases {
+            parts.push(format!(
+                "aliases: [{}] → [{}]",
+                old_aliases.join("、"),
+                sorted.join("、")
+            ));
+        }
+        let summary = if parts.is_empty() {
+            "no change".to_string()
+        } else {
+            parts.join("; ")
+        };
+        super::audit::record(
+            conn,
+            super::audit::NewAuditEntry {
+                at: change.at,
+                actor: change.actor,
+                action: "department.update",
+                entity: "department",
+                entity_id: Some(id),
+                summary: &summary,
+            },
+        )?;
+        Ok(Department { id, name, email })
+    })
+}
+
+/// What a merge moved.
+#[derive(Debug, Clone, Serialize)]
+pub struct MergeOutcome {
+    pub assignments_moved: usize,
+    pub assignments_combined: usize,
+    pub users_moved: usize,
+}
+
+/// Merges `source` into `target` in one transaction: its assignments (where both are named
+/// on one measure, the stronger role stays), its liaisons and its names move to `target`,
+/// and `source` is deleted.
+pub fn merge(
+    conn: &mut DbConn,
+    source: i32,
+    target: i32,
+    change: Change<'_>,
+) -> Result<MergeOutcome, EditError> {
+    if source == target {
+        return Err(EditError::MergeIntoItself);
+    }
+    conn.transaction(|conn| {
+        let from = find(conn, source)?.ok_or(EditError::NotFound)?;
+        let into = find(conn, target)?.ok_or(EditError::NotFound)?;
+        let moving: Vec<(i32, i32, String)> = assignments::table
+            .filter(assignments::department_id.eq(source))
+            .select((assignments::id, assignments::measure_id, assignments::role))
+            .load(conn)?;
+        let measure_ids: Vec<i32> = moving.iter().map(|m| m.1).collect();
+        let existing: HashMap<i32, (i32, String)> = assignments::table
+            .filter(assignments::department_id.eq(target))
+            .filter(assignments::measure_id.eq_any(&measure_ids))
+            .select((assignments::measure_id, assignments::id, assignments::role))
+            .load::<(i32, i32, String)>(conn)?
+            .into_iter()
+            .map(|(m, id, role)| (m, (id, role)))
+            .collect();
+        let mut outcome = MergeOutcome {
+            assignments_moved: 0,
+            assignments_combined: 0,
+            users_moved: 0,
+        };
+        for (id, measure_id, role) in &moving {
+            match existing.get(measure_id) {
+                Some((kept, kept_role)) => {
+                    if role == "lead" && kept_role != "lead" {
+                        diesel::update(assignments::table.find(kept))
+                            .set(assignments::role.eq("lead"))
+                            .execute(conn)?;
+                    }
+                    diesel::delete(assignments::table.find(id)).execute(conn)?;
+                    outcome.assignments_combined += 1;
+                }
+                None => {
+                    diesel::update(assignments::table.find(id))
+                        .set(assignments::department_id.eq(target))
+                        .execute(conn)?;
+                    outcome.assignments_moved += 1;
+                }
+            }
+        }
+        outcome.users_moved = diesel::update(
+            super::schema::users::table.filter(super::schema::users::department_id.eq(source)),
+        )
+        .set(super::schema::users::department_id.eq(target))
+        .execute(conn)?;
+        diesel::update(
+            department_aliases::table.filter(department_aliases::department_id.eq(source)),
+        )
+        .set(department_aliases::department_id.eq(target))
+        .execute(conn)?;
+        diesel::delete(departments::table.find(source)).execute(conn)?;
+        diesel::insert_into(department_aliases::table)
+            .values((
+                department_aliases::department_id.eq(target),
+                department_aliases::alias.eq(&from.name),
+            ))
+            .execute(conn)?;
+        let summary = format!(
+            "{} (id {source}) merged into {} (id {target}): {} assignments moved, {} combined, {} users moved",
+            from.name,
+            into.name,
+            outcome.assignments_moved,
+            outcome.assignments_combined,
+            outcome.users_moved
+        );
+        super::audit::record(
+            conn,
+            super::audit::NewAuditEntry {
+                at: change.at,
+                actor: change.actor,
+                action: "department.merge",
+                entity: "department",
+                entity_id: Some(target),
+                summary: &summary,
+            },
+        )?;
+        Ok(outcome)
+    })
 }

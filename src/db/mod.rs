@@ -7,6 +7,9 @@ pub mod departments;
 pub mod documents;
 pub mod measures;
 pub mod schema;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -91,6 +91,49 @@ diesel::joinable!(assignments -> departments (department_id));
 diesel::joinable!(import_warnings -> documents (document_id));
 diesel::joinable!(import_warnings -> measures (measure_id));
 
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        username -> Text,
+        display_name -> Text,
+        email -> Text,
+        role -> Text,
+        department_id -> Nullable<Integer>,
+        active -> Bool,
+        password_hash -> Text,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Integer,
+        csrf_token -> Text,
+        flash -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        user_id -> Integer,
+        label -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(users -> departments (department_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     documents,
     sections,
@@ -100,4 +143,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     assignments,
     import_warnings,
     audit_log,
+    users,
+    sessions,
+    api_tokens,
 );

@@ -1,3 +1,4 @@
 //! Pure domain logic: no database, no web, no mail. Everything here is tested without I/O.
 
+pub mod accounts;
 pub mod importer;

@@ -3,8 +3,12 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::db::departments::{Change, DepartmentEdit, EditError};
 use crate::db::{departments, documents};
+use crate::domain::accounts::{parse_department_name, parse_email_list};
 use crate::error::AppError;
+use crate::web::auth::ApiCaller;
+use crate::web::authz::{require, Action};
 use crate::web::state::AppState;
 use crate::web::views::{self, ApiMeasure};
 
@@ -19,7 +23,11 @@ struct ApiDocument {
     warning_count: i64,
 }
 
-pub async fn documents(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn documents(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<HttpResponse, AppError> {
+    require(&caller.user, Action::ReadPlan)?;
     let list = state.db(|conn| Ok(documents::list(conn)?)).await?;
     let body: Vec<ApiDocument> = list
         .into_iter()
@@ -44,8 +52,10 @@ pub struct MeasuresQuery {
 
 pub async fn measures(
     state: web::Data<AppState>,
+    caller: ApiCaller,
     query: web::Query<MeasuresQuery>,
 ) -> Result<HttpResponse, AppError> {
+    require(&caller.user, Action::ReadPlan)?;
     let document = query.document;
     let items = state
         .db(move |conn| {
@@ -98,8 +108,10 @@ struct ApiMeasureDetail {
 
 pub async fn measure(
     state: web::Data<AppState>,
+    caller: ApiCaller,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
+    require(&caller.user, Action::ReadPlan)?;
     let id = id.into_inner();
     let v = state.db(move |conn| views::measure(conn, id)).await?;
     let body = ApiMeasureDetail {
@@ -145,7 +157,11 @@ struct ApiDepartment {
     co_count: i64,
 }
 
-pub async fn departments(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn departments(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<HttpResponse, AppError> {
+    require(&caller.user, Action::ReadPlan)?;
     let list = state.db(|conn| Ok(departments::list(conn)?)).await?;
     let body: Vec<ApiDepartment> = list
         .into_iter()
@@ -158,4 +174,75 @@ pub async fn departments(state: web::Data<AppState>) -> Result<HttpResponse, App
         })
         .collect();
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// `PATCH /api/v1/departments/{id}`: any of `name`, `email` (several addresses separated by
+/// commas).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentPatch {
+    name: Option<String>,
+    email: Option<String>,
+}
+
+pub async fn patch_department(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i32>,
+    patch: web::Json<DepartmentPatch>,
+) -> Result<HttpResponse, AppError> {
+    require(&caller.user, Action::Administer)?;
+    let id = id.into_inner();
+    let patch = patch.into_inner();
+    let edit = DepartmentEdit {
+        name: patch
+            .name
+            .as_deref()
+            .map(parse_department_name)
+            .transpose()
+            .map_err(|m| AppError::Validation(format!("name: {m}")))?,
+        email: patch
+            .email
+            .as_deref()
+            .map(parse_email_list)
+            .transpose()
+            .map_err(|m| AppError::Validation(format!("email: {m}")))?,
+        aliases: None,
+    };
+    let now = state.clock.now();
+    let actor = caller.user.username.clone();
+    let dept = state
+        .db(move |conn| {
+            let change = Change {
+                actor: &actor,
+                at: now,
+            };
+            Ok(crate::db::departments::edit(conn, id, &edit, change)?)
+        })
+        .await?;
+    let list = state.db(|conn| Ok(departments::list(conn)?)).await?;
+    let counts = list.iter().find(|d| d.department.id == dept.id);
+    Ok(HttpResponse::Ok().json(ApiDepartment {
+        id: dept.id,
+        name: dept.name,
+        email: dept.email,
+        lead_count: counts.map_or(0, |c| c.lead_count),
+        co_count: counts.map_or(0, |c| c.co_count),
+    }))
+}
+
+impl From<EditError> for AppError {
+    fn from(e: EditError) -> Self {
+        match e {
+            EditError::NotFound => AppError::not_found("单位"),
+            EditError::NameTaken(_) => AppError::Conflict(e.to_string()),
+            EditError::MergeIntoItself => AppError::Validation(e.to_string()),
+            EditError::Db(e) => AppError::Internal(e.into()),
+        }
+    }
+}
+
+/// `GET /api/v1/me`: who the token belongs to.
+pub async fn me(caller: ApiCaller) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(&caller.user))
 }

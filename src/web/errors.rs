@@ -45,6 +45,16 @@ pub fn is_api(req: &HttpRequest) -> bool {
 pub fn render_html<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let status = res.status();
     let known = res.response().extensions().get::<ErrorInfo>().cloned();
+    let is_html = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html && known.is_none() {
+        // A page the handler rendered itself (a form shown again with its errors).
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
     if is_api(res.request()) && known.is_some() {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

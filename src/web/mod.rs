@@ -1,8 +1,12 @@
 //! The web layer: one route table, thin handlers for pages (HTML) and the API (JSON), and the
 //! middleware every response passes through (security headers, error pages).
 
+pub mod admin;
 pub mod api;
+pub mod auth;
+pub mod authz;
 pub mod errors;
+pub mod login;
 pub mod pages;
 pub mod state;
 pub mod templates;
@@ -11,27 +15,16 @@ pub mod views;
 use actix_web::http::Method;
 use actix_web::{web, FromRequest, Handler, Responder, Route};
 
-/// Who may reach a route. Accounts arrive later; the table already says which routes stay
-/// public and which belong to people or integrations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    /// Open to anyone: health check, static assets.
-    Public,
-    /// HTML pages for people.
-    Page,
-    /// The JSON API.
-    Api,
-}
-
 /// One row of the route table.
+/// Who may call a route is decided by its handler (through `authz`); the access-matrix test
+/// walks this table so that no route goes without an expectation.
 pub struct RouteSpec {
     pub method: Method,
     pub path: &'static str,
-    pub audience: Audience,
     make: Box<dyn Fn() -> Route>,
 }
 
-fn spec<F, Args>(method: Method, path: &'static str, audience: Audience, handler: F) -> RouteSpec
+fn spec<F, Args>(method: Method, path: &'static str, handler: F) -> RouteSpec
 where
     F: Handler<Args> + Clone + 'static,
     Args: FromRequest + 'static,
@@ -41,34 +34,51 @@ where
     RouteSpec {
         method,
         path,
-        audience,
         make: Box::new(move || web::route().method(m.clone()).to(handler.clone())),
     }
 }
 
-fn get<F, Args>(path: &'static str, audience: Audience, handler: F) -> RouteSpec
-where
-    F: Handler<Args> + Clone + 'static,
-    Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
-    spec(Method::GET, path, audience, handler)
-}
-
 /// Every route of the application. Registration and the tests walk this same list.
 pub fn route_table() -> Vec<RouteSpec> {
+    use Method as M;
     vec![
-        get("/healthz", Audience::Public, pages::healthz),
-        get("/static/app.css", Audience::Public, pages::stylesheet),
-        get("/", Audience::Page, pages::index),
-        get("/documents/{id}", Audience::Page, pages::document),
-        get("/measures/{id}", Audience::Page, pages::measure),
-        get("/departments", Audience::Page, pages::departments),
-        get("/departments/{id}", Audience::Page, pages::department),
-        get("/api/v1/documents", Audience::Api, api::documents),
-        get("/api/v1/measures", Audience::Api, api::measures),
-        get("/api/v1/measures/{id}", Audience::Api, api::measure),
-        get("/api/v1/departments", Audience::Api, api::departments),
+        // Public.
+        spec(M::GET, "/healthz", pages::healthz),
+        spec(M::GET, "/static/app.css", pages::stylesheet),
+        spec(M::GET, "/login", login::login_form),
+        spec(M::POST, "/login", login::login),
+        // Signed-in people.
+        spec(M::POST, "/logout", login::logout),
+        spec(M::GET, "/account/password", login::password_form),
+        spec(M::POST, "/account/password", login::change_password),
+        spec(M::GET, "/", pages::index),
+        spec(M::GET, "/documents/{id}", pages::document),
+        spec(M::GET, "/measures/{id}", pages::measure),
+        spec(M::GET, "/departments", pages::departments),
+        spec(M::GET, "/departments/{id}", pages::department),
+        // The office.
+        spec(M::GET, "/admin/users", admin::users_page),
+        spec(M::POST, "/admin/users", admin::create_user),
+        spec(M::GET, "/admin/users/{id}", admin::user_page),
+        spec(M::POST, "/admin/users/{id}", admin::update_user),
+        spec(M::POST, "/admin/users/{id}/password", admin::reset_password),
+        spec(M::GET, "/admin/departments/{id}", admin::department_page),
+        spec(M::POST, "/admin/departments/{id}", admin::update_department),
+        spec(
+            M::POST,
+            "/admin/departments/{id}/merge",
+            admin::merge_department,
+        ),
+        spec(M::GET, "/admin/tokens", admin::tokens_page),
+        spec(M::POST, "/admin/tokens/{id}/revoke", admin::revoke_token),
+        spec(M::GET, "/admin/audit", admin::audit_page),
+        // The JSON API (bearer tokens).
+        spec(M::GET, "/api/v1/me", api::me),
+        spec(M::GET, "/api/v1/documents", api::documents),
+        spec(M::GET, "/api/v1/measures", api::measures),
+        spec(M::GET, "/api/v1/measures/{id}", api::measure),
+        spec(M::GET, "/api/v1/departments", api::departments),
+        spec(M::PATCH, "/api/v1/departments/{id}", api::patch_department),
     ]
 }
 

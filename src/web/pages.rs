@@ -1,9 +1,12 @@
-//! HTML pages: thin handlers that load a view and render its template.
+//! HTML pages for reading the plan: thin handlers that check access, load a view and render
+//! its template.
 
 use actix_web::{http::header, web, HttpResponse};
 
 use crate::db::documents;
 use crate::error::AppError;
+use crate::web::auth::Viewer;
+use crate::web::authz::{require, Action};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 use crate::web::views;
@@ -11,20 +14,35 @@ use crate::web::views;
 #[derive(serde::Serialize)]
 struct IndexData {
     documents: Vec<documents::DocumentSummary>,
+    /// A liaison's own department's measures, shown first.
+    mine: Option<views::DepartmentView>,
 }
 
-pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let documents = state.db(|conn| Ok(documents::list(conn)?)).await?;
+pub async fn index(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::ReadPlan)?;
+    let department = viewer.user.department_id;
+    let (documents, mine) = state
+        .db(move |conn| {
+            let mine = match department {
+                Some(id) => Some(views::department(conn, id)?),
+                None => None,
+            };
+            Ok((documents::list(conn)?, mine))
+        })
+        .await?;
+    let data = IndexData { documents, mine };
     state.page(
         "index",
-        &Page::new("文件与措施", "documents", IndexData { documents }),
+        &Page::for_viewer(&viewer, "文件与措施", "documents", data),
     )
 }
 
 pub async fn document(
     state: web::Data<AppState>,
+    viewer: Viewer,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
     let view = state.db(move |conn| views::document(conn, id)).await?;
     let title = view
@@ -33,32 +51,52 @@ pub async fn document(
         .clone()
         .or_else(|| view.document.number.clone())
         .unwrap_or_else(|| "未命名文件".into());
-    state.page("document", &Page::new(title, "documents", view))
+    state.page(
+        "document",
+        &Page::for_viewer(&viewer, title, "documents", view),
+    )
 }
 
 pub async fn measure(
     state: web::Data<AppState>,
+    viewer: Viewer,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
     let view = state.db(move |conn| views::measure(conn, id)).await?;
     let title = format!("措施 {} {}", view.measure.label, view.measure.title);
-    state.page("measure", &Page::new(title, "documents", view))
+    state.page(
+        "measure",
+        &Page::for_viewer(&viewer, title, "documents", view),
+    )
 }
 
-pub async fn departments(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn departments(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::ReadPlan)?;
     let view = state.db(views::directory).await?;
-    state.page("departments", &Page::new("责任单位", "departments", view))
+    state.page(
+        "departments",
+        &Page::for_viewer(&viewer, "责任单位", "departments", view),
+    )
 }
 
 pub async fn department(
     state: web::Data<AppState>,
+    viewer: Viewer,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
     let view = state.db(move |conn| views::department(conn, id)).await?;
     let title = view.department.name.clone();
-    state.page("department", &Page::new(title, "departments", view))
+    state.page(
+        "department",
+        &Page::for_viewer(&viewer, title, "departments", view),
+    )
 }
 
 const STYLESHEET: &str = include_str!("../../assets/app.css");

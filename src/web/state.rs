@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{DbConn, Pool};
 use crate::error::AppError;
+use crate::security::CookieSigner;
 use crate::web::templates::{Page, Templates};
 
 pub struct AppState {
@@ -15,6 +16,7 @@ pub struct AppState {
     pub templates: Templates,
     pub settings: Settings,
     pub clock: Arc<dyn Clock>,
+    pub signer: CookieSigner,
 }
 
 impl AppState {

@@ -6,10 +6,15 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 use crate::error::AppError;
+use crate::web::auth::Viewer;
 
 /// Every template, by name. A test checks that each file under `templates/` is listed here.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../../templates/layout.hbs")),
+    (
+        "user_fields",
+        include_str!("../../templates/partials/user_fields.hbs"),
+    ),
     (
         "measure_table",
         include_str!("../../templates/partials/measure_table.hbs"),
@@ -29,15 +34,41 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/department.hbs"),
     ),
     ("error", include_str!("../../templates/pages/error.hbs")),
+    ("login", include_str!("../../templates/pages/login.hbs")),
+    (
+        "account_password",
+        include_str!("../../templates/pages/account_password.hbs"),
+    ),
+    (
+        "admin_users",
+        include_str!("../../templates/pages/admin_users.hbs"),
+    ),
+    (
+        "admin_user",
+        include_str!("../../templates/pages/admin_user.hbs"),
+    ),
+    (
+        "admin_department",
+        include_str!("../../templates/pages/admin_department.hbs"),
+    ),
+    (
+        "admin_tokens",
+        include_str!("../../templates/pages/admin_tokens.hbs"),
+    ),
+    (
+        "admin_audit",
+        include_str!("../../templates/pages/admin_audit.hbs"),
+    ),
 ];
 
-/// The signed-in person, as pages show them. Filled in once accounts exist; pages already
-/// carry the slot so that nothing changes shape when they do.
+/// The signed-in person, as the layout shows them.
 #[derive(Debug, Clone, Serialize)]
-pub struct CurrentUser {
+pub struct UserView {
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role_label: &'static str,
+    pub is_admin: bool,
+    pub department: Option<String>,
 }
 
 /// What every page template receives.
@@ -46,18 +77,46 @@ pub struct Page<T: Serialize> {
     pub title: String,
     /// Which main navigation entry is current.
     pub nav: &'static str,
-    pub user: Option<CurrentUser>,
+    pub user: Option<UserView>,
+    /// The session's CSRF token, for the forms on the page.
+    pub csrf: Option<String>,
     pub flash: Option<String>,
     pub data: T,
 }
 
 impl<T: Serialize> Page<T> {
+    /// A page for someone not signed in (login, errors).
     pub fn new(title: impl Into<String>, nav: &'static str, data: T) -> Self {
         Page {
             title: title.into(),
             nav,
             user: None,
+            csrf: None,
             flash: None,
+            data,
+        }
+    }
+
+    /// A page for a signed-in person.
+    pub fn for_viewer(
+        viewer: &Viewer,
+        title: impl Into<String>,
+        nav: &'static str,
+        data: T,
+    ) -> Self {
+        let u = &viewer.user;
+        Page {
+            title: title.into(),
+            nav,
+            user: Some(UserView {
+                username: u.username.clone(),
+                display_name: u.display_name.clone(),
+                role_label: u.role.label(),
+                is_admin: u.is_admin(),
+                department: u.department.clone(),
+            }),
+            csrf: Some(viewer.csrf.clone()),
+            flash: viewer.flash.clone(),
             data,
         }
     }

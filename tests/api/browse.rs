@@ -23,7 +23,8 @@ async fn a_fresh_server_shows_the_bundled_plan() {
     assert_eq!(docs[0]["measure_count"], 29);
     assert!(docs[0]["id"].is_i64());
 
-    let index = app.get("/").await;
+    let admin = app.login_admin().await;
+    let index = app.get_as(&admin, "/").await;
     assert_eq!(index.status, 200);
     assert!(index
         .body
@@ -112,7 +113,10 @@ async fn a_measure_has_its_text_assignments_and_warnings() {
         .await;
     assert!(m15["warnings"][0].as_str().unwrap().contains("财政厅"));
 
-    let page = app.get(&format!("/measures/{}", id_of(15))).await;
+    let admin = app.login_admin().await;
+    let page = app
+        .get_as(&admin, &format!("/measures/{}", id_of(15)))
+        .await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("拓宽融资渠道"));
     assert!(page.body.contains("人行塔城地区中心支行"));
@@ -151,7 +155,10 @@ async fn departments_count_what_they_lead_and_co_operate_on() {
     let co_sum: i64 = list.iter().map(|d| d["co_count"].as_i64().unwrap()).sum();
     assert_eq!((lead_sum, co_sum), (leads, cos));
 
-    let hr_page = app.get(&format!("/departments/{}", hr["id"])).await;
+    let admin = app.login_admin().await;
+    let hr_page = app
+        .get_as(&admin, &format!("/departments/{}", hr["id"]))
+        .await;
     assert_eq!(hr_page.status, 200);
     assert!(
         hr_page.body.contains("人社局"),
@@ -161,7 +168,7 @@ async fn departments_count_what_they_lead_and_co_operate_on() {
         hr_page.body.contains("加强就业宣传"),
         "co-operates on measure 29"
     );
-    let directory = app.get("/departments").await;
+    let directory = app.get_as(&admin, "/departments").await;
     assert!(directory.body.contains("地委宣传部"));
 }
 
@@ -171,7 +178,8 @@ async fn the_document_page_shows_sections_units_and_import_warnings() {
     let id = app.get_json("/api/v1/documents").await[0]["id"]
         .as_i64()
         .unwrap();
-    let page = app.get(&format!("/documents/{id}")).await;
+    let admin = app.login_admin().await;
+    let page = app.get_as(&admin, &format!("/documents/{id}")).await;
     assert_eq!(page.status, 200);
     assert_eq!(
         page.header("content-type"),
@@ -193,13 +201,14 @@ async fn the_document_page_shows_sections_units_and_import_warnings() {
 #[actix_web::test]
 async fn unknown_things_are_404_as_json_on_the_api_and_as_a_page_elsewhere() {
     let app = spawn_app().await;
+    let admin = app.login_admin().await;
     for path in [
         "/api/v1/measures/99999",
         "/api/v1/measures/abc",
         "/api/v1/measures?document=99999",
         "/api/v1/nothing-here",
     ] {
-        let reply = app.get(path).await;
+        let reply = app.api_get(path, &app.admin_token).await;
         assert_eq!(reply.status, 404, "{path}");
         assert_eq!(reply.json()["error"]["code"], "not_found", "{path}");
         assert!(!reply.json()["error"]["message"]
@@ -213,7 +222,7 @@ async fn unknown_things_are_404_as_json_on_the_api_and_as_a_page_elsewhere() {
         "/departments/abc",
         "/nowhere",
     ] {
-        let reply = app.get(path).await;
+        let reply = app.get_as(&admin, path).await;
         assert_eq!(reply.status, 404, "{path}");
         assert!(reply
             .header("content-type")
@@ -221,12 +230,18 @@ async fn unknown_things_are_404_as_json_on_the_api_and_as_a_page_elsewhere() {
             .starts_with("text/html"));
         assert!(reply.body.contains("找不到页面"), "{path}");
     }
-    let bad = app.get("/api/v1/measures?document=first").await;
+    let bad = app
+        .api_get("/api/v1/measures?document=first", &app.admin_token)
+        .await;
     assert_eq!(bad.status, 422);
     assert_eq!(bad.json()["error"]["code"], "invalid");
 
     let post = app
-        .send(app.client.post(format!("{}/api/v1/documents", app.address)))
+        .send(
+            app.client
+                .post(app.url("/api/v1/documents"))
+                .insert_header(("Authorization", format!("Bearer {}", app.admin_token))),
+        )
         .await;
     assert_eq!(post.status, 405);
     assert_eq!(post.json()["error"]["code"], "method_not_allowed");

@@ -11,8 +11,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
-use duban::clock::FixedClock;
+use duban::accounts::{self, UserInput};
+use duban::clock::ManualClock;
 use duban::config::Settings;
+use duban::db::departments::Change;
 use duban::db::Pool;
 use duban::startup::Application;
 
@@ -117,7 +119,14 @@ pub struct TestApp {
     pub address: String,
     pub db: TestDatabase,
     pub client: awc::Client,
+    pub clock: Arc<ManualClock>,
+    pub pool: Pool,
+    /// A token of the `admin` account.
+    pub admin_token: String,
 }
+
+/// The password of the `admin` account every test app starts with.
+pub const ADMIN_PASSWORD: &str = "admin-pass-2026";
 
 pub fn fixed_now() -> chrono::NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 3, 2)
@@ -131,19 +140,26 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(db: TestDatabase) -> TestApp {
-    let settings = db.settings(&[("DUBAN_TIMEZONE", "Asia/Shanghai")]);
-    let mut settings = settings;
+    let mut settings = db.settings(&[("DUBAN_ADMIN_PASSWORD", ADMIN_PASSWORD)]);
     settings.workers = 1;
-    let app = Application::build(settings, Arc::new(FixedClock(fixed_now()))).expect("build app");
+    let clock = Arc::new(ManualClock::new(fixed_now()));
+    let app = Application::build(settings, clock.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
+    let pool = db.pool();
+    let mut app = TestApp {
         address,
         db,
         client: awc::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
+            .disable_redirects()
             .finish(),
-    }
+        clock,
+        pool,
+        admin_token: String::new(),
+    };
+    app.admin_token = app.token_for("admin");
+    app
 }
 
 /// A response, read whole.
@@ -163,6 +179,164 @@ impl Reply {
 }
 
 impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Creates a user directly (as the office would), with password `password-<username>`.
+    pub fn add_user(&self, username: &str, role: &str, department: Option<&str>) -> String {
+        let mut conn = self.pool.get().unwrap();
+        let input = UserInput {
+            username: username.into(),
+            display_name: format!("{username} 同志"),
+            email: format!("{username}@example.gov.cn"),
+            role: role.into(),
+            department_id: None,
+            department_name: department.map(str::to_string),
+            active: true,
+        };
+        let password = format!("password-{username}");
+        accounts::create_user(
+            &mut conn,
+            &input,
+            &password,
+            Change {
+                actor: "test",
+                at: fixed_now(),
+            },
+        )
+        .expect("create user");
+        password
+    }
+
+    /// An API token for a user.
+    pub fn token_for(&self, username: &str) -> String {
+        let mut conn = self.pool.get().unwrap();
+        let change = Change {
+            actor: "test",
+            at: fixed_now(),
+        };
+        accounts::create_token(&mut conn, username, "test", change)
+            .expect("create token")
+            .1
+    }
+
+    /// A GET with a bearer token.
+    pub async fn api_get(&self, path: &str, token: &str) -> Reply {
+        self.send(
+            self.client
+                .get(self.url(path))
+                .insert_header(("Authorization", format!("Bearer {token}"))),
+        )
+        .await
+    }
+
+    pub async fn api_json(&self, path: &str, token: &str) -> serde_json::Value {
+        let reply = self.api_get(path, token).await;
+        assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
+        reply.json()
+    }
+
+    /// Signs in through the login form, as a browser would.
+    pub async fn login(&self, username: &str, password: &str) -> Session {
+        self.try_login(username, password)
+            .await
+            .unwrap_or_else(|r| panic!("login of {username} failed: {} {}", r.status, r.body))
+    }
+
+    pub async fn try_login(&self, username: &str, password: &str) -> Result<Session, Reply> {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, 200);
+        let login_cookie = cookie_value(&form, "duban_login_csrf").expect("login csrf cookie");
+        let csrf = csrf_in(&form.body).expect("csrf field on the login form");
+        let reply = self
+            .send_form(
+                self.client
+                    .post(self.url("/login"))
+                    .insert_header(("Cookie", format!("duban_login_csrf={login_cookie}"))),
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("next", "/"),
+                    ("csrf_token", &csrf),
+                ],
+            )
+            .await;
+        let Some(session) = cookie_value(&reply, "duban_session").filter(|v| !v.is_empty()) else {
+            return Err(reply);
+        };
+        assert_eq!(reply.status, 303);
+        let mut s = Session {
+            cookie: session,
+            csrf: String::new(),
+        };
+        let page = self.get_as(&s, "/account/password").await;
+        s.csrf = csrf_in(&page.body).expect("csrf on a page");
+        Ok(s)
+    }
+
+    pub async fn login_admin(&self) -> Session {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    pub async fn get_as(&self, session: &Session, path: &str) -> Reply {
+        self.send(
+            self.client
+                .get(self.url(path))
+                .insert_header(session.header()),
+        )
+        .await
+    }
+
+    /// Posts a form with the session's CSRF token.
+    pub async fn post_as(&self, session: &Session, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &session.csrf));
+        self.send_form(
+            self.client
+                .post(self.url(path))
+                .insert_header(session.header()),
+            &all,
+        )
+        .await
+    }
+
+    /// Posts a form exactly as given (no CSRF token added).
+    pub async fn post_raw(&self, session: &Session, path: &str, fields: &[(&str, &str)]) -> Reply {
+        self.send_form(
+            self.client
+                .post(self.url(path))
+                .insert_header(session.header()),
+            fields,
+        )
+        .await
+    }
+
+    pub async fn send_form(&self, req: awc::ClientRequest, fields: &[(&str, &str)]) -> Reply {
+        let mut res = req.send_form(&fields).await.expect("request");
+        let body = res.body().limit(20 * 1024 * 1024).await.expect("body");
+        Reply {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: String::from_utf8(body.to_vec()).expect("UTF-8 body"),
+        }
+    }
+
+    /// Audit entries, oldest first.
+    pub fn audit(&self) -> Vec<duban::db::audit::AuditEntry> {
+        let mut conn = self.pool.get().unwrap();
+        let mut entries = duban::db::audit::search(
+            &mut conn,
+            &duban::db::audit::AuditFilter {
+                limit: 100_000,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        entries.reverse();
+        entries
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(self.client.get(format!("{}{path}", self.address)))
             .await
@@ -178,11 +352,42 @@ impl TestApp {
         }
     }
 
+    /// A GET on the API as the office's administrator.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let reply = self.get(path).await;
-        assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
-        reply.json()
+        self.api_json(path, &self.admin_token).await
     }
+}
+
+/// A signed-in browser: its session cookie and the CSRF token its pages carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Session {
+    pub fn header(&self) -> (&'static str, String) {
+        ("Cookie", format!("duban_session={}", self.cookie))
+    }
+}
+
+/// The value a response sets for a cookie.
+pub fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.strip_prefix(&format!("{name}="))
+                .map(|rest| rest.split(';').next().unwrap_or("").to_string())
+        })
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    Some(html[start..].split('"').next()?.to_string())
 }
 
 /// The repository root, for fixtures.

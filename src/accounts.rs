@@ -1,0 +1,463 @@
+//! Account operations shared by the web pages and the command line: creating and editing
+//! users, passwords, sign-in with lockout, sessions and API tokens. Each change is validated
+//! first, then written in one transaction together with its audit entry.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::config::AuthSettings;
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::departments::{self, Change};
+use crate::db::users::{self, NewUser, User, UserChanges};
+use crate::db::{sessions, tokens, DbConn};
+use crate::domain::accounts::{
+    after_failed_login, check_password, is_locked, parse_display_name, parse_email_list,
+    parse_username, LockoutPolicy, Role,
+};
+use crate::security;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<AccountError> for crate::error::AppError {
+    fn from(e: AccountError) -> Self {
+        use crate::error::AppError;
+        match e {
+            AccountError::Invalid(m) => AppError::Validation(m),
+            AccountError::Conflict(m) => AppError::Conflict(m),
+            AccountError::NotFound(m) => AppError::NotFound(m),
+            AccountError::Db(e) => AppError::Internal(e.into()),
+            AccountError::Other(e) => AppError::Internal(e),
+        }
+    }
+}
+
+fn record(
+    conn: &mut DbConn,
+    change: Change<'_>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i32>,
+    summary: &str,
+) -> diesel::QueryResult<()> {
+    audit::record(
+        conn,
+        NewAuditEntry {
+            at: change.at,
+            actor: change.actor,
+            action,
+            entity,
+            entity_id,
+            summary,
+        },
+    )
+}
+
+/// A user as typed into a form or on the command line, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct UserInput {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: String,
+    /// A department id (forms) …
+    pub department_id: Option<i32>,
+    /// … or a department's name or alias (command line).
+    pub department_name: Option<String>,
+    pub active: bool,
+}
+
+struct ValidUser {
+    display_name: String,
+    email: String,
+    role: Role,
+    department_id: Option<i32>,
+}
+
+fn validate(conn: &mut DbConn, input: &UserInput) -> Result<ValidUser, AccountError> {
+    let role = Role::parse(&input.role).map_err(AccountError::Invalid)?;
+    let display_name = parse_display_name(&input.display_name).map_err(AccountError::Invalid)?;
+    let email = parse_email_list(&input.email).map_err(AccountError::Invalid)?;
+    if email.contains(',') {
+        return Err(AccountError::Invalid("个人邮箱只能填写一个地址".into()));
+    }
+    let department_id = match (&input.department_name, input.department_id) {
+        (Some(name), _) if !name.trim().is_empty() => Some(
+            departments::find_by_name_or_alias(conn, name.trim())?
+                .ok_or_else(|| AccountError::Invalid(format!("单位“{}”不存在", name.trim())))?
+                .id,
+        ),
+        (_, Some(id)) => Some(
+            departments::find(conn, id)?
+                .ok_or_else(|| AccountError::Invalid("所选单位不存在".into()))?
+                .id,
+        ),
+        _ => None,
+    };
+    if role == Role::Liaison && department_id.is_none() {
+        return Err(AccountError::Invalid("联络员必须属于一个单位".into()));
+    }
+    Ok(ValidUser {
+        display_name,
+        email,
+        role,
+        // Only liaisons belong to a department.
+        department_id: department_id.filter(|_| role == Role::Liaison),
+    })
+}
+
+/// Creates a user; the password is hashed with argon2id.
+pub fn create_user(
+    conn: &mut DbConn,
+    input: &UserInput,
+    password: &str,
+    change: Change<'_>,
+) -> Result<i32, AccountError> {
+    let username = parse_username(&input.username).map_err(AccountError::Invalid)?;
+    check_password(password).map_err(AccountError::Invalid)?;
+    let hash = security::hash_password(password)?;
+    conn.transaction(|conn| {
+        let valid = validate(conn, input)?;
+        if users::find_by_username(conn, &username)?.is_some() {
+            return Err(AccountError::Conflict(format!("用户名“{username}”已存在")));
+        }
+        let id = users::create(
+            conn,
+            &NewUser {
+                username: &username,
+                display_name: &valid.display_name,
+                email: &valid.email,
+                role: valid.role.as_str(),
+                department_id: valid.department_id,
+                active: true,
+                password_hash: &hash,
+                failed_logins: 0,
+                created_at: change.at,
+            },
+        )?;
+        let summary = format!(
+            "created {username} ({}), department id {:?}",
+            valid.role.as_str(),
+            valid.department_id
+        );
+        record(conn, change, "user.create", "user", Some(id), &summary)?;
+        Ok(id)
+    })
+}
+
+/// Edits a user. Disabling, or changing the role or department, ends their sessions.
+pub fn update_user(
+    conn: &mut DbConn,
+    id: i32,
+    input: &UserInput,
+    change: Change<'_>,
+) -> Result<(), AccountError> {
+    conn.transaction(|conn| {
+        let before =
+            users::find(conn, id)?.ok_or_else(|| AccountError::NotFound("用户不存在".into()))?;
+        let valid = validate(conn, input)?;
+        if before.username == change.actor && (!input.active || valid.role != Role::Admin) {
+            return Err(AccountError::Invalid(
+                "不能停用自己的账户，也不能取消自己的管理员角色".into(),
+            ));
+        }
+        users::update(
+            conn,
+            id,
+            &UserChanges {
+                display_name: &valid.display_name,
+                email: &valid.email,
+                role: valid.role.as_str(),
+                department_id: valid.department_id,
+                active: input.active,
+            },
+        )?;
+        let access_changed = before.active != input.active
+            || before.role != valid.role.as_str()
+            || before.department_id != valid.department_id;
+        if access_changed {
+            users::end_sessions(conn, id)?;
+        }
+        let summary = format!(
+            "{}: role {} → {}, department {:?} → {:?}, active {} → {}, name {} → {}, email {} → {}",
+            before.username,
+            before.role,
+            valid.role.as_str(),
+            before.department_id,
+            valid.department_id,
+            before.active,
+            input.active,
+            before.display_name,
+            valid.display_name,
+            before.email,
+            valid.email
+        );
+        record(conn, change, "user.update", "user", Some(id), &summary)?;
+        Ok(())
+    })
+}
+
+/// Disables a user by name: they cannot sign in, their sessions end and their tokens stop.
+pub fn disable_user(
+    conn: &mut DbConn,
+    username: &str,
+    change: Change<'_>,
+) -> Result<(), AccountError> {
+    conn.transaction(|conn| {
+        let user = users::find_by_username(conn, username)?
+            .ok_or_else(|| AccountError::NotFound(format!("用户“{username}”不存在")))?;
+        diesel::update(crate::db::schema::users::table.find(user.id))
+            .set(crate::db::schema::users::active.eq(false))
+            .execute(conn)?;
+        users::end_sessions(conn, user.id)?;
+        record(
+            conn,
+            change,
+            "user.disable",
+            "user",
+            Some(user.id),
+            username,
+        )?;
+        Ok(())
+    })
+}
+
+/// Sets a new password and ends the user's sessions, except `keep` (the session of a person
+/// changing their own password).
+pub fn set_password(
+    conn: &mut DbConn,
+    id: i32,
+    password: &str,
+    keep: Option<&str>,
+    change: Change<'_>,
+) -> Result<(), AccountError> {
+    check_password(password).map_err(AccountError::Invalid)?;
+    let hash = security::hash_password(password)?;
+    conn.transaction(|conn| {
+        let user =
+            users::find(conn, id)?.ok_or_else(|| AccountError::NotFound("用户不存在".into()))?;
+        users::set_password(conn, id, &hash)?;
+        let ended = diesel::delete(
+            crate::db::schema::sessions::table
+                .filter(crate::db::schema::sessions::user_id.eq(id))
+                .filter(crate::db::schema::sessions::id_hash.ne(keep.unwrap_or(""))),
+        )
+        .execute(conn)?;
+        let summary = format!(
+            "password of {} set; {ended} other sessions ended",
+            user.username
+        );
+        record(conn, change, "user.password", "user", Some(id), &summary)?;
+        Ok(())
+    })
+}
+
+/// Why a sign-in failed. People see one message for all of them.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginFailure {
+    UnknownUser,
+    WrongPassword,
+    Locked,
+    Disabled,
+}
+
+/// Checks a user name and password, counting failures and locking the account after too
+/// many. Success clears the count.
+pub fn check_login(
+    conn: &mut DbConn,
+    username: &str,
+    password: &str,
+    now: NaiveDateTime,
+    auth: &AuthSettings,
+) -> Result<Result<User, LoginFailure>, AccountError> {
+    let username = username.trim().to_lowercase();
+    let Some(user) = users::find_by_username(conn, &username)? else {
+        security::verify_against_nothing(password);
+        tracing::warn!(username = %username, "sign-in with an unknown user name");
+        return Ok(Err(LoginFailure::UnknownUser));
+    };
+    let matches = security::verify_password(password, &user.password_hash);
+    if !user.active {
+        tracing::warn!(username = %username, "sign-in to a disabled account");
+        return Ok(Err(LoginFailure::Disabled));
+    }
+    if is_locked(user.locked_until, now) {
+        tracing::warn!(username = %username, "sign-in to a locked account");
+        return Ok(Err(LoginFailure::Locked));
+    }
+    conn.transaction(|conn| {
+        if matches {
+            if user.failed_logins != 0 || user.locked_until.is_some() {
+                users::set_login_failures(conn, user.id, 0, None)?;
+            }
+            return Ok(Ok(user));
+        }
+        let policy = LockoutPolicy {
+            max_failures: auth.max_failed_logins,
+            lockout: auth.lockout,
+        };
+        let (failures, locked_until) = after_failed_login(user.failed_logins, now, policy);
+        users::set_login_failures(conn, user.id, failures, locked_until)?;
+        tracing::warn!(username = %username, locked = locked_until.is_some(), "failed sign-in");
+        let (action, summary) = match locked_until {
+            Some(until) => (
+                "user.locked",
+                format!("locked until {until} after failed sign-ins"),
+            ),
+            None => ("user.login_failed", format!("failed sign-in {failures}")),
+        };
+        let change = Change {
+            actor: &user.username,
+            at: now,
+        };
+        record(conn, change, action, "user", Some(user.id), &summary)?;
+        Ok(Err(LoginFailure::WrongPassword))
+    })
+}
+
+/// A new session: the raw id goes into the cookie, only its digest into the table.
+pub struct NewSession {
+    pub id: String,
+    pub csrf_token: String,
+}
+
+pub fn start_session(
+    conn: &mut DbConn,
+    user: &User,
+    now: NaiveDateTime,
+) -> Result<NewSession, AccountError> {
+    let session = NewSession {
+        id: security::random_hex(32),
+        csrf_token: security::random_hex(32),
+    };
+    conn.transaction(|conn| {
+        sessions::create(
+            conn,
+            &security::sha256_hex(&session.id),
+            user.id,
+            &session.csrf_token,
+            now,
+        )?;
+        record(
+            conn,
+            Change {
+                actor: &user.username,
+                at: now,
+            },
+            "user.login",
+            "user",
+            Some(user.id),
+            "signed in",
+        )?;
+        Ok::<_, AccountError>(())
+    })?;
+    Ok(session)
+}
+
+pub fn end_session(
+    conn: &mut DbConn,
+    id_hash: &str,
+    user: &User,
+    now: NaiveDateTime,
+) -> Result<(), AccountError> {
+    conn.transaction(|conn| {
+        sessions::delete(conn, id_hash)?;
+        record(
+            conn,
+            Change {
+                actor: &user.username,
+                at: now,
+            },
+            "user.logout",
+            "user",
+            Some(user.id),
+            "signed out",
+        )?;
+        Ok(())
+    })
+}
+
+/// Creates an API token for a user; returns its id and the token, which is shown only now.
+pub fn create_token(
+    conn: &mut DbConn,
+    username: &str,
+    label: &str,
+    change: Change<'_>,
+) -> Result<(i32, String), AccountError> {
+    let label = label.trim();
+    if label.chars().count() > 80 || label.chars().any(char::is_control) {
+        return Err(AccountError::Invalid("令牌名称最多 80 个字符".into()));
+    }
+    let token = format!("duban_{}", security::random_hex(32));
+    conn.transaction(|conn| {
+        let user = users::find_by_username(conn, username)?
+            .ok_or_else(|| AccountError::NotFound(format!("用户“{username}”不存在")))?;
+        if !user.active {
+            return Err(AccountError::Invalid(format!("用户“{username}”已停用")));
+        }
+        let id = tokens::create(
+            conn,
+            user.id,
+            label,
+            &security::sha256_hex(&token),
+            change.at,
+        )?;
+        let summary = format!("token {id} “{label}” for {username}");
+        record(conn, change, "token.create", "token", Some(id), &summary)?;
+        Ok((id, token))
+    })
+}
+
+pub fn revoke_token(conn: &mut DbConn, id: i32, change: Change<'_>) -> Result<(), AccountError> {
+    conn.transaction(|conn| {
+        let owner = tokens::revoke(conn, id, change.at)?
+            .ok_or_else(|| AccountError::NotFound(format!("令牌 {id} 不存在或已撤销")))?;
+        let summary = format!("token {id} of {owner} revoked");
+        record(conn, change, "token.revoke", "token", Some(id), &summary)?;
+        Ok(())
+    })
+}
+
+/// On a database with no user, creates `admin`. Returns the password when it was generated,
+/// so that it can be shown once.
+pub fn bootstrap_admin(
+    conn: &mut DbConn,
+    auth: &AuthSettings,
+    now: NaiveDateTime,
+) -> Result<Option<String>, AccountError> {
+    if users::count(conn)? > 0 {
+        return Ok(None);
+    }
+    let (password, generated) = match &auth.admin_password {
+        Some(p) => (p.clone(), false),
+        None => (security::random_password(), true),
+    };
+    let input = UserInput {
+        username: "admin".into(),
+        display_name: "督查室管理员".into(),
+        role: "admin".into(),
+        active: true,
+        ..UserInput::default()
+    };
+    create_user(
+        conn,
+        &input,
+        &password,
+        Change {
+            actor: "system",
+            at: now,
+        },
+    )?;
+    Ok(generated.then_some(password))
+}

@@ -1,0 +1,134 @@
+//! Users (用户): people who sign in, with their role and, for liaisons, their department.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::{departments, sessions, users};
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: String,
+    pub department_id: Option<i32>,
+    pub active: bool,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub failed_logins: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A user with their department's name, for lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserListing {
+    #[serde(flatten)]
+    pub user: User,
+    pub department: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub email: &'a str,
+    pub role: &'a str,
+    pub department_id: Option<i32>,
+    pub active: bool,
+    pub password_hash: &'a str,
+    pub failed_logins: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// The fields an administrator edits.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct UserChanges<'a> {
+    pub display_name: &'a str,
+    pub email: &'a str,
+    pub role: &'a str,
+    pub department_id: Option<i32>,
+    pub active: bool,
+}
+
+pub fn create(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<i32> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// Every user with their department's name: one query.
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<UserListing>> {
+    let rows: Vec<(User, Option<String>)> = users::table
+        .left_join(departments::table)
+        .order(users::username)
+        .select((User::as_select(), departments::name.nullable()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, department)| UserListing { user, department })
+        .collect())
+}
+
+pub fn update(conn: &mut DbConn, id: i32, changes: &UserChanges<'_>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+/// Sets a new password hash and clears any lockout.
+pub fn set_password(conn: &mut DbConn, id: i32, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(hash),
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+}
+
+pub fn set_login_failures(
+    conn: &mut DbConn,
+    id: i32,
+    failures: i32,
+    locked_until: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::failed_logins.eq(failures),
+            users::locked_until.eq(locked_until),
+        ))
+        .execute(conn)
+}
+
+/// Ends every session of a user (after a password change, a disable, a role change).
+pub fn end_sessions(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)
+}

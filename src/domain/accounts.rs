@@ -1,0 +1,267 @@
+//! Accounts: roles, the values people type into account and department forms, and the login
+//! lockout rule. Constructors reject bad input with a message a person can act on.
+
+use chrono::{Duration, NaiveDateTime};
+use serde::Serialize;
+
+/// What a person does in duban.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// 督查室: manages documents, departments, users and deadlines; reviews; sees everything.
+    Admin,
+    /// 联络员: belongs to one department; reads the plan; writes for their department only.
+    Liaison,
+    /// 领导: reads everything; writes nothing but their own password.
+    Leader,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Liaison, Role::Leader];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Liaison => "liaison",
+            Role::Leader => "leader",
+        }
+    }
+
+    /// The role's name in the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "督查室管理员",
+            Role::Liaison => "联络员",
+            Role::Leader => "领导",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Role, String> {
+        match s.trim() {
+            "admin" => Ok(Role::Admin),
+            "liaison" => Ok(Role::Liaison),
+            "leader" => Ok(Role::Leader),
+            other => Err(format!(
+                "角色“{other}”无效：应为 admin（督查室）、liaison（联络员）或 leader（领导）"
+            )),
+        }
+    }
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// A login name: 3–32 characters of lowercase letters, digits, `.`, `_` or `-`.
+pub fn parse_username(s: &str) -> Result<String, String> {
+    let s = s.trim().to_lowercase();
+    let ok_chars = s
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if !(3..=32).contains(&s.chars().count()) || !ok_chars {
+        return Err("用户名须为 3–32 个字符，只含小写字母、数字和 . _ -".into());
+    }
+    Ok(s)
+}
+
+/// A name shown to people: 1–50 characters, no control characters.
+pub fn parse_display_name(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() || s.chars().count() > 50 || has_control(s) {
+        return Err("姓名须为 1–50 个字符".into());
+    }
+    Ok(s.to_string())
+}
+
+/// A department's name: 2–60 characters, no control characters.
+pub fn parse_department_name(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.chars().count() < 2 || s.chars().count() > 60 || has_control(s) {
+        return Err("单位名称须为 2–60 个字符".into());
+    }
+    Ok(s.to_string())
+}
+
+/// One email address, checked for shape (the mail server has the last word).
+pub fn parse_email(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let bad = || format!("邮箱地址“{s}”格式不正确");
+    if s.len() > 254 || has_control(s) || s.contains(char::is_whitespace) {
+        return Err(bad());
+    }
+    let (local, domain) = s.split_once('@').ok_or_else(bad)?;
+    if local.is_empty()
+        || local.len() > 64
+        || domain.contains('@')
+        || !domain.contains('.')
+        || domain.starts_with(['.', '-'])
+        || domain.ends_with(['.', '-'])
+        || !domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-'))
+    {
+        return Err(bad());
+    }
+    Ok(s.to_string())
+}
+
+/// Email addresses separated by commas, semicolons, spaces or new lines; duplicates dropped.
+/// Returned as the canonical comma-separated text. Empty input means no address.
+pub fn parse_email_list(s: &str) -> Result<String, String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in s.split([',', ';', '，', '；', '\n', '\r', ' ']) {
+        if part.trim().is_empty() {
+            continue;
+        }
+        let email = parse_email(part)?;
+        if !out.iter().any(|e| e.eq_ignore_ascii_case(&email)) {
+            out.push(email);
+        }
+    }
+    if out.len() > 20 {
+        return Err("邮箱地址最多 20 个".into());
+    }
+    Ok(out.join(","))
+}
+
+/// Aliases, one per line (or separated by 、 or commas); each is checked like a name.
+pub fn parse_aliases(s: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in s.split(['\n', '\r', ',', '，', '、']) {
+        if part.trim().is_empty() {
+            continue;
+        }
+        let alias = parse_department_name(part)
+            .map_err(|_| format!("别名“{}”须为 2–60 个字符", part.trim()))?;
+        if !out.contains(&alias) {
+            out.push(alias);
+        }
+    }
+    Ok(out)
+}
+
+/// A password: 8–128 characters.
+pub fn check_password(s: &str) -> Result<(), String> {
+    let n = s.chars().count();
+    if n < 8 {
+        return Err("密码至少 8 个字符".into());
+    }
+    if n > 128 {
+        return Err("密码最多 128 个字符".into());
+    }
+    Ok(())
+}
+
+/// Where to go after login: only a path on this site, never another host.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && next.len() <= 512;
+    ok.then_some(next)
+}
+
+/// How many failed logins lock an account, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct LockoutPolicy {
+    pub max_failures: u32,
+    pub lockout: Duration,
+}
+
+/// The account's state after one more failed login: the new failure count and, when the
+/// limit is reached, the time until which it is locked (the count then starts again).
+pub fn after_failed_login(
+    failures: i32,
+    now: NaiveDateTime,
+    policy: LockoutPolicy,
+) -> (i32, Option<NaiveDateTime>) {
+    let failures = failures.max(0) + 1;
+    if failures as u32 >= policy.max_failures {
+        (0, Some(now + policy.lockout))
+    } else {
+        (failures, None)
+    }
+}
+
+pub fn is_locked(locked_until: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    locked_until.is_some_and(|t| now < t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(h: u32, m: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 3, 2)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn usernames_are_lowercase_and_plain() {
+        assert_eq!(parse_username(" ZhangWei ").unwrap(), "zhangwei");
+        assert!(parse_username("ab").is_err());
+        assert!(parse_username("张伟").is_err());
+        assert!(parse_username("a b c").is_err());
+        assert!(parse_username(&"a".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn email_lists_accept_common_separators_and_reject_junk() {
+        assert_eq!(
+            parse_email_list("a@x.cn, b@x.cn；A@x.cn\nc@y.gov.cn").unwrap(),
+            "a@x.cn,b@x.cn,c@y.gov.cn"
+        );
+        assert_eq!(parse_email_list("  ").unwrap(), "");
+        assert!(parse_email_list("a@x.cn, not-an-address").is_err());
+        assert!(parse_email("a@localhost").is_err());
+        assert!(parse_email("a@@x.cn").is_err());
+        assert!(parse_email("a@x.cn\r\nBcc: evil@x.cn").is_err());
+    }
+
+    #[test]
+    fn aliases_split_on_lines_and_enumeration_commas() {
+        assert_eq!(
+            parse_aliases("财政局\n财政厅、地区财政局\n\n财政局").unwrap(),
+            vec!["财政局", "财政厅", "地区财政局"]
+        );
+        assert!(parse_aliases("财").is_err());
+    }
+
+    #[test]
+    fn next_must_stay_on_this_site() {
+        assert_eq!(safe_next("/documents/1?x=1"), Some("/documents/1?x=1"));
+        assert_eq!(safe_next("//evil.example/"), None);
+        assert_eq!(safe_next("https://evil.example/"), None);
+        assert_eq!(safe_next("/\\evil.example"), None);
+    }
+
+    #[test]
+    fn the_fifth_failure_locks_for_the_policy_time() {
+        let policy = LockoutPolicy {
+            max_failures: 5,
+            lockout: Duration::minutes(15),
+        };
+        let mut failures = 0;
+        for _ in 0..4 {
+            let (n, locked) = after_failed_login(failures, at(9, 0), policy);
+            assert!(locked.is_none());
+            failures = n;
+        }
+        let (n, locked) = after_failed_login(failures, at(9, 0), policy);
+        assert_eq!((n, locked), (0, Some(at(9, 15))));
+        assert!(is_locked(locked, at(9, 14)));
+        assert!(!is_locked(locked, at(9, 15)));
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Ok(r));
+        }
+        assert!(Role::parse("root").is_err());
+    }
+}

@@ -1,0 +1,693 @@
+//! The office's administration pages (督查室): users, departments (edit, merge), API tokens
+//! and the audit log. Every handler requires `Action::Administer`; every change goes through
+//! a transaction that writes its audit entry.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{self, AccountError, UserInput};
+use crate::db::audit::{self, AuditEntry, AuditFilter};
+use crate::db::departments::{self, Change, DepartmentEdit, EditError};
+use crate::db::users::{self, UserListing};
+use crate::db::{sessions, tokens, DbConn};
+use crate::domain::accounts::{parse_aliases, parse_department_name, parse_email_list, Role};
+use crate::error::AppError;
+use crate::web::auth::{CsrfForm, Viewer};
+use crate::web::authz::{require, Action};
+use crate::web::state::AppState;
+use crate::web::templates::Page;
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Renders a form page again, with the person's input and what was wrong.
+fn form_again<T: Serialize>(
+    state: &AppState,
+    template: &str,
+    page: &Page<T>,
+) -> Result<HttpResponse, AppError> {
+    let html = state.templates.render(template, page)?;
+    Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// Sets the message the next page shows.
+fn flash(conn: &mut DbConn, viewer: &Viewer, message: &str) -> Result<(), AppError> {
+    sessions::set_flash(conn, &viewer.session, Some(message))?;
+    Ok(())
+}
+
+#[derive(Serialize, Clone)]
+struct Choice {
+    id: i32,
+    /// The id as form values carry it.
+    value: String,
+    name: String,
+}
+
+#[derive(Serialize, Clone)]
+struct RoleChoice {
+    value: &'static str,
+    label: &'static str,
+}
+
+fn role_choices() -> Vec<RoleChoice> {
+    Role::ALL
+        .iter()
+        .map(|r| RoleChoice {
+            value: r.as_str(),
+            label: r.label(),
+        })
+        .collect()
+}
+
+fn department_choices(conn: &mut DbConn) -> Result<Vec<Choice>, AppError> {
+    Ok(departments::list(conn)?
+        .into_iter()
+        .map(|d| Choice {
+            id: d.department.id,
+            value: d.department.id.to_string(),
+            name: d.department.name,
+        })
+        .collect())
+}
+
+/// A user form as typed, kept to fill the form again.
+#[derive(Deserialize, Serialize, Clone, Default)]
+pub struct UserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    department_id: String,
+    #[serde(default)]
+    active: Option<String>,
+    #[serde(default)]
+    password: String,
+}
+
+impl UserForm {
+    fn input(&self) -> Result<UserInput, AppError> {
+        let department_id = match self.department_id.trim() {
+            "" => None,
+            id => Some(
+                id.parse()
+                    .map_err(|_| AppError::Validation("所选单位无效".into()))?,
+            ),
+        };
+        Ok(UserInput {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            email: self.email.clone(),
+            role: self.role.clone(),
+            department_id,
+            department_name: None,
+            active: self.active.is_some(),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct UserRow {
+    #[serde(flatten)]
+    listing: UserListing,
+    role_label: &'static str,
+}
+
+#[derive(Serialize)]
+struct UsersData {
+    users: Vec<UserRow>,
+    departments: Vec<Choice>,
+    roles: Vec<RoleChoice>,
+    form: UserForm,
+    error: Option<String>,
+}
+
+fn users_data(
+    conn: &mut DbConn,
+    form: UserForm,
+    error: Option<String>,
+) -> Result<UsersData, AppError> {
+    let users = users::list(conn)?
+        .into_iter()
+        .map(|listing| UserRow {
+            role_label: Role::parse(&listing.user.role).map_or("", Role::label),
+            listing,
+        })
+        .collect();
+    Ok(UsersData {
+        users,
+        departments: department_choices(conn)?,
+        roles: role_choices(),
+        form,
+        error,
+    })
+}
+
+pub async fn users_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let form = UserForm {
+        role: "liaison".into(),
+        ..UserForm::default()
+    };
+    let data = state.db(move |conn| users_data(conn, form, None)).await?;
+    state.page(
+        "admin_users",
+        &Page::for_viewer(&viewer, "用户管理", "users", data),
+    )
+}
+
+/// What a form handler's database work came to: done, or a message for the form.
+enum Outcome<T> {
+    Done(T),
+    Invalid(String),
+}
+
+fn outcome<T>(result: Result<T, AccountError>) -> Result<Outcome<T>, AppError> {
+    match result {
+        Ok(v) => Ok(Outcome::Done(v)),
+        Err(AccountError::Invalid(m) | AccountError::Conflict(m)) => Ok(Outcome::Invalid(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn create_user(
+    state: web::Data<AppState>,
+    post: CsrfForm<UserForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let now = state.clock.now();
+    let v = viewer.clone();
+    let result = state
+        .db(move |conn| {
+            let mut input = form.input()?;
+            input.active = true;
+            let change = Change {
+                actor: &v.user.username,
+                at: now,
+            };
+            match outcome(accounts::create_user(conn, &input, &form.password, change))? {
+                Outcome::Done(_) => {
+                    flash(conn, &v, &format!("已创建用户 {}", input.username.trim()))?;
+                    Ok(None)
+                }
+                Outcome::Invalid(m) => {
+                    let mut kept = form.clone();
+                    kept.password.clear();
+                    Ok(Some(users_data(conn, kept, Some(m))?))
+                }
+            }
+        })
+        .await?;
+    match result {
+        None => Ok(see_other("/admin/users".into())),
+        Some(data) => form_again(
+            &state,
+            "admin_users",
+            &Page::for_viewer(&viewer, "用户管理", "users", data),
+        ),
+    }
+}
+
+#[derive(Serialize)]
+struct UserData {
+    id: i32,
+    username: String,
+    departments: Vec<Choice>,
+    roles: Vec<RoleChoice>,
+    form: UserForm,
+    error: Option<String>,
+}
+
+fn user_data(
+    conn: &mut DbConn,
+    id: i32,
+    form: Option<UserForm>,
+    error: Option<String>,
+) -> Result<UserData, AppError> {
+    let user = users::find(conn, id)?.ok_or_else(|| AppError::not_found("用户"))?;
+    let form = form.unwrap_or_else(|| UserForm {
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        email: user.email.clone(),
+        role: user.role.clone(),
+        department_id: user
+            .department_id
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        active: user.active.then(|| "on".into()),
+        password: String::new(),
+    });
+    Ok(UserData {
+        id,
+        username: user.username,
+        departments: department_choices(conn)?,
+        roles: role_choices(),
+        form,
+        error,
+    })
+}
+
+pub async fn user_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let id = id.into_inner();
+    let data = state
+        .db(move |conn| user_data(conn, id, None, None))
+        .await?;
+    let title = format!("用户 {}", data.username);
+    state.page(
+        "admin_user",
+        &Page::for_viewer(&viewer, title, "users", data),
+    )
+}
+
+pub async fn update_user(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<UserForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let v = viewer.clone();
+    let result = state
+        .db(move |conn| {
+            let input = form.input()?;
+            let change = Change {
+                actor: &v.user.username,
+                at: now,
+            };
+            match outcome(accounts::update_user(conn, id, &input, change))? {
+                Outcome::Done(()) => {
+                    flash(conn, &v, "用户信息已保存")?;
+                    Ok(None)
+                }
+                Outcome::Invalid(m) => Ok(Some(user_data(conn, id, Some(form), Some(m))?)),
+            }
+        })
+        .await?;
+    match result {
+        None => Ok(see_other(format!("/admin/users/{id}"))),
+        Some(data) => form_again(
+            &state,
+            "admin_user",
+            &Page::for_viewer(&viewer, "用户", "users", data),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordReset {
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<PasswordReset>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let v = viewer.clone();
+    let result = state
+        .db(move |conn| {
+            let change = Change {
+                actor: &v.user.username,
+                at: now,
+            };
+            let keep = (v.user.id == id).then_some(v.session.as_str());
+            match outcome(accounts::set_password(
+                conn,
+                id,
+                &form.password,
+                keep,
+                change,
+            ))? {
+                Outcome::Done(()) => {
+                    flash(conn, &v, "密码已重置，该用户的其他登录已失效")?;
+                    Ok(None)
+                }
+                Outcome::Invalid(m) => Ok(Some(user_data(conn, id, None, Some(m))?)),
+            }
+        })
+        .await?;
+    match result {
+        None => Ok(see_other(format!("/admin/users/{id}"))),
+        Some(data) => form_again(
+            &state,
+            "admin_user",
+            &Page::for_viewer(&viewer, "用户", "users", data),
+        ),
+    }
+}
+
+#[derive(Deserialize, Serialize, Clone, Default)]
+pub struct DepartmentForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    aliases: String,
+}
+
+#[derive(Serialize)]
+struct DepartmentData {
+    id: i32,
+    name: String,
+    form: DepartmentForm,
+    others: Vec<Choice>,
+    lead_count: i64,
+    co_count: i64,
+    liaisons: Vec<String>,
+    error: Option<String>,
+}
+
+fn department_data(
+    conn: &mut DbConn,
+    id: i32,
+    form: Option<DepartmentForm>,
+    error: Option<String>,
+) -> Result<DepartmentData, AppError> {
+    let dept = departments::find(conn, id)?.ok_or_else(|| AppError::not_found("单位"))?;
+    let aliases = departments::aliases_of(conn, id)?;
+    let all = departments::list(conn)?;
+    let counts = all.iter().find(|d| d.department.id == id);
+    let liaisons = users::list(conn)?
+        .into_iter()
+        .filter(|u| u.user.department_id == Some(id))
+        .map(|u| format!("{}（{}）", u.user.display_name, u.user.username))
+        .collect();
+    Ok(DepartmentData {
+        id,
+        lead_count: counts.map_or(0, |c| c.lead_count),
+        co_count: counts.map_or(0, |c| c.co_count),
+        form: form.unwrap_or_else(|| DepartmentForm {
+            name: dept.name.clone(),
+            email: dept.email.replace(',', ", "),
+            aliases: aliases.join("\n"),
+        }),
+        name: dept.name,
+        others: all
+            .into_iter()
+            .filter(|d| d.department.id != id)
+            .map(|d| Choice {
+                id: d.department.id,
+                value: d.department.id.to_string(),
+                name: d.department.name,
+            })
+            .collect(),
+        liaisons,
+        error,
+    })
+}
+
+pub async fn department_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let id = id.into_inner();
+    let data = state
+        .db(move |conn| department_data(conn, id, None, None))
+        .await?;
+    let title = format!("管理单位 {}", data.name);
+    state.page(
+        "admin_department",
+        &Page::for_viewer(&viewer, title, "departments", data),
+    )
+}
+
+fn department_outcome<T>(result: Result<T, EditError>) -> Result<Outcome<T>, AppError> {
+    match result {
+        Ok(v) => Ok(Outcome::Done(v)),
+        Err(e @ (EditError::NameTaken(_) | EditError::MergeIntoItself)) => {
+            Ok(Outcome::Invalid(e.to_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn update_department(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<DepartmentForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let v = viewer.clone();
+    let result = state
+        .db(move |conn| {
+            let parsed = parse_department_name(&form.name).and_then(|name| {
+                Ok(DepartmentEdit {
+                    name: Some(name),
+                    email: Some(parse_email_list(&form.email)?),
+                    aliases: Some(parse_aliases(&form.aliases)?),
+                })
+            });
+            let edit = match parsed {
+                Ok(edit) => edit,
+                Err(m) => return Ok(Some(department_data(conn, id, Some(form), Some(m))?)),
+            };
+            let change = Change {
+                actor: &v.user.username,
+                at: now,
+            };
+            match department_outcome(departments::edit(conn, id, &edit, change))? {
+                Outcome::Done(_) => {
+                    flash(conn, &v, "单位信息已保存")?;
+                    Ok(None)
+                }
+                Outcome::Invalid(m) => Ok(Some(department_data(conn, id, Some(form), Some(m))?)),
+            }
+        })
+        .await?;
+    match result {
+        None => Ok(see_other(format!("/admin/departments/{id}"))),
+        Some(data) => form_again(
+            &state,
+            "admin_department",
+            &Page::for_viewer(&viewer, "管理单位", "departments", data),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    target: String,
+}
+
+pub async fn merge_department(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<MergeForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let source = id.into_inner();
+    let now = state.clock.now();
+    let v = viewer.clone();
+    let result = state
+        .db(move |conn| {
+            let Ok(target) = form.target.trim().parse::<i32>() else {
+                let m = "请选择要并入的单位".to_string();
+                return Ok(Err(department_data(conn, source, None, Some(m))?));
+            };
+            let change = Change {
+                actor: &v.user.username,
+                at: now,
+            };
+            match department_outcome(departments::merge(conn, source, target, change))? {
+                Outcome::Done(o) => {
+                    let message = format!(
+                        "已合并：转移 {} 项分工，合并 {} 项重复分工，转移 {} 名联络员",
+                        o.assignments_moved, o.assignments_combined, o.users_moved
+                    );
+                    flash(conn, &v, &message)?;
+                    Ok(Ok(target))
+                }
+                Outcome::Invalid(m) => Ok(Err(department_data(conn, source, None, Some(m))?)),
+            }
+        })
+        .await?;
+    match result {
+        Ok(target) => Ok(see_other(format!("/admin/departments/{target}"))),
+        Err(data) => form_again(
+            &state,
+            "admin_department",
+            &Page::for_viewer(&viewer, "管理单位", "departments", data),
+        ),
+    }
+}
+
+#[derive(Serialize)]
+struct TokensData {
+    tokens: Vec<tokens::TokenListing>,
+}
+
+pub async fn tokens_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let tokens = state.db(|conn| Ok(tokens::list(conn)?)).await?;
+    state.page(
+        "admin_tokens",
+        &Page::for_viewer(&viewer, "API 令牌", "tokens", TokensData { tokens }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = post.viewer;
+    require(&viewer.user, Action::Administer)?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    state
+        .db(move |conn| {
+            let change = Change {
+                actor: &viewer.user.username,
+                at: now,
+            };
+            accounts::revoke_token(conn, id, change)?;
+            flash(conn, &viewer, &format!("令牌 {id} 已撤销"))
+        })
+        .await?;
+    Ok(see_other("/admin/tokens".into()))
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+#[derive(Serialize)]
+struct EntityChoice {
+    value: &'static str,
+    label: &'static str,
+}
+
+const ENTITIES: [EntityChoice; 4] = [
+    EntityChoice {
+        value: "document",
+        label: "文件",
+    },
+    EntityChoice {
+        value: "department",
+        label: "单位",
+    },
+    EntityChoice {
+        value: "user",
+        label: "用户",
+    },
+    EntityChoice {
+        value: "token",
+        label: "API 令牌",
+    },
+];
+
+#[derive(Serialize)]
+struct AuditData {
+    entities: &'static [EntityChoice],
+    query: AuditQuery,
+    entries: Vec<AuditEntry>,
+    limit: i64,
+    error: Option<String>,
+}
+
+fn day(s: &str, field: &str) -> Result<Option<NaiveDate>, String> {
+    match s.trim() {
+        "" => Ok(None),
+        d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| format!("{field}日期应为 年-月-日，如 2026-03-01")),
+    }
+}
+
+pub async fn audit_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let query = query.into_inner();
+    const LIMIT: i64 = 500;
+    let parsed = day(&query.from, "起始").and_then(|f| Ok((f, day(&query.to, "截止")?)));
+    let (entries, error) = match parsed {
+        Ok((from, to)) => {
+            // Dates are days in the office's time zone; the log keeps UTC.
+            let tz = state.settings.timezone;
+            let utc = move |d: NaiveDate| {
+                d.and_time(NaiveTime::MIN)
+                    .and_local_timezone(tz)
+                    .earliest()
+                    .map(|t| t.naive_utc())
+            };
+            let filter = AuditFilter {
+                actor: Some(query.user.trim().to_string()).filter(|s| !s.is_empty()),
+                entity: Some(query.entity.trim().to_string()).filter(|s| !s.is_empty()),
+                from: from.and_then(utc),
+                until: to.and_then(|d| d.succ_opt()).and_then(utc),
+                limit: LIMIT,
+            };
+            (
+                state
+                    .db(move |conn| Ok(audit::search(conn, &filter)?))
+                    .await?,
+                None,
+            )
+        }
+        Err(m) => (Vec::new(), Some(m)),
+    };
+    let data = AuditData {
+        entities: &ENTITIES,
+        query,
+        entries,
+        limit: LIMIT,
+        error,
+    };
+    state.page(
+        "admin_audit",
+        &Page::for_viewer(&viewer, "操作日志", "audit", data),
+    )
+}

@@ -1,0 +1,212 @@
+//! Authentication: the session cookie for pages, bearer tokens for the API (never cookies),
+//! and the CSRF synchronizer token that every state-changing form carries.
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::db::users::User;
+use crate::db::{sessions, tokens};
+use crate::domain::accounts::Role;
+use crate::error::AppError;
+use crate::security;
+use crate::web::authz::CurrentUser;
+use crate::web::state::AppState;
+
+pub const SESSION_COOKIE: &str = "duban_session";
+/// Before sign-in there is no session: the login form's CSRF token lives in its own cookie
+/// (double submit).
+pub const LOGIN_CSRF_COOKIE: &str = "duban_login_csrf";
+
+pub fn current_user(user: &User, department: Option<String>) -> CurrentUser {
+    CurrentUser {
+        id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        // The column is constrained to the three roles.
+        role: Role::parse(&user.role).unwrap_or(Role::Leader),
+        department_id: user.department_id,
+        department,
+    }
+}
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))
+}
+
+/// A signed-in person on a page. Without a live session the request is sent to the login
+/// page, and comes back after sign-in.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: CurrentUser,
+    /// The session's id digest.
+    pub session: String,
+    pub csrf: String,
+    pub flash: Option<String>,
+}
+
+impl FromRequest for Viewer {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = state_of(req);
+        let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let next = if req.method() == actix_web::http::Method::GET {
+            req.uri()
+                .path_and_query()
+                .map_or("/".to_string(), |p| p.as_str().to_string())
+        } else {
+            "/".to_string()
+        };
+        Box::pin(async move {
+            let state = state?;
+            let login = || AppError::LoginRequired(next.clone());
+            let raw = cookie
+                .as_deref()
+                .and_then(|c| state.signer.verify(c))
+                .ok_or_else(login)?;
+            let id_hash = security::sha256_hex(raw);
+            let now = state.clock.now();
+            let idle = state.settings.auth.idle_timeout;
+            let found = state
+                .db(move |conn| {
+                    let Some(s) = sessions::find(conn, &id_hash)? else {
+                        return Ok(None);
+                    };
+                    if now - s.last_seen_at > idle {
+                        sessions::delete(conn, &id_hash)?;
+                        return Ok(None);
+                    }
+                    // Written at most once a minute: reading a page is not a write.
+                    if now - s.last_seen_at > chrono::Duration::minutes(1) {
+                        sessions::touch(conn, &id_hash, now)?;
+                    }
+                    if s.flash.is_some() {
+                        sessions::set_flash(conn, &id_hash, None)?;
+                    }
+                    Ok(Some(s))
+                })
+                .await?;
+            let s = found.ok_or_else(login)?;
+            Ok(Viewer {
+                user: current_user(&s.user, s.department),
+                session: s.id_hash,
+                csrf: s.csrf_token,
+                flash: s.flash,
+            })
+        })
+    }
+}
+
+/// The owner of the bearer token an API request carries.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    pub user: CurrentUser,
+}
+
+impl FromRequest for ApiCaller {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = state_of(req);
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
+        Box::pin(async move {
+            let state = state?;
+            let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
+                AppError::Unauthorized(
+                    "需要 API 令牌：请在请求头中提供 Authorization: Bearer <令牌>".into(),
+                )
+            })?;
+            let hash = security::sha256_hex(&token);
+            let now = state.clock.now();
+            let found = state
+                .db(move |conn| {
+                    let found = tokens::find_user(conn, &hash)?;
+                    if let Some((id, last_used, _, _)) = &found {
+                        if last_used.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+                            tokens::touch(conn, *id, now)?;
+                        }
+                    }
+                    Ok(found)
+                })
+                .await?;
+            let (_, _, user, department) = found.ok_or_else(|| {
+                AppError::Unauthorized("API 令牌无效、已撤销，或其用户已停用".into())
+            })?;
+            Ok(ApiCaller {
+                user: current_user(&user, department),
+            })
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// A form post from a signed-in person, checked against the session's CSRF token before the
+/// handler sees it. A post without a valid token is refused with 403 and changes nothing.
+pub struct CsrfForm<T> {
+    pub viewer: Viewer,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let viewer = Viewer::from_request(req, payload);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let viewer = viewer.await?;
+            let body = body
+                .await
+                .map_err(|e| AppError::Validation(format!("无法读取表单：{e}")))?;
+            let field: CsrfField = serde_urlencoded::from_bytes(&body)
+                .map_err(|_| AppError::Validation("表单内容有误".into()))?;
+            if !security::same_secret(&field.csrf_token, &viewer.csrf) {
+                return Err(csrf_refused());
+            }
+            let form = serde_urlencoded::from_bytes(&body)
+                .map_err(|e| AppError::Validation(format!("表单内容有误：{e}")))?;
+            Ok(CsrfForm { viewer, form })
+        })
+    }
+}
+
+pub fn csrf_refused() -> AppError {
+    AppError::Forbidden("表单已过期或来源不明（缺少有效的安全令牌），请刷新页面后重试".into())
+}
+
+/// A cookie as duban sets them: HttpOnly, SameSite=Lax, Secure behind https.
+pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .finish()
+}
+
+/// A cookie that tells the browser to forget `name`.
+pub fn removal(name: &'static str, secure: bool) -> Cookie<'static> {
+    let mut c = cookie(name, String::new(), secure);
+    c.set_max_age(CookieDuration::ZERO);
+    c
+}
