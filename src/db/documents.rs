@@ -224,15 +224,23 @@ pub fn store(
                 .returning(measures::id)
                 .get_result(conn)?;
             measure_ids.insert(m.number, id);
-            for (position, a) in m.assignments.iter().enumerate() {
+            // Two names in the text may be one stored department (after a merge): the first
+            // listing, which is also the stronger role, stands.
+            let mut assigned = Vec::with_capacity(m.assignments.len());
+            for a in &m.assignments {
+                let department_id = department_ids[a.department];
+                if assigned.contains(&department_id) {
+                    continue;
+                }
                 diesel::insert_into(assignments::table)
                     .values((
                         assignments::measure_id.eq(id),
-                        assignments::department_id.eq(department_ids[a.department]),
+                        assignments::department_id.eq(department_id),
                         assignments::role.eq(a.role.as_str()),
-                        assignments::position.eq(position as i32),
+                        assignments::position.eq(assigned.len() as i32),
                     ))
                     .execute(conn)?;
+                assigned.push(department_id);
             }
         }
 

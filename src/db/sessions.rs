@@ -40,14 +40,15 @@ pub fn create(
 
 /// The session and its user, in one query. Disabled users have no live session.
 pub fn find(conn: &mut DbConn, id_hash: &str) -> QueryResult<Option<SessionUser>> {
-    let row: Option<(
+    type Row = (
         String,
         String,
         Option<String>,
         NaiveDateTime,
         User,
         Option<String>,
-    )> = sessions::table
+    );
+    let row: Option<Row> = sessions::table
         .inner_join(users::table.left_join(departments::table))
         .filter(sessions::id_hash.eq(id_hash))
         .filter(users::active.eq(true))

@@ -36,11 +36,11 @@ pub fn create(
         .get_result(conn)
 }
 
-/// The token's id, last use and its active user, if the token is live.
-pub fn find_user(
-    conn: &mut DbConn,
-    token_hash: &str,
-) -> QueryResult<Option<(i32, Option<NaiveDateTime>, User, Option<String>)>> {
+/// A live token's id and last use, with its active user and the user's department name.
+pub type TokenOwner = (i32, Option<NaiveDateTime>, User, Option<String>);
+
+/// The token's owner, if the token is live and its user active.
+pub fn find_user(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<TokenOwner>> {
     api_tokens::table
         .inner_join(users::table.left_join(departments::table))
         .filter(api_tokens::token_hash.eq(token_hash))

@@ -80,7 +80,30 @@ impl TestDatabase {
         self.cli_with(args, &[])
     }
 
+    /// Runs the binary with `input` on its standard input.
+    pub fn cli_stdin(&self, args: &[&str], input: &str) -> CliOutput {
+        use std::io::Write;
+        let mut child = self
+            .command(args, &[])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run duban");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        CliOutput(child.wait_with_output().expect("wait for duban"))
+    }
+
     pub fn cli_with(&self, args: &[&str], env: &[(&str, &str)]) -> CliOutput {
+        CliOutput(self.command(args, env).output().expect("run duban"))
+    }
+
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_duban"));
         cmd.args(args)
             .env_clear()
@@ -92,7 +115,7 @@ impl TestDatabase {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        CliOutput(cmd.output().expect("run duban"))
+        cmd
     }
 }
 

@@ -1,6 +1,8 @@
 //! Black-box tests: the real application on a free port and the real binary, each test with a
 //! database of its own (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
 
+mod access;
+mod accounts;
 mod browse;
 mod config;
 mod helpers;
