@@ -159,6 +159,9 @@ enum Line<'a> {
     Other(&'a str),
 }
 
+/// Compiled once: the patterns are constants of the importer.
+static PATTERNS: std::sync::LazyLock<Patterns> = std::sync::LazyLock::new(Patterns::new);
+
 struct Patterns {
     section: Regex,
     arabic: Regex,
@@ -237,7 +240,7 @@ pub fn parse(input: &str) -> Result<ParsedDocument, ImportError> {
     if input.chars().all(is_space) {
         return Err(ImportError::Empty);
     }
-    let pat = Patterns::new();
+    let pat: &Patterns = &PATTERNS;
     let raw: Vec<&str> = input.lines().map(trim).collect();
     let lines: Vec<Line> = raw.iter().map(|l| pat.classify(l)).collect();
 
