@@ -9,12 +9,13 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
 use crate::accounts::{self, UserInput};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{local_date, Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::departments::Change;
 use crate::db::documents::{self, ImportOutcome};
 use crate::db::users;
 use crate::domain::importer::{self, ParsedDocument};
+use crate::reporting::{self, ScheduleInput};
 use crate::startup::{open_database, Application};
 
 #[derive(Debug, Parser)]
@@ -51,6 +52,10 @@ pub enum Command {
         /// Replace a stored document with the same number (文号).
         #[arg(long)]
         replace: bool,
+        /// First day of the reporting schedule (YYYY-MM-DD): its period is the first.
+        /// Default: today.
+        #[arg(long, value_parser = parse_day)]
+        schedule_from: Option<chrono::NaiveDate>,
     },
     /// Manage users (the password is read from standard input, one line).
     #[command(subcommand)]
@@ -120,7 +125,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             dry_run,
             json,
             replace,
-        } => import(&settings, &file, dry_run, json, replace),
+            schedule_from,
+        } => import(&settings, &file, dry_run, json, replace, schedule_from),
         Command::User(command) => user(&settings, command),
         Command::Token(command) => token(&settings, command),
     }
@@ -246,12 +252,18 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     })
 }
 
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date such as 2026-01-01"))
+}
+
 fn import(
     settings: &Settings,
     file: &std::path::Path,
     dry_run: bool,
     json: bool,
     replace: bool,
+    schedule_from: Option<chrono::NaiveDate>,
 ) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| {
@@ -271,10 +283,19 @@ fn import(
         let pool = open_database(settings)?;
         let mut conn = pool.get().context("no database connection")?;
         let actor = cli_actor();
+        let now = SystemClock.now();
+        let starts_on = schedule_from.unwrap_or_else(|| local_date(now, settings.timezone));
+        let schedule = ScheduleInput::defaults(&settings.reporting, starts_on);
         let outcome =
-            documents::store(&mut conn, &parsed, text, replace, &actor, SystemClock.now());
+            reporting::import_document(&mut conn, &parsed, text, replace, &actor, now, &schedule);
         match outcome {
-            Ok(o) => Some(o),
+            Ok((o, sync)) => {
+                eprintln!(
+                    "reporting schedule from {starts_on}: {} obligations",
+                    sync.created
+                );
+                Some(o)
+            }
             Err(documents::StoreError::Exists { number, id }) => bail!(
                 "{}: document {number} is already imported (id {id}); pass --replace to replace it",
                 file.display()

@@ -46,3 +46,28 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// The calendar date at `now` (UTC) in the office's time zone: due dates end at 24:00 there.
+pub fn local_date(now: NaiveDateTime, tz: chrono_tz::Tz) -> chrono::NaiveDate {
+    use chrono::TimeZone;
+    tz.from_utc_datetime(&now).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_ends_at_midnight_in_the_office_time_zone() {
+        let utc = |h| {
+            chrono::NaiveDate::from_ymd_opt(2026, 4, 10)
+                .unwrap()
+                .and_hms_opt(h, 30, 0)
+                .unwrap()
+        };
+        let tz = chrono_tz::Asia::Shanghai;
+        assert_eq!(local_date(utc(15), tz).to_string(), "2026-04-10");
+        // 16:30 UTC is 00:30 the next day in Beijing.
+        assert_eq!(local_date(utc(16), tz).to_string(), "2026-04-11");
+    }
+}

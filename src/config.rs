@@ -34,6 +34,26 @@ struct RawSettings {
     time: RawTime,
     import: RawImport,
     auth: RawAuth,
+    reporting: RawReporting,
+    evidence: RawEvidence,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReporting {
+    cadence: String,
+    periods: u32,
+    due_days_after_period: u32,
+    co_days_before_lead: u32,
+    receipt_days: u32,
+    yellow_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvidence {
+    max_file_mb: u64,
+    max_report_mb: u64,
 }
 
 #[derive(Clone, Deserialize)]
@@ -99,6 +119,27 @@ pub struct Settings {
     pub timezone: chrono_tz::Tz,
     pub bundled_document: bool,
     pub auth: AuthSettings,
+    pub reporting: ReportingSettings,
+    pub evidence: EvidenceSettings,
+}
+
+/// Defaults for new schedules, and the light and receipt rules.
+#[derive(Debug, Clone)]
+pub struct ReportingSettings {
+    /// "quarterly" or "monthly".
+    pub cadence: String,
+    pub periods: u32,
+    pub due_days: u32,
+    pub co_days: u32,
+    pub receipt_days: u32,
+    pub yellow_days: u32,
+}
+
+/// Upload limits, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct EvidenceSettings {
+    pub max_file: u64,
+    pub max_report: u64,
 }
 
 /// Sign-in settings. Secrets never print.
@@ -325,7 +366,44 @@ impl Settings {
             secure_cookies: base_url.starts_with("https://"),
         };
 
+        let r = raw.reporting;
+        if !["quarterly", "monthly"].contains(&r.cadence.as_str()) {
+            return Err(invalid(
+                "reporting.cadence",
+                format!("`{}` must be \"quarterly\" or \"monthly\"", r.cadence),
+            ));
+        }
+        if r.periods == 0 || r.periods > 120 || r.co_days_before_lead > r.due_days_after_period + 90
+        {
+            return Err(invalid(
+                "reporting",
+                "periods must be 1–120 and co_days_before_lead at most 90 days past due".into(),
+            ));
+        }
+        let reporting = ReportingSettings {
+            cadence: r.cadence,
+            periods: r.periods,
+            due_days: r.due_days_after_period,
+            co_days: r.co_days_before_lead,
+            receipt_days: r.receipt_days,
+            yellow_days: r.yellow_days,
+        };
+        let mb = 1024 * 1024;
+        let (file_mb, report_mb) = (raw.evidence.max_file_mb, raw.evidence.max_report_mb);
+        if file_mb == 0 || report_mb < file_mb || report_mb > 10 * 1024 {
+            return Err(invalid(
+                "evidence",
+                "max_file_mb must be at least 1 and at most max_report_mb (≤ 10240)".into(),
+            ));
+        }
+        let evidence = EvidenceSettings {
+            max_file: file_mb * mb,
+            max_report: report_mb * mb,
+        };
+
         Ok(Settings {
+            reporting,
+            evidence,
             auth,
             bind,
             base_url,

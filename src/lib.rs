@@ -1,12 +1,15 @@
 //! duban (督办): turns a government implementation plan into tracked, accountable work.
 
 pub mod accounts;
+pub mod authz;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod reporting;
 pub mod security;
 pub mod startup;
+pub mod storage;
 pub mod web;

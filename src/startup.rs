@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, documents, DbConn, Pool};
 use crate::domain::importer;
+use crate::reporting::ScheduleInput;
 use crate::security::{self, CookieSigner};
 use crate::web::{configure, errors, state::AppState, templates::Templates};
 
@@ -60,13 +61,19 @@ pub fn bootstrap(conn: &mut DbConn, settings: &Settings, clock: &dyn Clock) -> a
     }
     if settings.bundled_document && documents::count(conn)? == 0 {
         let parsed = importer::parse(BUNDLED_DOCUMENT).context("the bundled document")?;
-        let outcome = documents::store(
+        let now = clock.now();
+        let schedule = ScheduleInput::defaults(
+            &settings.reporting,
+            crate::clock::local_date(now, settings.timezone),
+        );
+        let (outcome, _) = crate::reporting::import_document(
             conn,
             &parsed,
             BUNDLED_DOCUMENT,
             false,
             "system",
-            clock.now(),
+            now,
+            &schedule,
         )
         .context("storing the bundled document")?;
         tracing::info!(

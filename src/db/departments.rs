@@ -130,6 +130,8 @@ pub enum EditError {
     NameTaken(String),
     #[error("不能把单位合并到它自己")]
     MergeIntoItself,
+    #[error("无法合并：{0}")]
+    BothReported(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -301,6 +303,8 @@ pub fn merge(
                 }
             }
         }
+        move_obligations(conn, source, target)?;
+        move_receipts(conn, source, target)?;
         outcome.users_moved = diesel::update(
             super::schema::users::table.filter(super::schema::users::department_id.eq(source)),
         )
@@ -312,6 +316,16 @@ pub fn merge(
         .set(department_aliases::department_id.eq(target))
         .execute(conn)?;
         diesel::delete(departments::table.find(source)).execute(conn)?;
+        // Roles and due dates follow the combined assignments.
+        let documents: Vec<i32> = assignments::table
+            .inner_join(measures::table)
+            .filter(assignments::department_id.eq(target))
+            .select(measures::document_id)
+            .distinct()
+            .load(conn)?;
+        for document_id in documents {
+            super::schedules::sync_obligations(conn, document_id)?;
+        }
         diesel::insert_into(department_aliases::table)
             .values((
                 department_aliases::department_id.eq(target),
@@ -339,4 +353,76 @@ pub fn merge(
         )?;
         Ok(outcome)
     })
+}
+
+/// Moves a department's obligations to another. Where both have one for the same measure
+/// and period, the one with reports stays; if both have reports, the merge is refused.
+fn move_obligations(conn: &mut DbConn, source: i32, target: i32) -> Result<(), EditError> {
+    use super::schema::{obligations, reports};
+    let with_reports: Vec<i32> = reports::table
+        .inner_join(obligations::table)
+        .filter(obligations::department_id.eq_any([source, target]))
+        .select(obligations::id)
+        .distinct()
+        .load(conn)?;
+    let theirs: HashMap<(i32, String), i32> = obligations::table
+        .filter(obligations::department_id.eq(target))
+        .select((
+            obligations::measure_id,
+            obligations::period_key,
+            obligations::id,
+        ))
+        .load::<(i32, String, i32)>(conn)?
+        .into_iter()
+        .map(|(m, p, id)| ((m, p), id))
+        .collect();
+    let ours: Vec<(i32, i32, String)> = obligations::table
+        .filter(obligations::department_id.eq(source))
+        .select((
+            obligations::id,
+            obligations::measure_id,
+            obligations::period_key,
+        ))
+        .load(conn)?;
+    for (id, measure, period) in ours {
+        if let Some(&other) = theirs.get(&(measure, period.clone())) {
+            match (with_reports.contains(&id), with_reports.contains(&other)) {
+                (true, true) => {
+                    return Err(EditError::BothReported(format!(
+                        "两个单位在同一措施的“{period}”周期都已有报送"
+                    )))
+                }
+                (false, _) => {
+                    diesel::delete(obligations::table.find(id)).execute(conn)?;
+                    continue;
+                }
+                (true, false) => {
+                    diesel::delete(obligations::table.find(other)).execute(conn)?;
+                }
+            }
+        }
+        diesel::update(obligations::table.find(id))
+            .set(obligations::department_id.eq(target))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Moves receipts, keeping the target's where both have one for a document.
+fn move_receipts(conn: &mut DbConn, source: i32, target: i32) -> QueryResult<()> {
+    use super::schema::receipts;
+    let theirs: Vec<i32> = receipts::table
+        .filter(receipts::department_id.eq(target))
+        .select(receipts::document_id)
+        .load(conn)?;
+    diesel::delete(
+        receipts::table
+            .filter(receipts::department_id.eq(source))
+            .filter(receipts::document_id.eq_any(&theirs)),
+    )
+    .execute(conn)?;
+    diesel::update(receipts::table.filter(receipts::department_id.eq(source)))
+        .set(receipts::department_id.eq(target))
+        .execute(conn)?;
+    Ok(())
 }

@@ -148,6 +148,12 @@ pub struct ImportOutcome {
 pub enum StoreError {
     #[error("document {number} already exists (id {id}); use --replace to replace it")]
     Exists { number: String, id: i32 },
+    #[error(
+        "document {number} already has {reports} progress reports; replacing it would delete them"
+    )]
+    HasReports { number: String, reports: i64 },
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -176,6 +182,17 @@ pub fn store(
                     return Err(StoreError::Exists {
                         number: number.clone(),
                         id,
+                    });
+                }
+                let reports: i64 = super::schema::reports::table
+                    .inner_join(super::schema::obligations::table)
+                    .filter(super::schema::obligations::document_id.eq(id))
+                    .count()
+                    .get_result(conn)?;
+                if reports > 0 {
+                    return Err(StoreError::HasReports {
+                        number: number.clone(),
+                        reports,
                     });
                 }
                 delete(conn, id)?;

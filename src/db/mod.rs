@@ -5,7 +5,12 @@
 pub mod audit;
 pub mod departments;
 pub mod documents;
+pub mod extensions;
 pub mod measures;
+pub mod obligations;
+pub mod receipts;
+pub mod reports;
+pub mod schedules;
 pub mod schema;
 pub mod sessions;
 pub mod tokens;

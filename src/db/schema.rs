@@ -30,6 +30,7 @@ diesel::table! {
         label -> Text,
         title -> Text,
         body -> Text,
+        deadline -> Nullable<Date>,
     }
 }
 
@@ -134,6 +135,114 @@ diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
+diesel::table! {
+    schedules (document_id) {
+        document_id -> Integer,
+        cadence -> Text,
+        starts_on -> Date,
+        periods -> Integer,
+        custom_periods -> Text,
+        due_days -> Integer,
+        co_days -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    obligations (id) {
+        id -> Integer,
+        document_id -> Integer,
+        measure_id -> Integer,
+        department_id -> Integer,
+        role -> Text,
+        period_key -> Text,
+        period_label -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        due_on -> Date,
+        original_due_on -> Nullable<Date>,
+        state -> Text,
+    }
+}
+
+diesel::table! {
+    receipts (id) {
+        id -> Integer,
+        document_id -> Integer,
+        department_id -> Integer,
+        dispatched_at -> Timestamp,
+        due_on -> Date,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Integer,
+        obligation_id -> Integer,
+        version -> Integer,
+        state -> Text,
+        summary -> Text,
+        percent -> Integer,
+        progress -> Text,
+        author -> Text,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    evidence (id) {
+        id -> Integer,
+        report_id -> Integer,
+        sha256 -> Text,
+        size -> BigInt,
+        filename -> Text,
+        content_type -> Text,
+        insufficient -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> Integer,
+        report_id -> Integer,
+        reviewer -> Text,
+        decision -> Text,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    extensions (id) {
+        id -> Integer,
+        obligation_id -> Integer,
+        requested_by -> Text,
+        previous_due_on -> Date,
+        requested_due_on -> Date,
+        reason -> Text,
+        state -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(schedules -> documents (document_id));
+diesel::joinable!(obligations -> measures (measure_id));
+diesel::joinable!(obligations -> departments (department_id));
+diesel::joinable!(receipts -> departments (department_id));
+diesel::joinable!(reports -> obligations (obligation_id));
+diesel::joinable!(evidence -> reports (report_id));
+diesel::joinable!(reviews -> reports (report_id));
+diesel::joinable!(extensions -> obligations (obligation_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     documents,
     sections,
@@ -146,4 +255,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     api_tokens,
+    schedules,
+    obligations,
+    receipts,
+    reports,
+    evidence,
+    reviews,
+    extensions,
 );

@@ -2,3 +2,5 @@
 
 pub mod accounts;
 pub mod importer;
+pub mod reporting;
+pub mod schedule;

@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{self, AccountError, UserInput};
+use crate::authz::{require, Action};
 use crate::db::audit::{self, AuditEntry, AuditFilter};
 use crate::db::departments::{self, Change, DepartmentEdit, EditError};
 use crate::db::users::{self, UserListing};
@@ -15,7 +16,6 @@ use crate::db::{sessions, tokens, DbConn};
 use crate::domain::accounts::{parse_aliases, parse_department_name, parse_email_list, Role};
 use crate::error::AppError;
 use crate::web::auth::{CsrfForm, Viewer};
-use crate::web::authz::{require, Action};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 
@@ -445,9 +445,9 @@ pub async fn department_page(
 fn department_outcome<T>(result: Result<T, EditError>) -> Result<Outcome<T>, AppError> {
     match result {
         Ok(v) => Ok(Outcome::Done(v)),
-        Err(e @ (EditError::NameTaken(_) | EditError::MergeIntoItself)) => {
-            Ok(Outcome::Invalid(e.to_string()))
-        }
+        Err(
+            e @ (EditError::NameTaken(_) | EditError::MergeIntoItself | EditError::BothReported(_)),
+        ) => Ok(Outcome::Invalid(e.to_string())),
         Err(e) => Err(e.into()),
     }
 }

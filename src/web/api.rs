@@ -3,12 +3,12 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::authz::{require, Action};
 use crate::db::departments::{Change, DepartmentEdit, EditError};
 use crate::db::{departments, documents};
 use crate::domain::accounts::{parse_department_name, parse_email_list};
 use crate::error::AppError;
 use crate::web::auth::ApiCaller;
-use crate::web::authz::{require, Action};
 use crate::web::state::AppState;
 use crate::web::views::{self, ApiMeasure};
 
@@ -237,6 +237,7 @@ impl From<EditError> for AppError {
             EditError::NotFound => AppError::not_found("单位"),
             EditError::NameTaken(_) => AppError::Conflict(e.to_string()),
             EditError::MergeIntoItself => AppError::Validation(e.to_string()),
+            EditError::BothReported(_) => AppError::Conflict(e.to_string()),
             EditError::Db(e) => AppError::Internal(e.into()),
         }
     }

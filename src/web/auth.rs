@@ -9,12 +9,12 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::authz::CurrentUser;
 use crate::db::users::User;
 use crate::db::{sessions, tokens};
 use crate::domain::accounts::Role;
 use crate::error::AppError;
 use crate::security;
-use crate::web::authz::CurrentUser;
 use crate::web::state::AppState;
 
 pub const SESSION_COOKIE: &str = "duban_session";

@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts;
+use crate::authz::{require, Action};
 use crate::db::departments::Change;
 use crate::domain::accounts::safe_next;
 use crate::error::AppError;
@@ -12,7 +13,6 @@ use crate::security;
 use crate::web::auth::{
     cookie, csrf_refused, removal, CsrfForm, Viewer, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
 };
-use crate::web::authz::{require, Action};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 

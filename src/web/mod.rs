@@ -4,7 +4,6 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
-pub mod authz;
 pub mod errors;
 pub mod login;
 pub mod pages;

@@ -3,10 +3,10 @@
 
 use actix_web::{http::header, web, HttpResponse};
 
+use crate::authz::{require, Action};
 use crate::db::documents;
 use crate::error::AppError;
 use crate::web::auth::Viewer;
-use crate::web::authz::{require, Action};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 use crate::web::views;

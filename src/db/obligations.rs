@@ -1,0 +1,157 @@
+//! Obligations (报送任务): one report due from one department on one measure for one period.
+//! Finders carry their scope in their name; lists load in one query.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::{departments, documents, measures, obligations};
+use super::DbConn;
+
+/// An obligation with what pages show beside it.
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct ObligationRow {
+    pub id: i32,
+    pub document_id: i32,
+    pub measure_id: i32,
+    pub department_id: i32,
+    pub role: String,
+    pub period_key: String,
+    pub period_label: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub due_on: NaiveDate,
+    pub original_due_on: Option<NaiveDate>,
+    pub state: String,
+    pub department: String,
+    pub measure_number: i32,
+    pub measure_label: String,
+    pub measure_title: String,
+    pub document_number: Option<String>,
+}
+
+type Select = (
+    obligations::id,
+    obligations::document_id,
+    obligations::measure_id,
+    obligations::department_id,
+    obligations::role,
+    obligations::period_key,
+    obligations::period_label,
+    obligations::period_start,
+    obligations::period_end,
+    obligations::due_on,
+    obligations::original_due_on,
+    obligations::state,
+    departments::name,
+    measures::number,
+    measures::label,
+    measures::title,
+    documents::number,
+);
+
+const SELECT: Select = (
+    obligations::id,
+    obligations::document_id,
+    obligations::measure_id,
+    obligations::department_id,
+    obligations::role,
+    obligations::period_key,
+    obligations::period_label,
+    obligations::period_start,
+    obligations::period_end,
+    obligations::due_on,
+    obligations::original_due_on,
+    obligations::state,
+    departments::name,
+    measures::number,
+    measures::label,
+    measures::title,
+    documents::number,
+);
+
+macro_rules! joined {
+    () => {
+        obligations::table
+            .inner_join(departments::table)
+            .inner_join(measures::table.inner_join(documents::table))
+    };
+}
+
+pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<ObligationRow>> {
+    joined!()
+        .filter(obligations::id.eq(id))
+        .select(SELECT)
+        .first(conn)
+        .optional()
+}
+
+pub fn for_document(conn: &mut DbConn, document_id: i32) -> QueryResult<Vec<ObligationRow>> {
+    joined!()
+        .filter(obligations::document_id.eq(document_id))
+        .order((
+            measures::number,
+            obligations::period_start,
+            obligations::role.desc(),
+        ))
+        .select(SELECT)
+        .load(conn)
+}
+
+pub fn for_measure(conn: &mut DbConn, measure_id: i32) -> QueryResult<Vec<ObligationRow>> {
+    joined!()
+        .filter(obligations::measure_id.eq(measure_id))
+        .order((
+            obligations::period_start,
+            obligations::role.desc(),
+            departments::name,
+        ))
+        .select(SELECT)
+        .load(conn)
+}
+
+/// Every obligation of one department, soonest due first.
+pub fn for_department(conn: &mut DbConn, department_id: i32) -> QueryResult<Vec<ObligationRow>> {
+    joined!()
+        .filter(obligations::department_id.eq(department_id))
+        .order((obligations::due_on, measures::number))
+        .select(SELECT)
+        .load(conn)
+}
+
+/// The obligation of a department on a measure for a period.
+pub fn find_for_department(
+    conn: &mut DbConn,
+    measure_id: i32,
+    department_id: i32,
+    period_key: &str,
+) -> QueryResult<Option<ObligationRow>> {
+    joined!()
+        .filter(obligations::measure_id.eq(measure_id))
+        .filter(obligations::department_id.eq(department_id))
+        .filter(obligations::period_key.eq(period_key))
+        .select(SELECT)
+        .first(conn)
+        .optional()
+}
+
+pub fn set_state(conn: &mut DbConn, id: i32, state: &str) -> QueryResult<usize> {
+    diesel::update(obligations::table.find(id))
+        .set(obligations::state.eq(state))
+        .execute(conn)
+}
+
+/// Moves the due date, keeping the first original.
+pub fn extend(
+    conn: &mut DbConn,
+    id: i32,
+    original: NaiveDate,
+    due_on: NaiveDate,
+) -> QueryResult<usize> {
+    diesel::update(obligations::table.find(id))
+        .set((
+            obligations::due_on.eq(due_on),
+            obligations::original_due_on.eq(original),
+        ))
+        .execute(conn)
+}

@@ -1,0 +1,271 @@
+//! Report versions (进展报送), their evidence files (佐证材料) and reviews (审核).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::{evidence, obligations, reports, reviews};
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = reports)]
+pub struct Report {
+    pub id: i32,
+    pub obligation_id: i32,
+    pub version: i32,
+    pub state: String,
+    pub summary: String,
+    pub percent: i32,
+    pub progress: String,
+    pub author: String,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = evidence)]
+pub struct Evidence {
+    pub id: i32,
+    pub report_id: i32,
+    pub sha256: String,
+    pub size: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub insufficient: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = reviews)]
+pub struct Review {
+    pub id: i32,
+    pub report_id: i32,
+    pub reviewer: String,
+    pub decision: String,
+    pub comment: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A file to attach, already stored under its digest.
+#[derive(Debug, Clone)]
+pub struct NewEvidence {
+    pub sha256: String,
+    pub size: i64,
+    pub filename: String,
+    pub content_type: String,
+}
+
+pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Report>> {
+    reports::table
+        .find(id)
+        .select(Report::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The newest version on an obligation.
+pub fn latest(conn: &mut DbConn, obligation_id: i32) -> QueryResult<Option<Report>> {
+    reports::table
+        .filter(reports::obligation_id.eq(obligation_id))
+        .order(reports::version.desc())
+        .select(Report::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every version on these obligations, oldest first.
+pub fn for_obligations(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<Report>> {
+    reports::table
+        .filter(reports::obligation_id.eq_any(ids))
+        .order((reports::obligation_id, reports::version))
+        .select(Report::as_select())
+        .load(conn)
+}
+
+/// Submitted reports waiting for review, oldest first.
+pub fn awaiting_review(conn: &mut DbConn) -> QueryResult<Vec<Report>> {
+    reports::table
+        .filter(reports::state.eq("submitted"))
+        .order(reports::submitted_at)
+        .select(Report::as_select())
+        .load(conn)
+}
+
+/// The department that owns a report (through its obligation).
+pub fn department_of(conn: &mut DbConn, report_id: i32) -> QueryResult<Option<i32>> {
+    reports::table
+        .inner_join(obligations::table)
+        .filter(reports::id.eq(report_id))
+        .select(obligations::department_id)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    obligation_id: i32,
+    version: i32,
+    state: &str,
+    content: &crate::domain::reporting::ReportContent,
+    author: &str,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    let submitted_at = (state == "submitted").then_some(now);
+    diesel::insert_into(reports::table)
+        .values((
+            reports::obligation_id.eq(obligation_id),
+            reports::version.eq(version),
+            reports::state.eq(state),
+            reports::summary.eq(&content.summary),
+            reports::percent.eq(content.percent),
+            reports::progress.eq(content.progress.as_str()),
+            reports::author.eq(author),
+            reports::revision.eq(1),
+            reports::created_at.eq(now),
+            reports::updated_at.eq(now),
+            reports::submitted_at.eq(submitted_at),
+        ))
+        .returning(reports::id)
+        .get_result(conn)
+}
+
+/// Rewrites a draft, but only if nobody saved it since `revision` (optimistic locking):
+/// returns `false` when the draft moved on.
+pub fn update_draft(
+    conn: &mut DbConn,
+    id: i32,
+    revision: i32,
+    state: &str,
+    content: &crate::domain::reporting::ReportContent,
+    author: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let submitted_at = (state == "submitted").then_some(now);
+    diesel::update(
+        reports::table
+            .filter(reports::id.eq(id))
+            .filter(reports::state.eq("draft"))
+            .filter(reports::revision.eq(revision)),
+    )
+    .set((
+        reports::state.eq(state),
+        reports::summary.eq(&content.summary),
+        reports::percent.eq(content.percent),
+        reports::progress.eq(content.progress.as_str()),
+        reports::author.eq(author),
+        reports::revision.eq(revision + 1),
+        reports::updated_at.eq(now),
+        reports::submitted_at.eq(submitted_at),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Moves a report from one state to another if it is still in `from` at `revision`.
+pub fn transition(
+    conn: &mut DbConn,
+    id: i32,
+    from: &str,
+    to: &str,
+    revision: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        reports::table
+            .filter(reports::id.eq(id))
+            .filter(reports::state.eq(from))
+            .filter(reports::revision.eq(revision)),
+    )
+    .set((
+        reports::state.eq(to),
+        reports::revision.eq(revision + 1),
+        reports::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn add_evidence(
+    conn: &mut DbConn,
+    report_id: i32,
+    file: &NewEvidence,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    diesel::insert_into(evidence::table)
+        .values((
+            evidence::report_id.eq(report_id),
+            evidence::sha256.eq(&file.sha256),
+            evidence::size.eq(file.size),
+            evidence::filename.eq(&file.filename),
+            evidence::content_type.eq(&file.content_type),
+            evidence::insufficient.eq(false),
+            evidence::created_at.eq(now),
+        ))
+        .returning(evidence::id)
+        .get_result(conn)
+}
+
+pub fn evidence_of(conn: &mut DbConn, report_ids: &[i32]) -> QueryResult<Vec<Evidence>> {
+    evidence::table
+        .filter(evidence::report_id.eq_any(report_ids))
+        .order(evidence::id)
+        .select(Evidence::as_select())
+        .load(conn)
+}
+
+pub fn find_evidence(conn: &mut DbConn, id: i32) -> QueryResult<Option<Evidence>> {
+    evidence::table
+        .find(id)
+        .select(Evidence::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks which of a report's files the reviewer found insufficient.
+pub fn mark_insufficient(conn: &mut DbConn, report_id: i32, ids: &[i32]) -> QueryResult<usize> {
+    diesel::update(
+        evidence::table
+            .filter(evidence::report_id.eq(report_id))
+            .filter(evidence::id.eq_any(ids)),
+    )
+    .set(evidence::insufficient.eq(true))
+    .execute(conn)
+}
+
+/// Whether any stored evidence still points at a file.
+pub fn file_in_use(conn: &mut DbConn, sha256: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        evidence::table.filter(evidence::sha256.eq(sha256)),
+    ))
+    .get_result(conn)
+}
+
+pub fn add_review(
+    conn: &mut DbConn,
+    report_id: i32,
+    reviewer: &str,
+    decision: &str,
+    comment: &str,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    diesel::insert_into(reviews::table)
+        .values((
+            reviews::report_id.eq(report_id),
+            reviews::reviewer.eq(reviewer),
+            reviews::decision.eq(decision),
+            reviews::comment.eq(comment),
+            reviews::created_at.eq(now),
+        ))
+        .returning(reviews::id)
+        .get_result(conn)
+}
+
+pub fn reviews_of(conn: &mut DbConn, report_ids: &[i32]) -> QueryResult<Vec<Review>> {
+    reviews::table
+        .filter(reviews::report_id.eq_any(report_ids))
+        .order(reviews::id)
+        .select(Review::as_select())
+        .load(conn)
+}

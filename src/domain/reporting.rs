@@ -1,0 +1,374 @@
+//! Progress reports (进展报送): the values a report holds, the states an obligation passes
+//! through, its light (红黄绿灯), and what counts as acceptable evidence (佐证材料).
+
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+
+/// Where an obligation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObligationState {
+    Open,
+    Submitted,
+    Returned,
+    Accepted,
+}
+
+impl ObligationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObligationState::Open => "open",
+            ObligationState::Submitted => "submitted",
+            ObligationState::Returned => "returned",
+            ObligationState::Accepted => "accepted",
+        }
+    }
+
+    pub fn parse(s: &str) -> ObligationState {
+        match s {
+            "submitted" => ObligationState::Submitted,
+            "returned" => ObligationState::Returned,
+            "accepted" => ObligationState::Accepted,
+            _ => ObligationState::Open,
+        }
+    }
+
+    /// The contract's `state`: `overdue` for an open or returned obligation past its due date.
+    pub fn public(self, due_on: NaiveDate, today: NaiveDate) -> &'static str {
+        match self {
+            ObligationState::Open | ObligationState::Returned if today > due_on => "overdue",
+            other => other.as_str(),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ObligationState::Open => "待报送",
+            ObligationState::Submitted => "待审核",
+            ObligationState::Returned => "已退回",
+            ObligationState::Accepted => "已通过",
+        }
+    }
+}
+
+/// 红黄绿灯. Ordered from best to worst, so the worst of several is their maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Light {
+    /// No obligation yet.
+    None,
+    Done,
+    Green,
+    Yellow,
+    Red,
+}
+
+impl Light {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Light::None => "none",
+            Light::Done => "done",
+            Light::Green => "green",
+            Light::Yellow => "yellow",
+            Light::Red => "red",
+        }
+    }
+
+    /// Always shown with the colour: a light is never colour alone.
+    pub fn label(self) -> &'static str {
+        match self {
+            Light::None => "未排期",
+            Light::Done => "已完成",
+            Light::Green => "正常",
+            Light::Yellow => "临近",
+            Light::Red => "逾期",
+        }
+    }
+}
+
+/// The light of one obligation on `today` (the office's local date). Red: past due and not
+/// handed in, or the department has not acknowledged receipt in time. Yellow: due within
+/// `yellow_days` and not handed in, or returned and not yet resubmitted. Done: accepted.
+pub fn light(
+    state: ObligationState,
+    due_on: NaiveDate,
+    today: NaiveDate,
+    yellow_days: u32,
+    receipt_overdue: bool,
+) -> Light {
+    let waiting = matches!(state, ObligationState::Open | ObligationState::Returned);
+    match state {
+        ObligationState::Accepted => Light::Done,
+        _ if receipt_overdue => Light::Red,
+        _ if waiting && today > due_on => Light::Red,
+        ObligationState::Returned => Light::Yellow,
+        ObligationState::Open if due_on - today <= Duration::days(yellow_days.into()) => {
+            Light::Yellow
+        }
+        _ => Light::Green,
+    }
+}
+
+/// 正常推进 / 存在困难 / 已完成.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    OnTrack,
+    AtRisk,
+    Completed,
+}
+
+impl Progress {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Progress::OnTrack => "on_track",
+            Progress::AtRisk => "at_risk",
+            Progress::Completed => "completed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Progress::OnTrack => "正常推进",
+            Progress::AtRisk => "存在困难",
+            Progress::Completed => "已完成",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Progress, String> {
+        match s.trim() {
+            "on_track" => Ok(Progress::OnTrack),
+            "at_risk" => Ok(Progress::AtRisk),
+            "completed" => Ok(Progress::Completed),
+            other => Err(format!(
+                "status：“{other}”无效，应为 on_track（正常推进）、at_risk（存在困难）或 completed（已完成）"
+            )),
+        }
+    }
+}
+
+/// A report's content, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportContent {
+    pub summary: String,
+    pub percent: i32,
+    pub progress: Progress,
+}
+
+/// Validates a report's fields; each error names its field.
+pub fn parse_report(summary: &str, percent: &str, status: &str) -> Result<ReportContent, String> {
+    let summary = summary.trim();
+    if summary.is_empty() {
+        return Err("summary：进展情况不能为空".into());
+    }
+    if summary.chars().count() > 5000 {
+        return Err("summary：进展情况最多 5000 字".into());
+    }
+    if summary
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err("summary：含有无法显示的控制字符".into());
+    }
+    let percent: i32 = percent
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p| (0..=100).contains(p))
+        .ok_or_else(|| {
+            format!(
+                "percent：完成百分比应为 0–100 的整数，而不是“{}”",
+                percent.trim()
+            )
+        })?;
+    Ok(ReportContent {
+        summary: summary.replace("\r\n", "\n"),
+        percent,
+        progress: Progress::parse(status)?,
+    })
+}
+
+/// An accepted kind of evidence file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceType {
+    pub mime: &'static str,
+    pub extension: &'static str,
+}
+
+/// Recognises a file by its first bytes. Zip containers (docx, xlsx, pptx, zip) and OLE2
+/// files (doc, xls) are told apart by the extension, but only among their own family: the
+/// content decides what the file is, the name never makes a file acceptable.
+pub fn sniff(head: &[u8], filename: &str) -> Option<EvidenceType> {
+    let ext = filename
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let t = |mime, extension| Some(EvidenceType { mime, extension });
+    if head.starts_with(b"%PDF-") {
+        return t("application/pdf", "pdf");
+    }
+    if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return t("image/png", "png");
+    }
+    if head.starts_with(b"\xff\xd8\xff") {
+        return t("image/jpeg", "jpg");
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return match ext.as_str() {
+            "docx" => t(
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "docx",
+            ),
+            "xlsx" => t(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+            "pptx" => t(
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                "pptx",
+            ),
+            _ => t("application/zip", "zip"),
+        };
+    }
+    if head.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
+        return match ext.as_str() {
+            "xls" => t("application/vnd.ms-excel", "xls"),
+            _ => t("application/msword", "doc"),
+        };
+    }
+    None
+}
+
+/// A file name safe to show and to put in a header: no path, no control characters, no
+/// quotes, at most 120 characters; the extension the content calls for.
+pub fn sanitize_filename(name: &str, kind: EvidenceType) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '*' | '?' | '|'))
+        .collect();
+    let stem = cleaned
+        .rsplit_once('.')
+        .map_or(cleaned.as_str(), |(s, _)| s)
+        .trim()
+        .trim_start_matches('.');
+    let stem: String = stem.chars().take(110).collect();
+    let stem = if stem.is_empty() {
+        "佐证材料".to_string()
+    } else {
+        stem
+    };
+    format!("{stem}.{}", kind.extension)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    #[test]
+    fn lights_follow_the_rules() {
+        use ObligationState::*;
+        let due = d(4, 10);
+        assert_eq!(light(Open, due, d(3, 1), 7, false), Light::Green);
+        assert_eq!(light(Open, due, d(4, 3), 7, false), Light::Yellow);
+        assert_eq!(
+            light(Open, due, d(4, 10), 7, false),
+            Light::Yellow,
+            "due today"
+        );
+        assert_eq!(light(Open, due, d(4, 11), 7, false), Light::Red);
+        assert_eq!(light(Submitted, due, d(4, 11), 7, false), Light::Green);
+        assert_eq!(light(Returned, due, d(3, 1), 7, false), Light::Yellow);
+        assert_eq!(light(Returned, due, d(4, 11), 7, false), Light::Red);
+        assert_eq!(light(Accepted, due, d(5, 1), 7, true), Light::Done);
+        assert_eq!(
+            light(Open, due, d(3, 1), 7, true),
+            Light::Red,
+            "receipt overdue"
+        );
+        assert!(
+            Light::Red > Light::Yellow
+                && Light::Yellow > Light::Green
+                && Light::Green > Light::Done
+        );
+    }
+
+    #[test]
+    fn overdue_is_a_public_state_of_waiting_obligations() {
+        use ObligationState::*;
+        assert_eq!(Open.public(d(4, 10), d(4, 11)), "overdue");
+        assert_eq!(Returned.public(d(4, 10), d(4, 11)), "overdue");
+        assert_eq!(Open.public(d(4, 10), d(4, 10)), "open");
+        assert_eq!(Submitted.public(d(4, 10), d(4, 11)), "submitted");
+    }
+
+    #[test]
+    fn report_fields_are_checked_and_named() {
+        let ok = parse_report(" 已完成调研。\r\n下步推进。", "60", "on_track").unwrap();
+        assert_eq!(ok.percent, 60);
+        assert_eq!(ok.summary, "已完成调研。\n下步推进。");
+        assert!(parse_report("x", "150", "on_track")
+            .unwrap_err()
+            .starts_with("percent"));
+        assert!(parse_report("x", "-1", "on_track")
+            .unwrap_err()
+            .starts_with("percent"));
+        assert!(parse_report("x", "abc", "on_track")
+            .unwrap_err()
+            .starts_with("percent"));
+        assert!(parse_report("  ", "10", "on_track")
+            .unwrap_err()
+            .starts_with("summary"));
+        assert!(parse_report("x", "10", "done")
+            .unwrap_err()
+            .starts_with("status"));
+    }
+
+    #[test]
+    fn files_are_recognised_by_content_not_name() {
+        assert_eq!(
+            sniff(b"%PDF-1.7 ...", "a.pdf").unwrap().mime,
+            "application/pdf"
+        );
+        assert_eq!(sniff(b"%PDF-1.7 ...", "a.docx").unwrap().extension, "pdf");
+        assert_eq!(
+            sniff(b"MZ\x90\x00", "setup.pdf"),
+            None,
+            "an .exe renamed .pdf"
+        );
+        assert_eq!(sniff(b"hello", "notes.docx"), None);
+        assert_eq!(
+            sniff(b"PK\x03\x04....", "表.xlsx").unwrap().extension,
+            "xlsx"
+        );
+        assert_eq!(sniff(b"PK\x03\x04....", "a.exe").unwrap().extension, "zip");
+        assert_eq!(
+            sniff(b"\xff\xd8\xff\xe0", "photo").unwrap().mime,
+            "image/jpeg"
+        );
+        assert_eq!(
+            sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.xls")
+                .unwrap()
+                .extension,
+            "xls"
+        );
+    }
+
+    #[test]
+    fn filenames_lose_paths_and_dangerous_characters() {
+        let pdf = sniff(b"%PDF-", "x").unwrap();
+        assert_eq!(sanitize_filename("../../etc/passwd", pdf), "passwd.pdf");
+        assert_eq!(
+            sanitize_filename("C:\\docs\\会议纪要.PDF", pdf),
+            "会议纪要.pdf"
+        );
+        assert_eq!(sanitize_filename("a\"b\r\n.pdf", pdf), "ab.pdf");
+        assert_eq!(sanitize_filename("", pdf), "佐证材料.pdf");
+        assert_eq!(sanitize_filename(".htaccess", pdf), "佐证材料.pdf");
+        assert!(sanitize_filename(&"长".repeat(300), pdf).chars().count() <= 120);
+    }
+}

@@ -1,0 +1,285 @@
+//! The reporting schedule (报送周期) and the obligations it makes: one report due from one
+//! department on one measure for one period.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::Serialize;
+
+/// How often reports are due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cadence {
+    Monthly,
+    Quarterly,
+    /// Periods the office lists itself.
+    Custom(Vec<Period>),
+}
+
+impl Cadence {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Cadence::Monthly => "monthly",
+            Cadence::Quarterly => "quarterly",
+            Cadence::Custom(_) => "custom",
+        }
+    }
+}
+
+/// One reporting period; `key` identifies it within a document (`2026-Q1`, `2026-03`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub key: String,
+    pub label: String,
+    pub start: NaiveDate,
+    /// Inclusive.
+    pub end: NaiveDate,
+}
+
+/// Everything a schedule needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub cadence: Cadence,
+    /// The first period is the one containing this date.
+    pub starts_on: NaiveDate,
+    /// How many monthly or quarterly periods.
+    pub periods: u32,
+    /// A report is due this many days after its period ends.
+    pub due_days: u32,
+    /// A co-responsible unit's contribution is due this many days before the lead's.
+    pub co_days: u32,
+}
+
+fn month_end(year: i32, month: u32) -> NaiveDate {
+    let (y, m) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).expect("valid month") - Duration::days(1)
+}
+
+const QUARTERS: [&str; 4] = ["一", "二", "三", "四"];
+
+impl Schedule {
+    /// The periods, in order.
+    pub fn periods(&self) -> Vec<Period> {
+        match &self.cadence {
+            Cadence::Custom(list) => list.clone(),
+            Cadence::Monthly => {
+                let (mut y, mut m) = (self.starts_on.year(), self.starts_on.month());
+                (0..self.periods)
+                    .map(|_| {
+                        let p = Period {
+                            key: format!("{y}-{m:02}"),
+                            label: format!("{y}年{m}月"),
+                            start: NaiveDate::from_ymd_opt(y, m, 1).expect("valid month"),
+                            end: month_end(y, m),
+                        };
+                        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+                        p
+                    })
+                    .collect()
+            }
+            Cadence::Quarterly => {
+                let (mut y, mut q) = (self.starts_on.year(), (self.starts_on.month() - 1) / 3);
+                (0..self.periods)
+                    .map(|_| {
+                        let first = q * 3 + 1;
+                        let p = Period {
+                            key: format!("{y}-Q{}", q + 1),
+                            label: format!("{y}年第{}季度", QUARTERS[q as usize]),
+                            start: NaiveDate::from_ymd_opt(y, first, 1).expect("valid month"),
+                            end: month_end(y, first + 2),
+                        };
+                        (y, q) = if q == 3 { (y + 1, 0) } else { (y, q + 1) };
+                        p
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// When a unit's report for a period is due.
+    pub fn due_on(&self, period: &Period, lead: bool) -> NaiveDate {
+        let lead_due = period.end + Duration::days(self.due_days.into());
+        if lead {
+            lead_due
+        } else {
+            lead_due - Duration::days(self.co_days.into())
+        }
+    }
+}
+
+/// Reads custom periods, one per line: `label, start, end` (dates as 2026-01-01).
+pub fn parse_custom_periods(text: &str) -> Result<Vec<Period>, String> {
+    let mut out: Vec<Period> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = line.split([',', '，', '|']).map(str::trim).collect();
+        let bad = || {
+            format!(
+                "第 {} 行应为“名称, 开始日期, 结束日期”，如“上半年, 2026-01-01, 2026-06-30”",
+                n + 1
+            )
+        };
+        let [label, start, end] = parts.as_slice() else {
+            return Err(bad());
+        };
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad());
+        let (start, end) = (date(start)?, date(end)?);
+        if label.is_empty() || label.chars().count() > 40 || end < start {
+            return Err(bad());
+        }
+        if out.last().is_some_and(|p| start <= p.end) {
+            return Err(format!("第 {} 行的周期与上一周期重叠或顺序颠倒", n + 1));
+        }
+        out.push(Period {
+            key: format!("{start}~{end}"),
+            label: label.to_string(),
+            start,
+            end,
+        });
+    }
+    if out.is_empty() {
+        return Err("自定义周期至少需要一行".into());
+    }
+    if out.len() > 120 {
+        return Err("自定义周期最多 120 个".into());
+    }
+    Ok(out)
+}
+
+/// One department's part in one measure, as the schedule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignment {
+    pub measure_id: i32,
+    pub department_id: i32,
+    pub lead: bool,
+    /// 办结时限: no period starting after it.
+    pub deadline: Option<NaiveDate>,
+}
+
+/// An obligation the schedule calls for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedObligation {
+    pub measure_id: i32,
+    pub department_id: i32,
+    pub lead: bool,
+    pub period: Period,
+    pub due_on: NaiveDate,
+}
+
+/// Every obligation of a document: each assignment, each period up to its measure's
+/// completion deadline.
+pub fn plan_obligations(schedule: &Schedule, assignments: &[Assignment]) -> Vec<PlannedObligation> {
+    let periods = schedule.periods();
+    let mut out = Vec::with_capacity(periods.len() * assignments.len());
+    for a in assignments {
+        for p in &periods {
+            if a.deadline.is_some_and(|d| p.start > d) {
+                break;
+            }
+            out.push(PlannedObligation {
+                measure_id: a.measure_id,
+                department_id: a.department_id,
+                lead: a.lead,
+                due_on: schedule.due_on(p, a.lead),
+                period: p.clone(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn quarterly(start: NaiveDate, periods: u32) -> Schedule {
+        Schedule {
+            cadence: Cadence::Quarterly,
+            starts_on: start,
+            periods,
+            due_days: 10,
+            co_days: 3,
+        }
+    }
+
+    #[test]
+    fn quarters_start_with_the_one_containing_the_start_date() {
+        let p = quarterly(d(2026, 11, 26), 3).periods();
+        let keys: Vec<_> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["2026-Q4", "2027-Q1", "2027-Q2"]);
+        assert_eq!(p[0].label, "2026年第四季度");
+        assert_eq!((p[0].start, p[0].end), (d(2026, 10, 1), d(2026, 12, 31)));
+        assert_eq!((p[1].start, p[1].end), (d(2027, 1, 1), d(2027, 3, 31)));
+    }
+
+    #[test]
+    fn months_roll_over_the_year_and_know_february() {
+        let s = Schedule {
+            cadence: Cadence::Monthly,
+            ..quarterly(d(2027, 12, 5), 3)
+        };
+        let p = s.periods();
+        assert_eq!(p[0].key, "2027-12");
+        assert_eq!(p[1].label, "2028年1月");
+        assert_eq!(p[2].end, d(2028, 2, 29));
+    }
+
+    #[test]
+    fn co_units_are_due_before_the_lead() {
+        let s = quarterly(d(2026, 1, 1), 1);
+        let q1 = &s.periods()[0];
+        assert_eq!(s.due_on(q1, true), d(2026, 4, 10));
+        assert_eq!(s.due_on(q1, false), d(2026, 4, 7));
+    }
+
+    #[test]
+    fn obligations_stop_at_the_completion_deadline() {
+        let s = quarterly(d(2026, 1, 1), 4);
+        let a = [
+            Assignment {
+                measure_id: 1,
+                department_id: 10,
+                lead: true,
+                deadline: None,
+            },
+            Assignment {
+                measure_id: 2,
+                department_id: 11,
+                lead: false,
+                deadline: Some(d(2026, 5, 1)),
+            },
+        ];
+        let plan = plan_obligations(&s, &a);
+        assert_eq!(plan.iter().filter(|o| o.measure_id == 1).count(), 4);
+        let m2: Vec<_> = plan
+            .iter()
+            .filter(|o| o.measure_id == 2)
+            .map(|o| o.period.key.as_str())
+            .collect();
+        assert_eq!(m2, ["2026-Q1", "2026-Q2"]);
+    }
+
+    #[test]
+    fn custom_periods_are_checked() {
+        let p = parse_custom_periods(
+            "上半年, 2026-01-01, 2026-06-30\n下半年，2026-07-01，2026-12-31\n",
+        )
+        .unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[1].label, "下半年");
+        assert!(parse_custom_periods("").is_err());
+        assert!(parse_custom_periods("a, 2026-02-01, 2026-01-01").is_err());
+        assert!(
+            parse_custom_periods("a, 2026-01-01, 2026-06-30\nb, 2026-06-01, 2026-12-31").is_err()
+        );
+        assert!(parse_custom_periods("a, 2026-13-01, 2026-12-31").is_err());
+    }
+}

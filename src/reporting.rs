@@ -1,0 +1,562 @@
+//! The reporting loop's operations, shared by pages and the API: importing a plan with its
+//! schedule, saving and submitting reports, review, extensions, dispatch and receipt. Each
+//! checks access through `authz`, then writes in one transaction with its audit entry.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::authz::{allows, Action, CurrentUser};
+use crate::config::ReportingSettings;
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::documents::{self, ImportOutcome, StoreError};
+use crate::db::reports::{self, NewEvidence};
+use crate::db::schedules::{self, ScheduleRow, SyncOutcome};
+use crate::db::{extensions, obligations, receipts, DbConn};
+use crate::domain::importer::ParsedDocument;
+use crate::domain::reporting::ReportContent;
+use crate::domain::schedule::parse_custom_periods;
+use crate::error::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportingError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+impl From<ReportingError> for AppError {
+    fn from(e: ReportingError) -> Self {
+        match e {
+            ReportingError::Invalid(m) => AppError::Validation(m),
+            ReportingError::Conflict(m) => AppError::Conflict(m),
+            ReportingError::NotFound(m) => AppError::NotFound(m),
+            ReportingError::Forbidden(m) => AppError::Forbidden(m),
+            ReportingError::Db(e) => AppError::Internal(e.into()),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, ReportingError>;
+
+fn record(
+    conn: &mut DbConn,
+    actor: &str,
+    at: NaiveDateTime,
+    action: &str,
+    entity: &str,
+    entity_id: i32,
+    summary: &str,
+) -> QueryResult<()> {
+    audit::record(
+        conn,
+        NewAuditEntry {
+            at,
+            actor,
+            action,
+            entity,
+            entity_id: Some(entity_id),
+            summary,
+        },
+    )
+}
+
+fn require(user: &CurrentUser, action: Action) -> Result<()> {
+    crate::authz::require(user, action).map_err(|e| ReportingError::Forbidden(e.to_string()))
+}
+
+/// A schedule as the office enters it.
+#[derive(Debug, Clone)]
+pub struct ScheduleInput {
+    pub cadence: String,
+    pub starts_on: NaiveDate,
+    pub periods: i32,
+    pub custom_periods: String,
+    pub due_days: i32,
+    pub co_days: i32,
+}
+
+impl ScheduleInput {
+    pub fn defaults(settings: &ReportingSettings, starts_on: NaiveDate) -> Self {
+        ScheduleInput {
+            cadence: settings.cadence.clone(),
+            starts_on,
+            periods: settings.periods as i32,
+            custom_periods: String::new(),
+            due_days: settings.due_days as i32,
+            co_days: settings.co_days as i32,
+        }
+    }
+
+    fn validate(&self, document_id: i32, now: NaiveDateTime) -> Result<ScheduleRow> {
+        let invalid = |m: &str| ReportingError::Invalid(m.to_string());
+        if !["monthly", "quarterly", "custom"].contains(&self.cadence.as_str()) {
+            return Err(invalid(
+                "cadence：报送周期应为 monthly、quarterly 或 custom",
+            ));
+        }
+        if !(1..=120).contains(&self.periods) {
+            return Err(invalid("periods：周期数应为 1–120"));
+        }
+        if !(0..=90).contains(&self.due_days) || !(0..=90).contains(&self.co_days) {
+            return Err(invalid("due_days / co_days：天数应为 0–90"));
+        }
+        if self.cadence == "custom" {
+            parse_custom_periods(&self.custom_periods)
+                .map_err(|m| ReportingError::Invalid(format!("custom_periods：{m}")))?;
+        }
+        Ok(ScheduleRow {
+            document_id,
+            cadence: self.cadence.clone(),
+            starts_on: self.starts_on,
+            periods: self.periods,
+            custom_periods: self.custom_periods.trim().to_string(),
+            due_days: self.due_days,
+            co_days: self.co_days,
+            updated_at: now,
+        })
+    }
+}
+
+/// Imports a parsed document with its reporting schedule, in one transaction.
+pub fn import_document(
+    conn: &mut DbConn,
+    parsed: &ParsedDocument,
+    source_text: &str,
+    replace: bool,
+    actor: &str,
+    now: NaiveDateTime,
+    schedule: &ScheduleInput,
+) -> std::result::Result<(ImportOutcome, SyncOutcome), StoreError> {
+    conn.transaction(|conn| {
+        let outcome = documents::store(conn, parsed, source_text, replace, actor, now)?;
+        let row = schedule
+            .validate(outcome.document_id, now)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        schedules::save(conn, &row)?;
+        let sync = schedules::sync_obligations(conn, outcome.document_id)?;
+        Ok((outcome, sync))
+    })
+}
+
+/// Changes a document's schedule; obligations follow.
+pub fn set_schedule(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    document_id: i32,
+    input: &ScheduleInput,
+    now: NaiveDateTime,
+) -> Result<SyncOutcome> {
+    require(user, Action::Administer)?;
+    let row = input.validate(document_id, now)?;
+    conn.transaction(|conn| {
+        documents::find(conn, document_id)?
+            .ok_or_else(|| ReportingError::NotFound("文件不存在".into()))?;
+        schedules::save(conn, &row)?;
+        let sync = schedules::sync_obligations(conn, document_id)?;
+        let summary = format!(
+            "schedule {} from {} × {} (due +{} days, co −{} days): {} created, {} updated, {} removed, {} kept",
+            row.cadence,
+            row.starts_on,
+            row.periods,
+            row.due_days,
+            row.co_days,
+            sync.created,
+            sync.updated,
+            sync.removed,
+            sync.kept
+        );
+        record(conn, &user.username, now, "schedule.update", "document", document_id, &summary)?;
+        Ok(sync)
+    })
+}
+
+/// Saves a report on an obligation: a draft, or a submission that freezes the version.
+/// After a return the next version starts (keeping the files the office did not mark
+/// insufficient). `revision` is the draft's revision the person edited: if someone saved
+/// it since, nothing is overwritten.
+#[allow(clippy::too_many_arguments)]
+pub fn save_report(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    obligation_id: i32,
+    content: &ReportContent,
+    submit: bool,
+    revision: Option<i32>,
+    files: &[NewEvidence],
+    now: NaiveDateTime,
+) -> Result<i32> {
+    conn.transaction(|conn| {
+        let ob = obligations::find(conn, obligation_id)?
+            .ok_or_else(|| ReportingError::NotFound("报送任务不存在".into()))?;
+        require(
+            user,
+            Action::ActFor {
+                department_id: ob.department_id,
+            },
+        )?;
+        let state = if submit { "submitted" } else { "draft" };
+        let latest = reports::latest(conn, obligation_id)?;
+        let report_id = match &latest {
+            Some(r) if r.state == "draft" => {
+                if revision.is_some_and(|rev| rev != r.revision) {
+                    return Err(stale(r));
+                }
+                if !reports::update_draft(
+                    conn,
+                    r.id,
+                    r.revision,
+                    state,
+                    content,
+                    &user.username,
+                    now,
+                )? {
+                    return Err(stale(r));
+                }
+                r.id
+            }
+            Some(r) if r.state == "submitted" => {
+                return Err(ReportingError::Conflict(format!(
+                    "第 {} 版已于 {} 提交，正在等待审核，不能修改；如需补充请联系督查室退回",
+                    r.version,
+                    r.submitted_at.unwrap_or(r.updated_at)
+                )))
+            }
+            Some(r) if r.state == "accepted" => {
+                return Err(ReportingError::Conflict(format!(
+                    "第 {} 版已审核通过，本期报送已完成",
+                    r.version
+                )))
+            }
+            previous => {
+                let version = previous.as_ref().map_or(1, |r| r.version + 1);
+                let id = reports::insert(
+                    conn,
+                    obligation_id,
+                    version,
+                    state,
+                    content,
+                    &user.username,
+                    now,
+                )?;
+                // A revision keeps the files the office did not mark insufficient.
+                if let Some(prev) = previous {
+                    for e in reports::evidence_of(conn, &[prev.id])? {
+                        if !e.insufficient {
+                            let copy = NewEvidence {
+                                sha256: e.sha256,
+                                size: e.size,
+                                filename: e.filename,
+                                content_type: e.content_type,
+                            };
+                            reports::add_evidence(conn, id, &copy, now)?;
+                        }
+                    }
+                }
+                id
+            }
+        };
+        for f in files {
+            reports::add_evidence(conn, report_id, f, now)?;
+        }
+        if submit {
+            obligations::set_state(conn, obligation_id, "submitted")?;
+        }
+        let summary = format!(
+            "{} {} on measure {} for {} ({}): {}%, {} new files",
+            if submit { "submitted" } else { "saved draft" },
+            ob.department,
+            ob.measure_label,
+            ob.period_label,
+            ob.period_key,
+            content.percent,
+            files.len()
+        );
+        let action = if submit {
+            "report.submit"
+        } else {
+            "report.draft"
+        };
+        record(
+            conn,
+            &user.username,
+            now,
+            action,
+            "report",
+            report_id,
+            &summary,
+        )?;
+        Ok(report_id)
+    })
+}
+
+fn stale(r: &reports::Report) -> ReportingError {
+    ReportingError::Conflict(format!(
+        "草稿已被 {} 于 {} 修改（现为第 {} 次保存，完成 {}%，进展：{}）；您的修改没有保存，请刷新后在最新内容上修改",
+        r.author,
+        r.updated_at,
+        r.revision,
+        r.percent,
+        r.summary.chars().take(40).collect::<String>()
+    ))
+}
+
+/// 通过 or 退回.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Accept,
+    Return,
+}
+
+impl Decision {
+    pub fn parse(s: &str) -> Result<Decision> {
+        match s.trim() {
+            "accept" => Ok(Decision::Accept),
+            "return" => Ok(Decision::Return),
+            other => Err(ReportingError::Invalid(format!(
+                "decision：“{other}”无效，应为 accept（通过）或 return（退回）"
+            ))),
+        }
+    }
+}
+
+/// Reviews a submitted report. A return needs a comment; files may be marked insufficient.
+pub fn review(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    report_id: i32,
+    decision: Decision,
+    comment: &str,
+    insufficient: &[i32],
+    now: NaiveDateTime,
+) -> Result<()> {
+    require(user, Action::Administer)?;
+    let comment = comment.trim();
+    if decision == Decision::Return && comment.is_empty() {
+        return Err(ReportingError::Invalid(
+            "comment：退回时必须填写意见，说明需要补充或修改的内容".into(),
+        ));
+    }
+    if comment.chars().count() > 2000 {
+        return Err(ReportingError::Invalid("comment：意见最多 2000 字".into()));
+    }
+    conn.transaction(|conn| {
+        let r = reports::find(conn, report_id)?
+            .ok_or_else(|| ReportingError::NotFound("报告不存在".into()))?;
+        let (to, verb) = match decision {
+            Decision::Accept => ("accepted", "accept"),
+            Decision::Return => ("returned", "return"),
+        };
+        if r.state != "submitted"
+            || !reports::transition(conn, r.id, "submitted", to, r.revision, now)?
+        {
+            return Err(ReportingError::Conflict(format!(
+                "第 {} 版当前状态为“{}”，不是待审核；可能已由他人审核，请刷新",
+                r.version, r.state
+            )));
+        }
+        reports::add_review(conn, r.id, &user.username, verb, comment, now)?;
+        if decision == Decision::Return && !insufficient.is_empty() {
+            reports::mark_insufficient(conn, r.id, insufficient)?;
+        }
+        obligations::set_state(conn, r.obligation_id, to)?;
+        let summary = format!("version {} {}: {comment}", r.version, to);
+        record(
+            conn,
+            &user.username,
+            now,
+            &format!("report.{verb}"),
+            "report",
+            r.id,
+            &summary,
+        )?;
+        Ok(())
+    })
+}
+
+/// A liaison asks for a later due date.
+pub fn request_extension(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    obligation_id: i32,
+    requested: NaiveDate,
+    reason: &str,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<i32> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(ReportingError::Invalid(
+            "reason：请填写延期理由（最多 1000 字）".into(),
+        ));
+    }
+    conn.transaction(|conn| {
+        let ob = obligations::find(conn, obligation_id)?
+            .ok_or_else(|| ReportingError::NotFound("报送任务不存在".into()))?;
+        require(
+            user,
+            Action::ActFor {
+                department_id: ob.department_id,
+            },
+        )?;
+        if requested <= today || requested <= ob.due_on {
+            return Err(ReportingError::Invalid(format!(
+                "due_on：新的截止日期须晚于今天（{today}）和当前截止日期（{}）",
+                ob.due_on
+            )));
+        }
+        if requested > ob.due_on + Duration::days(366) {
+            return Err(ReportingError::Invalid("due_on：延期不能超过一年".into()));
+        }
+        if ob.state == "accepted" {
+            return Err(ReportingError::Conflict(
+                "本期报送已审核通过，无需延期".into(),
+            ));
+        }
+        if extensions::for_obligations(conn, &[obligation_id])?
+            .iter()
+            .any(|e| e.state == "pending")
+        {
+            return Err(ReportingError::Conflict(
+                "已有一项延期申请在等待审批".into(),
+            ));
+        }
+        let id = extensions::create(
+            conn,
+            obligation_id,
+            &user.username,
+            ob.due_on,
+            requested,
+            reason,
+            now,
+        )?;
+        let summary = format!(
+            "{} asks {} → {} for measure {} {}: {reason}",
+            ob.department, ob.due_on, requested, ob.measure_label, ob.period_label
+        );
+        record(
+            conn,
+            &user.username,
+            now,
+            "extension.request",
+            "extension",
+            id,
+            &summary,
+        )?;
+        Ok(id)
+    })
+}
+
+/// The office approves (moving the due date, keeping the original) or rejects.
+pub fn decide_extension(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    extension_id: i32,
+    approve: bool,
+    comment: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
+    require(user, Action::Administer)?;
+    conn.transaction(|conn| {
+        let ext = extensions::find(conn, extension_id)?
+            .ok_or_else(|| ReportingError::NotFound("延期申请不存在".into()))?;
+        let state = if approve { "approved" } else { "rejected" };
+        if !extensions::decide(conn, ext.id, state, &user.username, comment.trim(), now)? {
+            return Err(ReportingError::Conflict(format!(
+                "该申请已处理（{}）",
+                ext.state
+            )));
+        }
+        if approve {
+            let ob = obligations::find(conn, ext.obligation_id)?
+                .ok_or_else(|| ReportingError::NotFound("报送任务不存在".into()))?;
+            let original = ob.original_due_on.unwrap_or(ob.due_on);
+            obligations::extend(conn, ob.id, original, ext.requested_due_on)?;
+        }
+        let summary = format!(
+            "{state} {} → {}: {}",
+            ext.previous_due_on,
+            ext.requested_due_on,
+            comment.trim()
+        );
+        record(
+            conn,
+            &user.username,
+            now,
+            &format!("extension.{}", if approve { "approve" } else { "reject" }),
+            "extension",
+            ext.id,
+            &summary,
+        )?;
+        Ok(())
+    })
+}
+
+/// Dispatches a document (下发): every assigned department must acknowledge receipt.
+pub fn dispatch(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    document_id: i32,
+    today: NaiveDate,
+    settings: &ReportingSettings,
+    now: NaiveDateTime,
+) -> Result<usize> {
+    require(user, Action::Administer)?;
+    conn.transaction(|conn| {
+        documents::find(conn, document_id)?
+            .ok_or_else(|| ReportingError::NotFound("文件不存在".into()))?;
+        let due = today + Duration::days(settings.receipt_days.into());
+        let created = receipts::dispatch(conn, document_id, due, now)?;
+        let summary = format!("dispatched to {created} departments, receipt due {due}");
+        record(
+            conn,
+            &user.username,
+            now,
+            "document.dispatch",
+            "document",
+            document_id,
+            &summary,
+        )?;
+        Ok(created)
+    })
+}
+
+/// A liaison acknowledges receipt for their department.
+pub fn acknowledge(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    document_id: i32,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let department_id = user
+        .department_id
+        .filter(|d| allows(user, Action::ActFor { department_id: *d }))
+        .ok_or_else(|| ReportingError::Forbidden("只有单位联络员可以签收".into()))?;
+    conn.transaction(|conn| {
+        if !receipts::acknowledge(conn, document_id, department_id, &user.username, now)? {
+            return Err(ReportingError::Conflict(
+                "没有待签收的文件（可能已签收）".into(),
+            ));
+        }
+        let summary = format!(
+            "{} acknowledged receipt",
+            user.department.as_deref().unwrap_or("")
+        );
+        record(
+            conn,
+            &user.username,
+            now,
+            "document.acknowledge",
+            "document",
+            document_id,
+            &summary,
+        )?;
+        Ok(())
+    })
+}
