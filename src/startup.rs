@@ -132,7 +132,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
         let signer = CookieSigner::new(&session_key(&settings)?);
+        let evidence = crate::storage::EvidenceStore::new(&settings.data_dir);
         let state = Data::new(AppState {
+            evidence,
             signer,
             pool,
             templates: Templates::new().map_err(|e| anyhow::anyhow!("templates: {e}"))?,

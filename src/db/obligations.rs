@@ -86,16 +86,23 @@ pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<ObligationRow>> {
         .optional()
 }
 
-pub fn for_document(conn: &mut DbConn, document_id: i32) -> QueryResult<Vec<ObligationRow>> {
-    joined!()
-        .filter(obligations::document_id.eq(document_id))
+/// The obligations of one document, or of every document.
+pub fn for_document(
+    conn: &mut DbConn,
+    document_id: Option<i32>,
+) -> QueryResult<Vec<ObligationRow>> {
+    let mut query = joined!()
         .order((
             measures::number,
             obligations::period_start,
             obligations::role.desc(),
         ))
         .select(SELECT)
-        .load(conn)
+        .into_boxed();
+    if let Some(id) = document_id {
+        query = query.filter(obligations::document_id.eq(id));
+    }
+    query.load(conn)
 }
 
 pub fn for_measure(conn: &mut DbConn, measure_id: i32) -> QueryResult<Vec<ObligationRow>> {
@@ -154,4 +161,11 @@ pub fn extend(
             obligations::original_due_on.eq(original),
         ))
         .execute(conn)
+}
+
+pub fn by_ids(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<ObligationRow>> {
+    joined!()
+        .filter(obligations::id.eq_any(ids))
+        .select(SELECT)
+        .load(conn)
 }

@@ -9,6 +9,8 @@ use crate::db::{departments, documents};
 use crate::domain::accounts::{parse_department_name, parse_email_list};
 use crate::error::AppError;
 use crate::web::auth::ApiCaller;
+use crate::web::progress::LightRules;
+use crate::web::reports::ApiReport;
 use crate::web::state::AppState;
 use crate::web::views::{self, ApiMeasure};
 
@@ -57,12 +59,14 @@ pub async fn measures(
 ) -> Result<HttpResponse, AppError> {
     require(&caller.user, Action::ReadPlan)?;
     let document = query.document;
+    let (today, yellow) = state.light_inputs();
     let items = state
         .db(move |conn| {
             if let Some(id) = document {
                 documents::find(conn, id)?.ok_or_else(|| AppError::not_found("文件"))?;
             }
-            views::measure_items(conn, document)
+            let rules = LightRules::load(conn, today, yellow)?;
+            views::measure_items(conn, document, &rules)
         })
         .await?;
     let body: Vec<ApiMeasure> = items.into_iter().map(ApiMeasure::from).collect();
@@ -84,8 +88,8 @@ struct ApiAssignment {
     position: i32,
 }
 
-/// `GET /api/v1/measures/{id}`. Obligations, reports and reminders are listed as they come to
-/// exist; an imported measure has none yet.
+/// `GET /api/v1/measures/{id}`: the measure with its assignments, and the obligations and
+/// reports the caller may see.
 #[derive(Serialize)]
 struct ApiMeasureDetail {
     id: i32,
@@ -101,9 +105,24 @@ struct ApiMeasureDetail {
     assignments: Vec<ApiAssignment>,
     warnings: Vec<String>,
     light: &'static str,
-    obligations: Vec<serde_json::Value>,
-    reports: Vec<serde_json::Value>,
+    obligations: Vec<ApiObligation>,
+    reports: Vec<ApiReport>,
+    /// Reminders sent (催办) arrive with the reminder issue; none are sent yet.
     reminders: Vec<serde_json::Value>,
+}
+
+/// The contract's obligation.
+#[derive(Serialize)]
+struct ApiObligation {
+    id: i32,
+    period: String,
+    period_label: String,
+    department: String,
+    role: String,
+    due_on: chrono::NaiveDate,
+    original_due_on: Option<chrono::NaiveDate>,
+    state: &'static str,
+    light: &'static str,
 }
 
 pub async fn measure(
@@ -113,7 +132,36 @@ pub async fn measure(
 ) -> Result<HttpResponse, AppError> {
     require(&caller.user, Action::ReadPlan)?;
     let id = id.into_inner();
-    let v = state.db(move |conn| views::measure(conn, id)).await?;
+    let (today, yellow) = state.light_inputs();
+    let user = caller.user.clone();
+    let v = state
+        .db(move |conn| {
+            let rules = LightRules::load(conn, today, yellow)?;
+            views::measure(conn, id, &user, &rules)
+        })
+        .await?;
+    let reports = v
+        .progress
+        .reports
+        .iter()
+        .map(|(ob, version)| ApiReport::new(ob, version.clone()))
+        .collect();
+    let obligations = v
+        .progress
+        .obligations
+        .iter()
+        .map(|o| ApiObligation {
+            id: o.id,
+            period: o.period.clone(),
+            period_label: o.period_label.clone(),
+            department: o.department.clone(),
+            role: o.role.clone(),
+            due_on: o.due_on,
+            original_due_on: o.original_due_on,
+            state: o.state,
+            light: o.light,
+        })
+        .collect();
     let body = ApiMeasureDetail {
         id: v.measure.id,
         document: ApiDocumentRef {
@@ -140,9 +188,9 @@ pub async fn measure(
             })
             .collect(),
         warnings: v.warnings,
-        light: "none",
-        obligations: Vec::new(),
-        reports: Vec::new(),
+        light: v.progress.light,
+        obligations,
+        reports,
         reminders: Vec::new(),
     };
     Ok(HttpResponse::Ok().json(body))

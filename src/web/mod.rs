@@ -7,8 +7,11 @@ pub mod auth;
 pub mod errors;
 pub mod login;
 pub mod pages;
+pub mod progress;
+pub mod reports;
 pub mod state;
 pub mod templates;
+pub mod upload;
 pub mod views;
 
 use actix_web::http::Method;
@@ -55,6 +58,19 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/measures/{id}", pages::measure),
         spec(M::GET, "/departments", pages::departments),
         spec(M::GET, "/departments/{id}", pages::department),
+        spec(M::GET, "/obligations/{id}", reports::obligation_page),
+        spec(
+            M::POST,
+            "/obligations/{id}/report",
+            reports::post_report_form,
+        ),
+        spec(
+            M::POST,
+            "/obligations/{id}/extension",
+            reports::request_extension,
+        ),
+        spec(M::POST, "/documents/{id}/acknowledge", reports::acknowledge),
+        spec(M::GET, "/evidence/{id}", reports::evidence_page),
         // The office.
         spec(M::GET, "/admin/users", admin::users_page),
         spec(M::POST, "/admin/users", admin::create_user),
@@ -71,6 +87,16 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/admin/tokens", admin::tokens_page),
         spec(M::POST, "/admin/tokens/{id}/revoke", admin::revoke_token),
         spec(M::GET, "/admin/audit", admin::audit_page),
+        spec(M::GET, "/admin/reviews", reports::review_queue),
+        spec(M::POST, "/reports/{id}/review", reports::review_form),
+        spec(M::GET, "/admin/extensions", reports::extension_queue),
+        spec(M::POST, "/admin/extensions/{id}", reports::decide_extension),
+        spec(
+            M::POST,
+            "/admin/documents/{id}/schedule",
+            reports::set_schedule,
+        ),
+        spec(M::POST, "/admin/documents/{id}/dispatch", reports::dispatch),
         // The JSON API (bearer tokens).
         spec(M::GET, "/api/v1/me", api::me),
         spec(M::GET, "/api/v1/documents", api::documents),
@@ -78,6 +104,14 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/api/v1/measures/{id}", api::measure),
         spec(M::GET, "/api/v1/departments", api::departments),
         spec(M::PATCH, "/api/v1/departments/{id}", api::patch_department),
+        spec(
+            M::POST,
+            "/api/v1/measures/{id}/reports",
+            reports::post_report_api,
+        ),
+        spec(M::GET, "/api/v1/reports/{id}", reports::get_report),
+        spec(M::POST, "/api/v1/reports/{id}/review", reports::review_api),
+        spec(M::GET, "/api/v1/evidence/{id}", reports::evidence_api),
     ]
 }
 

@@ -7,6 +7,7 @@ use crate::authz::{require, Action};
 use crate::db::documents;
 use crate::error::AppError;
 use crate::web::auth::Viewer;
+use crate::web::progress::{self, LightRules};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 use crate::web::views;
@@ -16,21 +17,33 @@ struct IndexData {
     documents: Vec<documents::DocumentSummary>,
     /// A liaison's own department's measures, shown first.
     mine: Option<views::DepartmentView>,
+    /// A liaison's work: overdue, due soon, returned, drafts, receipts to acknowledge.
+    desk: Option<progress::Desk>,
 }
 
 pub async fn index(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let department = viewer.user.department_id;
-    let (documents, mine) = state
+    let (today, yellow) = state.light_inputs();
+    let user = viewer.user.clone();
+    let (documents, mine, desk) = state
         .db(move |conn| {
-            let mine = match department {
-                Some(id) => Some(views::department(conn, id)?),
-                None => None,
+            let rules = LightRules::load(conn, today, yellow)?;
+            let (mine, desk) = match department {
+                Some(id) => (
+                    Some(views::department(conn, id, &user, &rules)?),
+                    Some(progress::desk(conn, id, &rules)?),
+                ),
+                None => (None, None),
             };
-            Ok((documents::list(conn)?, mine))
+            Ok((documents::list(conn)?, mine, desk))
         })
         .await?;
-    let data = IndexData { documents, mine };
+    let data = IndexData {
+        documents,
+        mine,
+        desk,
+    };
     state.page(
         "index",
         &Page::for_viewer(&viewer, "文件与措施", "documents", data),
@@ -44,7 +57,13 @@ pub async fn document(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
-    let view = state.db(move |conn| views::document(conn, id)).await?;
+    let (today, yellow) = state.light_inputs();
+    let view = state
+        .db(move |conn| {
+            let rules = LightRules::load(conn, today, yellow)?;
+            views::document(conn, id, &rules)
+        })
+        .await?;
     let title = view
         .document
         .title
@@ -64,7 +83,14 @@ pub async fn measure(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
-    let view = state.db(move |conn| views::measure(conn, id)).await?;
+    let (today, yellow) = state.light_inputs();
+    let user = viewer.user.clone();
+    let view = state
+        .db(move |conn| {
+            let rules = LightRules::load(conn, today, yellow)?;
+            views::measure(conn, id, &user, &rules)
+        })
+        .await?;
     let title = format!("措施 {} {}", view.measure.label, view.measure.title);
     state.page(
         "measure",
@@ -91,7 +117,14 @@ pub async fn department(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
-    let view = state.db(move |conn| views::department(conn, id)).await?;
+    let (today, yellow) = state.light_inputs();
+    let user = viewer.user.clone();
+    let view = state
+        .db(move |conn| {
+            let rules = LightRules::load(conn, today, yellow)?;
+            views::department(conn, id, &user, &rules)
+        })
+        .await?;
     let title = view.department.name.clone();
     state.page(
         "department",

@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::db::{DbConn, Pool};
 use crate::error::AppError;
 use crate::security::CookieSigner;
+use crate::storage::EvidenceStore;
 use crate::web::templates::{Page, Templates};
 
 pub struct AppState {
@@ -17,6 +18,7 @@ pub struct AppState {
     pub settings: Settings,
     pub clock: Arc<dyn Clock>,
     pub signer: CookieSigner,
+    pub evidence: EvidenceStore,
 }
 
 impl AppState {
@@ -32,6 +34,16 @@ impl AppState {
             f(&mut conn)
         })
         .await?
+    }
+
+    /// Today in the office's time zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::clock::local_date(self.clock.now(), self.settings.timezone)
+    }
+
+    /// What lights need from the configuration and the clock: today and the yellow window.
+    pub fn light_inputs(&self) -> (chrono::NaiveDate, u32) {
+        (self.today(), self.settings.reporting.yellow_days)
     }
 
     /// Renders a page template into an HTML response.

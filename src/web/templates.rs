@@ -11,6 +11,27 @@ use crate::web::auth::Viewer;
 /// Every template, by name. A test checks that each file under `templates/` is listed here.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../../templates/layout.hbs")),
+    ("light", include_str!("../../templates/partials/light.hbs")),
+    (
+        "obligation_rows",
+        include_str!("../../templates/partials/obligation_rows.hbs"),
+    ),
+    (
+        "desk_rows",
+        include_str!("../../templates/partials/desk_rows.hbs"),
+    ),
+    (
+        "obligation",
+        include_str!("../../templates/pages/obligation.hbs"),
+    ),
+    (
+        "admin_reviews",
+        include_str!("../../templates/pages/admin_reviews.hbs"),
+    ),
+    (
+        "admin_extensions",
+        include_str!("../../templates/pages/admin_extensions.hbs"),
+    ),
     (
         "user_fields",
         include_str!("../../templates/partials/user_fields.hbs"),

@@ -6,12 +6,17 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::authz::CurrentUser;
 use crate::db::departments::{self, Department, DepartmentMeasure, DepartmentSummary};
 use crate::db::documents::{self, Document};
 use crate::db::measures::{self, DepartmentRef, MeasureDetail, Responsible};
-use crate::db::DbConn;
+use crate::db::receipts::{self, ReceiptRow};
+use crate::db::schedules::{self, ScheduleRow};
+use crate::db::{obligations, DbConn};
 use crate::domain::importer::text::chinese_numeral;
+use crate::domain::reporting::Light;
 use crate::error::AppError;
+use crate::web::progress::{self, LightRules, MeasureProgress, ObligationView};
 
 /// A measure in a list: its units, and whether the import flagged it.
 #[derive(Debug, Clone, Serialize)]
@@ -25,6 +30,11 @@ pub struct MeasureItem {
     pub lead: Option<DepartmentRef>,
     pub co: Vec<DepartmentRef>,
     pub warned: bool,
+    /// The worst light of the measure's obligations, with its words.
+    pub light: &'static str,
+    pub light_label: &'static str,
+    /// The earliest due date not yet done.
+    pub due_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,25 +58,43 @@ pub struct DocumentView {
     pub measure_count: usize,
     pub department_count: usize,
     pub warnings: Vec<WarningView>,
+    pub schedule: Option<ScheduleRow>,
+    /// Light counts over the measures, for the summary line.
+    pub lights: Vec<LightCount>,
+    pub receipts: Vec<ReceiptRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LightCount {
+    pub light: &'static str,
+    pub light_label: &'static str,
+    pub count: usize,
 }
 
 fn heading(ordinal: i32, title: &str) -> String {
     format!("{}、{}", chinese_numeral(ordinal.max(0) as u32), title)
 }
 
-/// Measures with their lead and co units: two queries for any number of measures.
+/// Measures with their lead and co units and lights: a fixed number of queries for any
+/// number of measures.
 pub fn measure_items(
     conn: &mut DbConn,
     document_id: Option<i32>,
+    rules: &LightRules,
 ) -> Result<Vec<MeasureItem>, AppError> {
     let rows = measures::list(conn, document_id)?;
     let mut responsible =
         measures::group_by_measure(measures::assignments_of_document(conn, document_id)?);
+    let lights = progress::measure_lights(&obligations::for_document(conn, document_id)?, rules);
     Ok(rows
         .into_iter()
         .map(|m| {
             let Responsible { lead, co } = responsible.remove(&m.id).unwrap_or_default();
+            let (light, due_on) = lights.get(&m.id).copied().unwrap_or((Light::None, None));
             MeasureItem {
+                light: light.as_str(),
+                light_label: light.label(),
+                due_on,
                 id: m.id,
                 document_id: m.document_id,
                 number: m.number,
@@ -81,10 +109,25 @@ pub fn measure_items(
         .collect())
 }
 
-pub fn document(conn: &mut DbConn, id: i32) -> Result<DocumentView, AppError> {
+pub fn document(conn: &mut DbConn, id: i32, rules: &LightRules) -> Result<DocumentView, AppError> {
     let document = documents::find(conn, id)?.ok_or_else(|| AppError::not_found("文件"))?;
     let sections = documents::sections_of(conn, id)?;
-    let mut items = measure_items(conn, Some(id))?;
+    let mut items = measure_items(conn, Some(id), rules)?;
+    let lights = [
+        Light::Red,
+        Light::Yellow,
+        Light::Green,
+        Light::Done,
+        Light::None,
+    ]
+    .into_iter()
+    .map(|l| LightCount {
+        light: l.as_str(),
+        light_label: l.label(),
+        count: items.iter().filter(|m| m.light == l.as_str()).count(),
+    })
+    .filter(|c| c.count > 0)
+    .collect();
     let stored_warnings = documents::warnings_of(conn, id)?;
 
     let warned: HashSet<i32> = stored_warnings
@@ -120,6 +163,9 @@ pub fn document(conn: &mut DbConn, id: i32) -> Result<DocumentView, AppError> {
     }));
 
     Ok(DocumentView {
+        schedule: schedules::find(conn, id)?,
+        receipts: receipts::for_document(conn, id)?,
+        lights,
         document,
         sections: views,
         measure_count,
@@ -155,9 +201,16 @@ pub struct MeasureView {
     pub warnings: Vec<String>,
     pub previous: Option<Neighbour>,
     pub next: Option<Neighbour>,
+    pub progress: MeasureProgress,
 }
 
-pub fn measure(conn: &mut DbConn, id: i32) -> Result<MeasureView, AppError> {
+/// A measure as `user` may see it: the plan in full, progress scoped to what they may read.
+pub fn measure(
+    conn: &mut DbConn,
+    id: i32,
+    user: &CurrentUser,
+    rules: &LightRules,
+) -> Result<MeasureView, AppError> {
     let measure = measures::find(conn, id)?.ok_or_else(|| AppError::not_found("措施"))?;
     let document =
         documents::find(conn, measure.document_id)?.ok_or_else(|| AppError::not_found("文件"))?;
@@ -185,6 +238,7 @@ pub fn measure(conn: &mut DbConn, id: i32) -> Result<MeasureView, AppError> {
         paragraphs: measure.body.lines().map(str::to_string).collect(),
         previous: pick(measure.number - 1),
         next: pick(measure.number + 1),
+        progress: progress::measure_progress(conn, user, id, rules)?,
         document,
         measure,
         lead,
@@ -276,20 +330,39 @@ pub struct DepartmentView {
     pub aliases: Vec<String>,
     pub lead: Vec<MeasureLink>,
     pub co: Vec<MeasureLink>,
+    /// The department's obligations, for those who may see them.
+    pub obligations: Option<Vec<ObligationView>>,
 }
 
-pub fn department(conn: &mut DbConn, id: i32) -> Result<DepartmentView, AppError> {
+/// A department; its obligations only for the office, leaders and its own liaisons.
+pub fn department(
+    conn: &mut DbConn,
+    id: i32,
+    user: &CurrentUser,
+    rules: &LightRules,
+) -> Result<DepartmentView, AppError> {
     let department = departments::find(conn, id)?.ok_or_else(|| AppError::not_found("单位"))?;
     let aliases = departments::aliases_of(conn, id)?;
     let numbers = document_numbers(conn)?;
     let (lead, co) = links(departments::measures_of(conn, Some(id))?, &numbers)
         .remove(&id)
         .unwrap_or_default();
+    let obligations = if progress::visible_to(user, id, None) {
+        Some(
+            obligations::for_department(conn, id)?
+                .into_iter()
+                .map(|o| ObligationView::new(o, rules))
+                .collect(),
+        )
+    } else {
+        None
+    };
     Ok(DepartmentView {
         department,
         aliases,
         lead,
         co,
+        obligations,
     })
 }
 
@@ -320,8 +393,8 @@ impl From<MeasureItem> for ApiMeasure {
             title: m.title,
             lead: m.lead.map(|d| d.name),
             co: m.co.into_iter().map(|d| d.name).collect(),
-            light: "none",
-            due_on: None,
+            light: m.light,
+            due_on: m.due_on,
         }
     }
 }

@@ -51,6 +51,16 @@ const ADMIN_PAGE: [E; 5] = [Login, Forbid, Forbid, Forbid, Ok];
 const API: [E; 5] = [Unauth, Ok, Ok, Ok, Ok];
 const ADMIN_API: [E; 5] = [Unauth, Forbid, Forbid, Forbid, Ok];
 const PUBLIC: [E; 5] = [Ok, Ok, Ok, Ok, Ok];
+/// Another department's obligation and its reports: the office and leaders read them.
+const OWN_OBLIGATION: [E; 5] = [Login, Ok, Forbid, Ok, Ok];
+const OWN_OBLIGATION_API: [E; 5] = [Unauth, Ok, Forbid, Ok, Ok];
+/// Writing for a department: its liaisons and the office.
+const ACT_FOR: [E; 5] = [Login, Ok, Forbid, Forbid, Ok];
+/// Acknowledging receipt: liaisons, for their own department.
+const LIAISONS: [E; 5] = [Login, Ok, Ok, Forbid, Forbid];
+/// Reporting through the API: for one's own department (another department's liaison
+/// reports for theirs, and is told their department has no such obligation).
+const REPORT_API: [E; 5] = [Unauth, Ok, Ok, Forbid, Ok];
 const LOGIN_FORM: [E; 5] = [Open, Open, Open, Open, Open];
 
 fn row(method: Method, route: &'static str, path: &'static str, expect: [E; 5]) -> Row {
@@ -81,6 +91,62 @@ fn matrix() -> Vec<Row> {
             "/departments/{id}",
             "/departments/{department}",
             PAGE,
+        ),
+        row(
+            M::GET,
+            "/obligations/{id}",
+            "/obligations/{obligation}",
+            OWN_OBLIGATION,
+        ),
+        row(
+            M::POST,
+            "/obligations/{id}/report",
+            "/obligations/{obligation}/report",
+            ACT_FOR,
+        ),
+        row(
+            M::POST,
+            "/obligations/{id}/extension",
+            "/obligations/{obligation}/extension",
+            ACT_FOR,
+        ),
+        row(
+            M::POST,
+            "/documents/{id}/acknowledge",
+            "/documents/{document}/acknowledge",
+            LIAISONS,
+        ),
+        row(
+            M::GET,
+            "/evidence/{id}",
+            "/evidence/{evidence}",
+            OWN_OBLIGATION,
+        ),
+        row(M::GET, "/admin/reviews", "/admin/reviews", ADMIN_PAGE),
+        row(
+            M::POST,
+            "/reports/{id}/review",
+            "/reports/{report}/review",
+            ADMIN_PAGE,
+        ),
+        row(M::GET, "/admin/extensions", "/admin/extensions", ADMIN_PAGE),
+        row(
+            M::POST,
+            "/admin/extensions/{id}",
+            "/admin/extensions/{extension}",
+            ADMIN_PAGE,
+        ),
+        row(
+            M::POST,
+            "/admin/documents/{id}/schedule",
+            "/admin/documents/{document}/schedule",
+            ADMIN_PAGE,
+        ),
+        row(
+            M::POST,
+            "/admin/documents/{id}/dispatch",
+            "/admin/documents/{document}/dispatch",
+            ADMIN_PAGE,
         ),
         row(M::GET, "/admin/users", "/admin/users", ADMIN_PAGE),
         row(M::POST, "/admin/users", "/admin/users", ADMIN_PAGE),
@@ -148,6 +214,30 @@ fn matrix() -> Vec<Row> {
             "/api/v1/departments/{id}",
             "/api/v1/departments/{department}",
             ADMIN_API,
+        ),
+        row(
+            M::POST,
+            "/api/v1/measures/{id}/reports",
+            "/api/v1/measures/{measure}/reports",
+            REPORT_API,
+        ),
+        row(
+            M::GET,
+            "/api/v1/reports/{id}",
+            "/api/v1/reports/{report}",
+            OWN_OBLIGATION_API,
+        ),
+        row(
+            M::POST,
+            "/api/v1/reports/{id}/review",
+            "/api/v1/reports/{report}/review",
+            ADMIN_API,
+        ),
+        row(
+            M::GET,
+            "/api/v1/evidence/{id}",
+            "/api/v1/evidence/{evidence}",
+            OWN_OBLIGATION_API,
         ),
     ]
 }
@@ -308,6 +398,59 @@ async fn every_route_answers_each_kind_of_user_as_the_matrix_says() {
             .0
     };
     ids.insert("{token}", revocable.to_string());
+
+    // A submitted report with a file, and a pending extension, on 人社局's obligation.
+    let sent = app
+        .api_multipart(
+            &format!("/api/v1/measures/{}/reports", ids["{measure}"]),
+            cast.tokens[1].as_ref().unwrap(),
+            &[
+                ("period", "2026-Q1"),
+                ("summary", "进展"),
+                ("percent", "10"),
+                ("status", "on_track"),
+            ],
+            &[("a.pdf", &crate::helpers::pdf("a"))],
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let report = sent.json();
+    ids.insert("{report}", report["id"].to_string());
+    ids.insert("{evidence}", report["evidence"][0]["id"].to_string());
+    let detail = app
+        .get_json(&format!("/api/v1/measures/{}", ids["{measure}"]))
+        .await;
+    let obligation = detail["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["department"] == "地区人社局" && o["period"] == "2026-Q1")
+        .unwrap()["id"]
+        .to_string();
+    let extension = {
+        let mut conn = app.pool.get().unwrap();
+        let hr_user = duban::authz::CurrentUser {
+            id: me["id"].as_i64().unwrap() as i32,
+            username: "hr".into(),
+            display_name: "hr".into(),
+            role: duban::domain::accounts::Role::Liaison,
+            department_id: Some(ids["{department}"].parse().unwrap()),
+            department: None,
+        };
+        let now = crate::helpers::fixed_now();
+        duban::reporting::request_extension(
+            &mut conn,
+            &hr_user,
+            obligation.parse().unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+            "等待数据",
+            now.date(),
+            now,
+        )
+        .unwrap()
+    };
+    ids.insert("{obligation}", obligation);
+    ids.insert("{extension}", extension.to_string());
 
     // Every route has a row, and every row a route.
     let table = duban::web::route_table();

@@ -133,7 +133,9 @@ async fn each_login_gets_a_new_session_and_logout_ends_it() {
 
     // A forged cookie (wrong signature) is no session.
     let mut forged = b.clone();
-    forged.cookie = format!("{}0", &b.cookie[..b.cookie.len() - 1]);
+    let (head, last) = b.cookie.split_at(b.cookie.len() - 1);
+    forged.cookie = format!("{head}{}", if last == "0" { "1" } else { "0" });
+    assert_ne!(forged.cookie, b.cookie);
     assert_eq!(app.get_as(&forged, "/").await.status, 303);
 }
 
@@ -247,6 +249,53 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
     let hr_id = user_id(&app, "renshe").await.to_string();
     let finance = department_id(&app, "财政厅").await.to_string();
     let target = department_id(&app, "地区财政局").await.to_string();
+    // Something to act on: a submitted report and a pending extension.
+    let hr = app.login("renshe", "password-renshe").await;
+    let m5 = app.measure_id(5).await;
+    let sent = app
+        .api_multipart(
+            &format!("/api/v1/measures/{m5}/reports"),
+            &app.token_for("renshe"),
+            &[
+                ("period", "2026-Q1"),
+                ("summary", "进展"),
+                ("percent", "10"),
+                ("status", "on_track"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(sent.status, 201);
+    let report = sent.json()["id"].to_string();
+    let detail = app.get_json(&format!("/api/v1/measures/{m5}")).await;
+    let obligation = detail["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["department"] == "地区人社局" && o["period"] == "2026-Q1")
+        .unwrap()["id"]
+        .to_string();
+    let asked = app
+        .post_as(
+            &hr,
+            &format!("/obligations/{obligation}/extension"),
+            &[("due_on", "2026-05-01"), ("reason", "等数据")],
+        )
+        .await;
+    assert_eq!(asked.status, 303);
+    let queue = app.login_admin().await;
+    let page = app.get_as(&queue, "/admin/extensions").await;
+    let extension = page
+        .body
+        .split("action=\"/admin/extensions/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let document = app.get_json("/api/v1/documents").await[0]["id"].to_string();
+
     let before = app.audit().len();
     let admin = app.login_admin().await;
     let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
@@ -284,12 +333,38 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
             format!("/admin/departments/{finance}/merge"),
             vec![("target", &target)],
         ),
+        (
+            format!("/obligations/{obligation}/extension"),
+            vec![("due_on", "2026-05-01"), ("reason", "延期")],
+        ),
+        (format!("/documents/{document}/acknowledge"), vec![]),
+        (
+            format!("/reports/{report}/review"),
+            vec![("decision", "accept")],
+        ),
+        (
+            format!("/admin/extensions/{extension}"),
+            vec![("decision", "approve")],
+        ),
+        (
+            format!("/admin/documents/{document}/schedule"),
+            vec![
+                ("cadence", "monthly"),
+                ("starts_on", "2026-01-01"),
+                ("periods", "2"),
+                ("due_days", "5"),
+                ("co_days", "1"),
+            ],
+        ),
+        (format!("/admin/documents/{document}/dispatch"), vec![]),
     ];
     // Every state-changing page route is covered here.
     for spec in duban::web::route_table() {
         if spec.method == actix_web::http::Method::POST
+            && !spec.path.starts_with("/api/")
             && spec.path != "/login"
             && spec.path != "/admin/tokens/{id}/revoke"
+            && spec.path != "/obligations/{id}/report"
         {
             let prefix = spec.path.split("{id}").next().unwrap();
             assert!(
@@ -307,6 +382,27 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         let wrong = app.post_raw(&admin, path, &forged).await;
         assert_eq!(wrong.status, 403, "{path} with a wrong token");
     }
+    // The report form is multipart; its token travels inside it.
+    let (content_type, body) = crate::helpers::multipart(
+        &[
+            ("summary", "冒名"),
+            ("percent", "90"),
+            ("status", "completed"),
+            ("action", "submit"),
+        ],
+        &[],
+    );
+    let multipart = app
+        .send_body(
+            app.client
+                .post(app.url(&format!("/obligations/{obligation}/report")))
+                .insert_header(admin.header())
+                .insert_header(("Content-Type", content_type)),
+            body,
+        )
+        .await;
+    assert_eq!(multipart.status, 403, "{}", multipart.body);
+
     // A token from another session does not count either.
     let other = app.login_admin().await;
     let mut fields = vec![("name", "改名")];

@@ -52,8 +52,13 @@ async fn measures_name_their_lead_and_co_units() {
     assert_eq!(m1["section"], 1);
     assert_eq!(m1["lead"], "地区发改委");
     assert_eq!(m1["co"][0], "地区财政局");
-    assert_eq!(m1["light"], "none");
-    assert!(m1["due_on"].is_null());
+    // The schedule starts with the quarter of the first start (2026-03-02): Q1, due 04-10.
+    assert_eq!(m1["light"], "green");
+    assert_eq!(
+        m1["due_on"], "2026-04-07",
+        "the co units' contributions come due first"
+    );
+    assert_eq!(by_number[&24]["light"], "none", "no unit, no obligation");
     assert_eq!(by_number[&15]["lead"], "人行塔城地区中心支行");
     assert_eq!(by_number[&29]["lead"], "地委宣传部");
     assert!(by_number[&24]["lead"].is_null());
@@ -106,7 +111,16 @@ async fn a_measure_has_its_text_assignments_and_warnings() {
         ]
     );
     assert_eq!(m7["document"]["number"], "塔行办发〔2018〕10号");
-    assert!(m7["obligations"].as_array().unwrap().is_empty());
+    // Quarterly from 2026-Q1 for 8 quarters: three units, eight periods.
+    let obligations = m7["obligations"].as_array().unwrap();
+    assert_eq!(obligations.len(), 24);
+    let first_lead = obligations
+        .iter()
+        .find(|o| o["role"] == "lead" && o["period"] == "2026-Q1")
+        .unwrap();
+    assert_eq!(first_lead["department"], "地区人社局");
+    assert_eq!(first_lead["due_on"], "2026-04-10");
+    assert_eq!(first_lead["state"], "open");
 
     let m15 = app
         .get_json(&format!("/api/v1/measures/{}", id_of(15)))
@@ -180,7 +194,7 @@ async fn the_document_page_shows_sections_units_and_import_warnings() {
         .unwrap();
     let admin = app.login_admin().await;
     let page = app.get_as(&admin, &format!("/documents/{id}")).await;
-    assert_eq!(page.status, 200);
+    assert_eq!(page.status, 200, "{}", page.body);
     assert_eq!(
         page.header("content-type"),
         Some("text/html; charset=utf-8")

@@ -162,8 +162,65 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(TestDatabase::new()).await
 }
 
+/// A multipart body: text fields, then `evidence` files (name, bytes). Returns the content
+/// type and the body.
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "duban-test-boundary-7c1f0a";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A small valid PDF-looking file, different for each `tag`.
+pub fn pdf(tag: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {tag}\n1 0 obj << >> endobj\n%%EOF\n").into_bytes()
+}
+
+pub fn png(tag: &str) -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    v.extend_from_slice(tag.as_bytes());
+    v
+}
+
+pub async fn spawn_app_with_config(toml: &str) -> TestApp {
+    let db = TestDatabase::new();
+    let path = db.data_dir().join("extra.toml");
+    std::fs::write(&path, toml).unwrap();
+    spawn_app_env(db, &[("DUBAN_CONFIG", path.to_str().unwrap())]).await
+}
+
 pub async fn spawn_app_with(db: TestDatabase) -> TestApp {
-    let mut settings = db.settings(&[("DUBAN_ADMIN_PASSWORD", ADMIN_PASSWORD)]);
+    spawn_app_env(db, &[]).await
+}
+
+async fn spawn_app_env(db: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
+    // Server errors show in a failing test's output (RUST_LOG=debug for more).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "error".into()),
+        )
+        .with_test_writer()
+        .try_init();
+    let mut env = vec![("DUBAN_ADMIN_PASSWORD", ADMIN_PASSWORD)];
+    env.extend_from_slice(extra);
+    let mut settings = db.settings(&env);
     settings.workers = 1;
     let clock = Arc::new(ManualClock::new(fixed_now()));
     let app = Application::build(settings, clock.clone()).expect("build app");
@@ -343,6 +400,88 @@ impl TestApp {
             headers: res.headers().clone(),
             body: String::from_utf8(body.to_vec()).expect("UTF-8 body"),
         }
+    }
+
+    /// Posts a multipart body with a bearer token.
+    pub async fn api_multipart(
+        &self,
+        path: &str,
+        token: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Reply {
+        let (content_type, body) = multipart(fields, files);
+        self.send_body(
+            self.client
+                .post(self.url(path))
+                .insert_header(("Authorization", format!("Bearer {token}")))
+                .insert_header(("Content-Type", content_type)),
+            body,
+        )
+        .await
+    }
+
+    /// Posts a multipart form from a signed-in browser, with its CSRF token.
+    pub async fn multipart_as(
+        &self,
+        session: &Session,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Reply {
+        let mut all = vec![("csrf_token", session.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let (content_type, body) = multipart(&all, files);
+        self.send_body(
+            self.client
+                .post(self.url(path))
+                .insert_header(session.header())
+                .insert_header(("Content-Type", content_type)),
+            body,
+        )
+        .await
+    }
+
+    pub async fn send_body(&self, req: awc::ClientRequest, body: Vec<u8>) -> Reply {
+        let mut res = req.send_body(body).await.expect("request");
+        let bytes = res.body().limit(20 * 1024 * 1024).await.expect("body");
+        Reply {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// The id of the bundled plan's measure with this number.
+    pub async fn measure_id(&self, number: i64) -> i64 {
+        let list = self.get_json("/api/v1/measures").await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["number"] == number)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Files in the evidence store, the staging folder included.
+    pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.db.data_dir().join("evidence")];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        out
     }
 
     /// Audit entries, oldest first.

@@ -9,3 +9,4 @@ mod helpers;
 mod import;
 mod migrations;
 mod queries;
+mod reporting;

@@ -1,0 +1,539 @@
+//! Views of the reporting loop: obligations with their lights, a measure's timeline, the
+//! obligation page with its versions and forms, a liaison's desk, the office's queues. What a
+//! liaison sees is scoped here to their own department (and, where it leads a measure, the
+//! contributions of the co-responsible units).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+
+use crate::authz::{allows, Action, CurrentUser};
+use crate::db::extensions::{self, Extension};
+use crate::db::obligations::{self, ObligationRow};
+use crate::db::receipts::{self, ReceiptRow};
+use crate::db::reports::{self, Evidence, Report, Review};
+use crate::db::{measures, DbConn};
+use crate::domain::accounts::Role;
+use crate::domain::reporting::{light, Light, ObligationState, Progress};
+use crate::error::AppError;
+
+/// What a light needs beyond the obligation: today's date and late receipts.
+#[derive(Debug, Clone)]
+pub struct LightRules {
+    pub today: NaiveDate,
+    pub yellow_days: u32,
+    /// (document, department) pairs whose receipt is overdue.
+    late_receipts: HashSet<(i32, i32)>,
+}
+
+impl LightRules {
+    pub fn load(conn: &mut DbConn, today: NaiveDate, yellow_days: u32) -> Result<Self, AppError> {
+        let late_receipts = receipts::all(conn)?
+            .into_iter()
+            .filter(|(_, _, due, acknowledged)| !acknowledged && today > *due)
+            .map(|(doc, dept, _, _)| (doc, dept))
+            .collect();
+        Ok(LightRules {
+            today,
+            yellow_days,
+            late_receipts,
+        })
+    }
+
+    pub fn of(&self, ob: &ObligationRow) -> Light {
+        light(
+            ObligationState::parse(&ob.state),
+            ob.due_on,
+            self.today,
+            self.yellow_days,
+            self.late_receipts
+                .contains(&(ob.document_id, ob.department_id)),
+        )
+    }
+}
+
+/// An obligation as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObligationView {
+    pub id: i32,
+    pub document_id: i32,
+    pub document_number: Option<String>,
+    pub measure_id: i32,
+    pub measure_label: String,
+    pub measure_title: String,
+    pub department_id: i32,
+    pub department: String,
+    pub role: String,
+    pub role_label: &'static str,
+    pub period: String,
+    pub period_label: String,
+    pub due_on: NaiveDate,
+    pub original_due_on: Option<NaiveDate>,
+    /// The contract's state: open, submitted, returned, accepted or overdue.
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub light: &'static str,
+    pub light_label: &'static str,
+}
+
+impl ObligationView {
+    pub fn new(ob: ObligationRow, rules: &LightRules) -> Self {
+        let l = rules.of(&ob);
+        let state = ObligationState::parse(&ob.state);
+        let public = state.public(ob.due_on, rules.today);
+        ObligationView {
+            id: ob.id,
+            document_id: ob.document_id,
+            document_number: ob.document_number,
+            measure_id: ob.measure_id,
+            measure_label: ob.measure_label,
+            measure_title: ob.measure_title,
+            department_id: ob.department_id,
+            department: ob.department,
+            role_label: if ob.role == "lead" {
+                "牵头"
+            } else {
+                "配合"
+            },
+            role: ob.role,
+            period: ob.period_key,
+            period_label: ob.period_label,
+            due_on: ob.due_on,
+            original_due_on: ob.original_due_on,
+            state: public,
+            state_label: if public == "overdue" {
+                "逾期未报"
+            } else {
+                state.label()
+            },
+            light: l.as_str(),
+            light_label: l.label(),
+        }
+    }
+}
+
+/// Whether a user may see an obligation and its submitted reports: the office and leaders
+/// see all; a liaison sees their department's, and the co units' on measures it leads.
+pub fn visible_to(user: &CurrentUser, department_id: i32, lead_department: Option<i32>) -> bool {
+    match user.role {
+        Role::Admin | Role::Leader => true,
+        Role::Liaison => {
+            user.department_id == Some(department_id)
+                || (lead_department.is_some() && user.department_id == lead_department)
+        }
+    }
+}
+
+/// Drafts are the department's own working copy.
+fn may_see_report(user: &CurrentUser, report: &Report, department_id: i32) -> bool {
+    report.state != "draft" || allows(user, Action::ActFor { department_id })
+}
+
+fn lead_department(conn: &mut DbConn, measure_id: i32) -> Result<Option<i32>, AppError> {
+    Ok(measures::assignments_of_measure(conn, measure_id)?
+        .into_iter()
+        .find(|a| a.role == "lead")
+        .map(|a| a.department_id))
+}
+
+/// The worst light and next open due date of each measure, from a list of obligations.
+pub fn measure_lights(
+    obligations: &[ObligationRow],
+    rules: &LightRules,
+) -> HashMap<i32, (Light, Option<NaiveDate>)> {
+    let mut map: HashMap<i32, (Light, Option<NaiveDate>)> = HashMap::new();
+    for ob in obligations {
+        let entry = map.entry(ob.measure_id).or_insert((Light::None, None));
+        entry.0 = entry.0.max(rules.of(ob));
+        if ob.state != "accepted" {
+            entry.1 = Some(entry.1.map_or(ob.due_on, |d: NaiveDate| d.min(ob.due_on)));
+        }
+    }
+    map
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionView {
+    #[serde(flatten)]
+    pub report: Report,
+    pub state_label: &'static str,
+    pub progress_label: &'static str,
+    pub evidence: Vec<Evidence>,
+    pub reviews: Vec<Review>,
+    pub paragraphs: Vec<String>,
+}
+
+fn report_state_label(state: &str) -> &'static str {
+    match state {
+        "draft" => "草稿",
+        "submitted" => "待审核",
+        "returned" => "已退回",
+        "accepted" => "已通过",
+        _ => "",
+    }
+}
+
+pub fn versions_of(conn: &mut DbConn, reports: Vec<Report>) -> Result<Vec<VersionView>, AppError> {
+    let ids: Vec<i32> = reports.iter().map(|r| r.id).collect();
+    let mut evidence: HashMap<i32, Vec<Evidence>> = HashMap::new();
+    for e in reports::evidence_of(conn, &ids)? {
+        evidence.entry(e.report_id).or_default().push(e);
+    }
+    let mut reviews: HashMap<i32, Vec<Review>> = HashMap::new();
+    for r in reports::reviews_of(conn, &ids)? {
+        reviews.entry(r.report_id).or_default().push(r);
+    }
+    Ok(reports
+        .into_iter()
+        .map(|r| VersionView {
+            state_label: report_state_label(&r.state),
+            progress_label: Progress::parse(&r.progress).map_or("", Progress::label),
+            evidence: evidence.remove(&r.id).unwrap_or_default(),
+            reviews: reviews.remove(&r.id).unwrap_or_default(),
+            paragraphs: r.summary.lines().map(str::to_string).collect(),
+            report: r,
+        })
+        .collect())
+}
+
+/// One thing that happened on a measure, for its timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    pub at: NaiveDateTime,
+    pub department: String,
+    pub period_label: String,
+    pub obligation_id: i32,
+    pub what: String,
+    pub by: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasureProgress {
+    pub light: &'static str,
+    pub light_label: &'static str,
+    pub obligations: Vec<ObligationView>,
+    pub timeline: Vec<TimelineEntry>,
+    /// For the API: the visible report versions.
+    #[serde(skip)]
+    pub reports: Vec<(ObligationView, VersionView)>,
+}
+
+/// A measure's obligations and timeline, as far as `user` may see them.
+pub fn measure_progress(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    measure_id: i32,
+    rules: &LightRules,
+) -> Result<MeasureProgress, AppError> {
+    let lead = lead_department(conn, measure_id)?;
+    let all = obligations::for_measure(conn, measure_id)?;
+    let worst = all.iter().map(|o| rules.of(o)).max().unwrap_or(Light::None);
+    let visible: Vec<ObligationRow> = all
+        .into_iter()
+        .filter(|o| visible_to(user, o.department_id, lead))
+        .collect();
+    let ids: Vec<i32> = visible.iter().map(|o| o.id).collect();
+    let by_id: HashMap<i32, ObligationView> = visible
+        .iter()
+        .map(|o| (o.id, ObligationView::new(o.clone(), rules)))
+        .collect();
+    let reports: Vec<Report> = reports::for_obligations(conn, &ids)?
+        .into_iter()
+        .filter(|r| may_see_report(user, r, by_id[&r.obligation_id].department_id))
+        .collect();
+    let exts = extensions::for_obligations(conn, &ids)?;
+    let versions = versions_of(conn, reports)?;
+
+    let mut timeline = Vec::new();
+    for v in &versions {
+        let ob = &by_id[&v.report.obligation_id];
+        let entry = |at, what: String, by: &str, text: String| TimelineEntry {
+            at,
+            department: ob.department.clone(),
+            period_label: ob.period_label.clone(),
+            obligation_id: ob.id,
+            what,
+            by: by.to_string(),
+            text,
+        };
+        let r = &v.report;
+        timeline.push(entry(
+            r.submitted_at.unwrap_or(r.updated_at),
+            format!(
+                "第 {} 版{}（{}%，{}）",
+                r.version, v.state_label, r.percent, v.progress_label
+            ),
+            &r.author,
+            r.summary.chars().take(200).collect(),
+        ));
+        for rv in &v.reviews {
+            let what = if rv.decision == "accept" {
+                format!("第 {} 版审核通过", r.version)
+            } else {
+                format!("第 {} 版退回修改", r.version)
+            };
+            timeline.push(entry(rv.created_at, what, &rv.reviewer, rv.comment.clone()));
+        }
+    }
+    for e in &exts {
+        let ob = &by_id[&e.obligation_id];
+        let mut push = |at, what: String, by: &str, text: String| {
+            timeline.push(TimelineEntry {
+                at,
+                department: ob.department.clone(),
+                period_label: ob.period_label.clone(),
+                obligation_id: ob.id,
+                what,
+                by: by.to_string(),
+                text,
+            })
+        };
+        push(
+            e.created_at,
+            format!(
+                "申请延期至 {}（原 {}）",
+                e.requested_due_on, e.previous_due_on
+            ),
+            &e.requested_by,
+            e.reason.clone(),
+        );
+        if let (Some(at), Some(by)) = (e.decided_at, &e.decided_by) {
+            let what = if e.state == "approved" {
+                "批准延期"
+            } else {
+                "不予延期"
+            };
+            push(at, what.to_string(), by, e.decision_comment.clone());
+        }
+    }
+    timeline.sort_by_key(|t| t.at);
+
+    let reports = versions
+        .into_iter()
+        .map(|v| (by_id[&v.report.obligation_id].clone(), v))
+        .collect();
+    let mut obligations: Vec<ObligationView> = visible
+        .into_iter()
+        .map(|o| ObligationView::new(o, rules))
+        .collect();
+    obligations.sort_by(|a, b| (a.due_on, &a.department).cmp(&(b.due_on, &b.department)));
+    Ok(MeasureProgress {
+        light: worst.as_str(),
+        light_label: worst.label(),
+        obligations,
+        timeline,
+        reports,
+    })
+}
+
+/// What the report form starts with.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportForm {
+    pub summary: String,
+    pub percent: i32,
+    pub progress: String,
+    /// The draft's revision being edited, for the stale-save check.
+    pub revision: Option<i32>,
+}
+
+/// A co-responsible unit's latest submitted contribution, beside the lead's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contribution {
+    pub obligation: ObligationView,
+    pub report: Option<VersionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObligationPage {
+    pub obligation: ObligationView,
+    pub versions: Vec<VersionView>,
+    pub contributions: Vec<Contribution>,
+    pub extensions: Vec<Extension>,
+    pub can_report: bool,
+    pub form: Option<ReportForm>,
+    /// The version waiting for the office's review, if the viewer is the office.
+    pub review: Option<VersionView>,
+    pub can_extend: bool,
+    pub today: NaiveDate,
+}
+
+pub fn obligation_page(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: i32,
+    rules: &LightRules,
+) -> Result<ObligationPage, AppError> {
+    let ob = obligations::find(conn, id)?.ok_or_else(|| AppError::not_found("报送任务"))?;
+    let lead = lead_department(conn, ob.measure_id)?;
+    if !visible_to(user, ob.department_id, lead) {
+        return Err(AppError::Forbidden("只能查看本单位的报送任务".into()));
+    }
+    let may_act = allows(
+        user,
+        Action::ActFor {
+            department_id: ob.department_id,
+        },
+    );
+    let reports: Vec<Report> = reports::for_obligations(conn, &[id])?
+        .into_iter()
+        .filter(|r| may_see_report(user, r, ob.department_id))
+        .collect();
+    let versions = versions_of(conn, reports)?;
+    let latest = versions.last();
+    let state = latest.map(|v| v.report.state.as_str());
+    let can_report = may_act && !matches!(state, Some("submitted" | "accepted"));
+    let form = can_report.then(|| match latest {
+        Some(v) => ReportForm {
+            summary: v.report.summary.clone(),
+            percent: v.report.percent,
+            progress: v.report.progress.clone(),
+            revision: (v.report.state == "draft").then_some(v.report.revision),
+        },
+        None => ReportForm {
+            summary: String::new(),
+            percent: 0,
+            progress: "on_track".into(),
+            revision: None,
+        },
+    });
+    let review = (user.is_admin() && state == Some("submitted"))
+        .then(|| latest.cloned())
+        .flatten();
+    let exts = extensions::for_obligations(conn, &[id])?;
+    let can_extend =
+        may_act && ob.state != "accepted" && !exts.iter().any(|e| e.state == "pending");
+
+    // The lead unit's page shows what the co units contributed for the same period.
+    let mut contributions = Vec::new();
+    if ob.role == "lead" {
+        let co: Vec<ObligationRow> = obligations::for_measure(conn, ob.measure_id)?
+            .into_iter()
+            .filter(|o| o.role == "co" && o.period_key == ob.period_key)
+            .collect();
+        let ids: Vec<i32> = co.iter().map(|o| o.id).collect();
+        let mut latest_by: HashMap<i32, Report> = HashMap::new();
+        for r in reports::for_obligations(conn, &ids)? {
+            if r.state != "draft" {
+                latest_by.insert(r.obligation_id, r);
+            }
+        }
+        let submitted: Vec<Report> = latest_by.values().cloned().collect();
+        let mut views: HashMap<i32, VersionView> = versions_of(conn, submitted)?
+            .into_iter()
+            .map(|v| (v.report.obligation_id, v))
+            .collect();
+        for o in co {
+            contributions.push(Contribution {
+                report: views.remove(&o.id),
+                obligation: ObligationView::new(o, rules),
+            });
+        }
+    }
+    Ok(ObligationPage {
+        obligation: ObligationView::new(ob, rules),
+        versions,
+        contributions,
+        extensions: exts,
+        can_report,
+        form,
+        review,
+        can_extend,
+        today: rules.today,
+    })
+}
+
+/// A liaison's desk: their department's work, most urgent first.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Desk {
+    pub overdue: Vec<ObligationView>,
+    pub due_soon: Vec<ObligationView>,
+    pub returned: Vec<ObligationView>,
+    pub drafts: Vec<ObligationView>,
+    pub receipts: Vec<ReceiptRow>,
+}
+
+pub fn desk(conn: &mut DbConn, department_id: i32, rules: &LightRules) -> Result<Desk, AppError> {
+    let obs = obligations::for_department(conn, department_id)?;
+    let ids: Vec<i32> = obs.iter().map(|o| o.id).collect();
+    let mut latest: HashMap<i32, String> = HashMap::new();
+    for r in reports::for_obligations(conn, &ids)? {
+        latest.insert(r.obligation_id, r.state);
+    }
+    let mut desk = Desk {
+        receipts: receipts::for_department(conn, department_id)?
+            .into_iter()
+            .filter(|r| r.acknowledged_at.is_none())
+            .collect(),
+        ..Desk::default()
+    };
+    for ob in obs {
+        let draft = latest.get(&ob.id).is_some_and(|s| s == "draft");
+        let v = ObligationView::new(ob, rules);
+        if draft {
+            desk.drafts.push(v.clone());
+        }
+        match (v.state, v.light) {
+            ("returned", _) => desk.returned.push(v),
+            ("overdue", _) => desk.overdue.push(v),
+            ("open", "yellow") => desk.due_soon.push(v),
+            _ => {}
+        }
+    }
+    Ok(desk)
+}
+
+/// A report waiting for review, with its obligation.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    pub obligation: ObligationView,
+    pub report: Report,
+}
+
+pub fn review_queue(conn: &mut DbConn, rules: &LightRules) -> Result<Vec<QueueItem>, AppError> {
+    let waiting = reports::awaiting_review(conn)?;
+    let ids: Vec<i32> = waiting.iter().map(|r| r.obligation_id).collect();
+    let mut obs: HashMap<i32, ObligationRow> = obligations::by_ids(conn, &ids)?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    Ok(waiting
+        .into_iter()
+        .filter_map(|r| {
+            let ob = obs.remove(&r.obligation_id)?;
+            Some(QueueItem {
+                obligation: ObligationView::new(ob, rules),
+                report: r,
+            })
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExtensionItem {
+    pub obligation: ObligationView,
+    pub extension: Extension,
+}
+
+pub fn extension_queue(
+    conn: &mut DbConn,
+    rules: &LightRules,
+) -> Result<Vec<ExtensionItem>, AppError> {
+    let pending = extensions::pending(conn)?;
+    let ids: Vec<i32> = pending.iter().map(|e| e.obligation_id).collect();
+    let obs: HashMap<i32, ObligationRow> = obligations::by_ids(conn, &ids)?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    Ok(pending
+        .into_iter()
+        .filter_map(|e| {
+            let ob = obs.get(&e.obligation_id)?.clone();
+            Some(ExtensionItem {
+                obligation: ObligationView::new(ob, rules),
+                extension: e,
+            })
+        })
+        .collect())
+}

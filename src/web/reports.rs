@@ -1,0 +1,787 @@
+//! Pages and API routes of the reporting loop: the obligation page and its forms (report,
+//! extension, review), the office's queues, schedule and dispatch, receipts, evidence
+//! downloads, and the contract's report API.
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{
+    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::authz::{require, Action, CurrentUser};
+use crate::db::reports::{self, NewEvidence};
+use crate::db::{obligations, sessions, DbConn};
+use crate::domain::reporting::parse_report;
+use crate::error::AppError;
+use crate::reporting::{self, Decision, ScheduleInput};
+use crate::security;
+use crate::web::auth::{csrf_refused, ApiCaller, CsrfForm, Viewer};
+use crate::web::progress::{self, LightRules, ObligationView, VersionView};
+use crate::web::state::AppState;
+use crate::web::templates::Page;
+use crate::web::upload::{self, Upload};
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+fn flash(conn: &mut DbConn, viewer: &Viewer, message: &str) -> Result<(), AppError> {
+    sessions::set_flash(conn, &viewer.session, Some(message))?;
+    Ok(())
+}
+
+/// Renders the obligation page, with an error above its forms when `error` is set.
+async fn obligation_view(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    id: i32,
+    error: Option<(actix_web::http::StatusCode, String)>,
+) -> Result<HttpResponse, AppError> {
+    let user = viewer.user.clone();
+    let (today, yellow) = (state.today(), state.settings.reporting.yellow_days);
+    let view = state
+        .db(move |conn| {
+            let rules = LightRules::load(conn, today, yellow)?;
+            progress::obligation_page(conn, &user, id, &rules)
+        })
+        .await?;
+    let title = format!(
+        "措施 {} · {} · {}",
+        view.obligation.measure_label, view.obligation.department, view.obligation.period_label
+    );
+    #[derive(Serialize)]
+    struct Data {
+        #[serde(flatten)]
+        page: progress::ObligationPage,
+        error: Option<String>,
+    }
+    let (status, message) = match error {
+        Some((s, m)) => (s, Some(m)),
+        None => (actix_web::http::StatusCode::OK, None),
+    };
+    let page = Page::for_viewer(
+        viewer,
+        title,
+        "documents",
+        Data {
+            page: view,
+            error: message,
+        },
+    );
+    let html = state.templates.render("obligation", &page)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+pub async fn obligation_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::ReadPlan)?;
+    obligation_view(&state, &viewer, id.into_inner(), None).await
+}
+
+/// Shows an expected failure (bad input, a stale save) on the obligation page itself;
+/// passes anything else on.
+async fn or_form_error(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    id: i32,
+    result: Result<HttpResponse, AppError>,
+) -> Result<HttpResponse, AppError> {
+    use actix_web::ResponseError;
+    match result {
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::Conflict(_)
+            | AppError::TooLarge(_)
+            | AppError::Unsupported(_)),
+        ) => {
+            let status = e.status_code();
+            obligation_view(state, viewer, id, Some((status, e.user_message()))).await
+        }
+        other => other,
+    }
+}
+
+/// The department an obligation belongs to; the caller must be allowed to act for it.
+async fn require_act_for_obligation(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    obligation_id: i32,
+) -> Result<(), AppError> {
+    let department_id = state
+        .db(move |conn| Ok(obligations::find(conn, obligation_id)?.map(|o| o.department_id)))
+        .await?
+        .ok_or_else(|| AppError::not_found("报送任务"))?;
+    require(user, Action::ActFor { department_id })
+}
+
+/// Keeps the staged files, runs `save` (a transaction that references them), and removes the
+/// files again if it fails.
+async fn save_with_files<T, F>(
+    state: &web::Data<AppState>,
+    files: Vec<upload::StagedEvidence>,
+    save: F,
+) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, &[NewEvidence]) -> Result<T, AppError> + Send + 'static,
+{
+    let store = state.evidence.clone();
+    let pool = state.pool.clone();
+    web::block(move || {
+        let (kept, created) = upload::keep_all(&store, files)?;
+        let result = pool
+            .get()
+            .map_err(AppError::from)
+            .and_then(|mut conn| save(&mut conn, &kept));
+        if result.is_err() {
+            for sha in created {
+                store.discard(&sha);
+            }
+        }
+        result
+    })
+    .await?
+}
+
+/// `POST /obligations/{id}/report`: the report form (multipart, with its CSRF token).
+pub async fn post_report_form(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+    body: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    require_act_for_obligation(&state, &viewer.user, id).await?;
+    let result = async {
+        let up = upload::read(body, &state.evidence, state.settings.evidence).await?;
+        if !security::same_secret(up.field("csrf_token"), &viewer.csrf) {
+            return Err(csrf_refused());
+        }
+        let content = parse_report(up.field("summary"), up.field("percent"), up.field("status"))
+            .map_err(AppError::Validation)?;
+        let submit = up.field("action") == "submit";
+        let revision = match up.field("revision").trim() {
+            "" => None,
+            r => Some(
+                r.parse()
+                    .map_err(|_| AppError::Validation("revision 无效".into()))?,
+            ),
+        };
+        let user = viewer.user.clone();
+        let now = state.clock.now();
+        let v = viewer.clone();
+        save_with_files(&state, up.files, move |conn, files| {
+            reporting::save_report(conn, &user, id, &content, submit, revision, files, now)?;
+            let message = if submit {
+                "已提交，等待督查室审核"
+            } else {
+                "草稿已保存"
+            };
+            flash(conn, &v, message)
+        })
+        .await?;
+        Ok(see_other(format!("/obligations/{id}")))
+    }
+    .await;
+    // A refused CSRF token is a 403, not a form message.
+    if let Err(AppError::Forbidden(_)) = &result {
+        return result;
+    }
+    or_form_error(&state, &viewer, id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct ExtensionForm {
+    #[serde(default)]
+    due_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn parse_date(field: &str, s: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::Validation(format!("{field}：日期应为 年-月-日，如 2026-05-01")))
+}
+
+pub async fn request_extension(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<ExtensionForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    let id = id.into_inner();
+    require_act_for_obligation(&state, &viewer.user, id).await?;
+    let result = async {
+        let due = parse_date("due_on", &form.due_on)?;
+        let (user, v, today, now) = (
+            viewer.user.clone(),
+            viewer.clone(),
+            state.today(),
+            state.clock.now(),
+        );
+        state
+            .db(move |conn| {
+                reporting::request_extension(conn, &user, id, due, &form.reason, today, now)?;
+                flash(conn, &v, "延期申请已提交，等待督查室审批")
+            })
+            .await?;
+        Ok(see_other(format!("/obligations/{id}")))
+    }
+    .await;
+    or_form_error(&state, &viewer, id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+    /// Evidence ids marked insufficient, comma separated (checkboxes arrive one by one).
+    #[serde(default)]
+    insufficient: Vec<i32>,
+}
+
+/// `POST /reports/{id}/review` (form).
+pub async fn review_form(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    viewer: Viewer,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let report_id = id.into_inner();
+    // Repeated checkbox fields: parse pairs by hand.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| AppError::Validation("表单内容有误".into()))?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or("", |(_, v)| v.as_str())
+            .to_string()
+    };
+    if !security::same_secret(&get("csrf_token"), &viewer.csrf) {
+        return Err(csrf_refused());
+    }
+    let form = ReviewForm {
+        decision: get("decision"),
+        comment: get("comment"),
+        insufficient: pairs
+            .iter()
+            .filter(|(n, _)| n == "insufficient")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+    };
+    let (user, v, now) = (viewer.user.clone(), viewer.clone(), state.clock.now());
+    let obligation = state
+        .db(move |conn| Ok(reports::find(conn, report_id)?.map(|r| r.obligation_id)))
+        .await?
+        .ok_or_else(|| AppError::not_found("报告"))?;
+    let result = async {
+        state
+            .db(move |conn| {
+                let decision = Decision::parse(&form.decision)?;
+                reporting::review(
+                    conn,
+                    &user,
+                    report_id,
+                    decision,
+                    &form.comment,
+                    &form.insufficient,
+                    now,
+                )?;
+                let message = match decision {
+                    Decision::Accept => "已审核通过",
+                    Decision::Return => "已退回，联络员将看到您的意见",
+                };
+                flash(conn, &v, message)
+            })
+            .await?;
+        Ok(see_other(format!("/obligations/{obligation}")))
+    }
+    .await;
+    or_form_error(&state, &viewer, obligation, result).await
+}
+
+#[derive(Serialize)]
+struct QueueData<T: Serialize> {
+    items: Vec<T>,
+}
+
+pub async fn review_queue(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let (today, yellow) = (state.today(), state.settings.reporting.yellow_days);
+    let items = state
+        .db(move |conn| {
+            let rules = LightRules::load(conn, today, yellow)?;
+            progress::review_queue(conn, &rules)
+        })
+        .await?;
+    state.page(
+        "admin_reviews",
+        &Page::for_viewer(&viewer, "待审核报告", "reviews", QueueData { items }),
+    )
+}
+
+pub async fn extension_queue(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let (today, yellow) = (state.today(), state.settings.reporting.yellow_days);
+    let items = state
+        .db(move |conn| {
+            let rules = LightRules::load(conn, today, yellow)?;
+            progress::extension_queue(conn, &rules)
+        })
+        .await?;
+    state.page(
+        "admin_extensions",
+        &Page::for_viewer(&viewer, "延期申请", "extensions", QueueData { items }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn decide_extension(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<DecisionForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(AppError::Validation(
+                "decision：应为 approve 或 reject".into(),
+            ))
+        }
+    };
+    let (id, user, v, now) = (
+        id.into_inner(),
+        viewer.user.clone(),
+        viewer.clone(),
+        state.clock.now(),
+    );
+    state
+        .db(move |conn| {
+            reporting::decide_extension(conn, &user, id, approve, &form.comment, now)?;
+            flash(
+                conn,
+                &v,
+                if approve {
+                    "已批准延期"
+                } else {
+                    "已驳回延期申请"
+                },
+            )
+        })
+        .await?;
+    Ok(see_other("/admin/extensions".into()))
+}
+
+#[derive(Deserialize)]
+pub struct ScheduleForm {
+    #[serde(default)]
+    cadence: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    periods: String,
+    #[serde(default)]
+    custom_periods: String,
+    #[serde(default)]
+    due_days: String,
+    #[serde(default)]
+    co_days: String,
+}
+
+pub async fn set_schedule(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<ScheduleForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let number = |field: &str, s: &str| {
+        s.trim()
+            .parse::<i32>()
+            .map_err(|_| AppError::Validation(format!("{field}：应为整数")))
+    };
+    let input = ScheduleInput {
+        cadence: form.cadence.clone(),
+        starts_on: parse_date("starts_on", &form.starts_on)?,
+        periods: number("periods", &form.periods)?,
+        custom_periods: form.custom_periods.clone(),
+        due_days: number("due_days", &form.due_days)?,
+        co_days: number("co_days", &form.co_days)?,
+    };
+    let (id, user, v, now) = (
+        id.into_inner(),
+        viewer.user.clone(),
+        viewer.clone(),
+        state.clock.now(),
+    );
+    state
+        .db(move |conn| {
+            let sync = reporting::set_schedule(conn, &user, id, &input, now)?;
+            let message = format!(
+                "报送周期已保存：新增 {} 项、调整 {} 项、移除 {} 项报送任务{}",
+                sync.created,
+                sync.updated,
+                sync.removed,
+                if sync.kept > 0 {
+                    format!("（{} 项已有报送，予以保留）", sync.kept)
+                } else {
+                    String::new()
+                }
+            );
+            flash(conn, &v, &message)
+        })
+        .await?;
+    Ok(see_other(format!("/documents/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+pub async fn dispatch(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = post.viewer;
+    require(&viewer.user, Action::Administer)?;
+    let (id, today, now) = (id.into_inner(), state.today(), state.clock.now());
+    let settings = state.settings.reporting.clone();
+    state
+        .db(move |conn| {
+            let n = reporting::dispatch(conn, &viewer.user, id, today, &settings, now)?;
+            flash(conn, &viewer, &format!("已下发至 {n} 个单位，等待签收"))
+        })
+        .await?;
+    Ok(see_other(format!("/documents/{id}")))
+}
+
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = post.viewer;
+    let (id, now) = (id.into_inner(), state.clock.now());
+    state
+        .db(move |conn| {
+            reporting::acknowledge(conn, &viewer.user, id, now)?;
+            flash(conn, &viewer, "已签收")
+        })
+        .await?;
+    Ok(see_other("/".into()))
+}
+
+/// Checks that `user` may read a report (and so its files); returns the report's
+/// obligation and version views.
+fn readable_report(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    report_id: i32,
+    rules: &LightRules,
+) -> Result<(ObligationView, VersionView), AppError> {
+    let report = reports::find(conn, report_id)?.ok_or_else(|| AppError::not_found("报告"))?;
+    let ob = obligations::find(conn, report.obligation_id)?
+        .ok_or_else(|| AppError::not_found("报送任务"))?;
+    let lead = crate::db::measures::assignments_of_measure(conn, ob.measure_id)?
+        .into_iter()
+        .find(|a| a.role == "lead")
+        .map(|a| a.department_id);
+    let own = crate::authz::allows(
+        user,
+        Action::ActFor {
+            department_id: ob.department_id,
+        },
+    );
+    if !progress::visible_to(user, ob.department_id, lead) || (report.state == "draft" && !own) {
+        return Err(AppError::Forbidden("只能查看本单位的报告".into()));
+    }
+    let version = progress::versions_of(conn, vec![report])?
+        .pop()
+        .ok_or_else(|| AppError::not_found("报告"))?;
+    Ok((ObligationView::new(ob, rules), version))
+}
+
+async fn evidence_response(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: i32,
+) -> Result<HttpResponse, AppError> {
+    let (today, yellow) = (state.today(), state.settings.reporting.yellow_days);
+    let store = state.evidence.clone();
+    let (file, bytes) = state
+        .db(move |conn| {
+            let file =
+                reports::find_evidence(conn, id)?.ok_or_else(|| AppError::not_found("佐证材料"))?;
+            let rules = LightRules::load(conn, today, yellow)?;
+            readable_report(conn, &user, file.report_id, &rules)?;
+            let path = store
+                .path_of(&file.sha256)
+                .ok_or_else(|| AppError::not_found("佐证材料"))?;
+            let bytes = std::fs::read(&path).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("reading {}: {e}", path.display()))
+            })?;
+            Ok((file, bytes))
+        })
+        .await?;
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: file.filename.into_bytes(),
+        })],
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(file.content_type)
+        .insert_header(disposition)
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
+}
+
+pub async fn evidence_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    evidence_response(state, viewer.user, id.into_inner()).await
+}
+
+pub async fn evidence_api(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    evidence_response(state, caller.user, id.into_inner()).await
+}
+
+/// The contract's report.
+#[derive(Serialize)]
+pub struct ApiReport {
+    id: i32,
+    measure: i32,
+    department: String,
+    period: String,
+    version: i32,
+    summary: String,
+    percent: i32,
+    status: String,
+    state: String,
+    author: String,
+    submitted_at: Option<chrono::NaiveDateTime>,
+    review: Option<ApiReview>,
+    evidence: Vec<ApiEvidence>,
+}
+
+#[derive(Serialize)]
+struct ApiReview {
+    decision: String,
+    comment: String,
+    reviewer: String,
+    at: chrono::NaiveDateTime,
+}
+
+#[derive(Serialize)]
+struct ApiEvidence {
+    id: i32,
+    filename: String,
+    size: i64,
+    sha256: String,
+    content_type: String,
+    insufficient: bool,
+    url: String,
+}
+
+impl ApiReport {
+    pub fn new(ob: &ObligationView, v: VersionView) -> Self {
+        ApiReport {
+            id: v.report.id,
+            measure: ob.measure_id,
+            department: ob.department.clone(),
+            period: ob.period.clone(),
+            version: v.report.version,
+            summary: v.report.summary,
+            percent: v.report.percent,
+            status: v.report.progress,
+            state: v.report.state,
+            author: v.report.author,
+            submitted_at: v.report.submitted_at,
+            review: v.reviews.into_iter().last().map(|r| ApiReview {
+                decision: r.decision,
+                comment: r.comment,
+                reviewer: r.reviewer,
+                at: r.created_at,
+            }),
+            evidence: v
+                .evidence
+                .into_iter()
+                .map(|e| ApiEvidence {
+                    url: format!("/api/v1/evidence/{}", e.id),
+                    id: e.id,
+                    filename: e.filename,
+                    size: e.size,
+                    sha256: e.sha256,
+                    content_type: e.content_type,
+                    insufficient: e.insufficient,
+                })
+                .collect(),
+        }
+    }
+}
+
+async fn api_report(
+    state: &web::Data<AppState>,
+    user: CurrentUser,
+    report_id: i32,
+) -> Result<ApiReport, AppError> {
+    let (today, yellow) = (state.today(), state.settings.reporting.yellow_days);
+    let (ob, v) = state
+        .db(move |conn| {
+            let rules = LightRules::load(conn, today, yellow)?;
+            readable_report(conn, &user, report_id, &rules)
+        })
+        .await?;
+    Ok(ApiReport::new(&ob, v))
+}
+
+pub async fn get_report(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let report = api_report(&state, caller.user, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// `POST /api/v1/measures/{id}/reports` (multipart): submits a report for the caller's
+/// department (the office may name `department`, by id or name).
+pub async fn post_report_api(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i32>,
+    body: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let user = caller.user;
+    if user.role == crate::domain::accounts::Role::Leader {
+        return Err(AppError::Forbidden("领导账户不能报送".into()));
+    }
+    let measure_id = id.into_inner();
+    let exists = state
+        .db(move |conn| Ok(crate::db::measures::find(conn, measure_id)?.is_some()))
+        .await?;
+    if !exists {
+        return Err(AppError::not_found("措施"));
+    }
+    let up: Upload = upload::read(body, &state.evidence, state.settings.evidence).await?;
+    let content = parse_report(up.field("summary"), up.field("percent"), up.field("status"))
+        .map_err(AppError::Validation)?;
+    let period = up.field("period").trim().to_string();
+    if period.is_empty() {
+        return Err(AppError::Validation(
+            "period：请指明报送周期，如 2026-Q1".into(),
+        ));
+    }
+    let department = up.field("department").trim().to_string();
+    let now = state.clock.now();
+    let u = user.clone();
+    let report_id = save_with_files(&state, up.files, move |conn, files| {
+        let department_id = match (u.department_id, department.as_str()) {
+            (Some(own), "") => own,
+            (_, "") => {
+                return Err(AppError::Validation(
+                    "department：督查室代为报送时须指明单位".into(),
+                ))
+            }
+            (_, name) => {
+                let by_id = name.parse::<i32>().ok();
+                let found = match by_id {
+                    Some(id) => crate::db::departments::find(conn, id)?,
+                    None => crate::db::departments::find_by_name_or_alias(conn, name)?,
+                };
+                found
+                    .ok_or_else(|| AppError::Validation(format!("department：单位“{name}”不存在")))?
+                    .id
+            }
+        };
+        require(&u, Action::ActFor { department_id })?;
+        let ob = obligations::find_for_department(conn, measure_id, department_id, &period)?
+            .ok_or_else(|| {
+                AppError::Validation(format!(
+                    "period：该单位在此措施没有“{period}”周期的报送任务"
+                ))
+            })?;
+        Ok(reporting::save_report(
+            conn, &u, ob.id, &content, true, None, files, now,
+        )?)
+    })
+    .await?;
+    let report = api_report(&state, user, report_id).await?;
+    Ok(HttpResponse::Created().json(report))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewRequest {
+    decision: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    insufficient: Vec<i32>,
+}
+
+pub async fn review_api(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    // Access first, then the body: a liaison hears "not allowed", not "bad JSON".
+    require(&caller.user, Action::Administer)?;
+    let body: ReviewRequest = serde_json::from_slice(&body)
+        .map_err(|e| AppError::Validation(format!("请求内容有误：{e}")))?;
+    let (report_id, user, now) = (id.into_inner(), caller.user.clone(), state.clock.now());
+    state
+        .db(move |conn| {
+            let decision = Decision::parse(&body.decision)?;
+            Ok(reporting::review(
+                conn,
+                &user,
+                report_id,
+                decision,
+                &body.comment,
+                &body.insufficient,
+                now,
+            )?)
+        })
+        .await?;
+    let report = api_report(&state, caller.user, report_id).await?;
+    Ok(HttpResponse::Ok().json(report))
+}

@@ -1,0 +1,162 @@
+//! Reading a report upload (multipart): text fields, and evidence files streamed to disk
+//! while their size is counted against the limits and their first bytes are checked. Nothing
+//! is buffered whole; a file over the limit, of a refused type, or cut off mid-way ends the
+//! request and leaves no file behind.
+
+use std::collections::HashMap;
+
+use actix_multipart::Multipart;
+use futures_util::StreamExt;
+
+use crate::config::EvidenceSettings;
+use crate::db::reports::NewEvidence;
+use crate::domain::reporting::{sanitize_filename, sniff, EvidenceType};
+use crate::error::AppError;
+use crate::storage::{EvidenceStore, Staged};
+
+/// The name of the file field, as the contract names it.
+pub const EVIDENCE_FIELD: &str = "evidence";
+const MAX_TEXT_FIELD: usize = 64 * 1024;
+const MAX_FILES: usize = 50;
+
+/// A file that arrived whole and passed the checks, not yet kept.
+pub struct StagedEvidence {
+    pub staged: Staged,
+    pub filename: String,
+    pub kind: EvidenceType,
+}
+
+pub struct Upload {
+    pub fields: HashMap<String, String>,
+    pub files: Vec<StagedEvidence>,
+}
+
+impl Upload {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+fn mb(bytes: u64) -> u64 {
+    bytes / (1024 * 1024)
+}
+
+/// Reads the whole multipart body under the limits.
+pub async fn read(
+    mut body: Multipart,
+    store: &EvidenceStore,
+    limits: EvidenceSettings,
+) -> Result<Upload, AppError> {
+    let broken = |e: actix_multipart::MultipartError| {
+        AppError::Validation(format!("上传未完成或格式有误（{e}），请重新提交"))
+    };
+    let mut upload = Upload {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    let mut total: u64 = 0;
+    while let Some(field) = body.next().await {
+        let mut field = field.map_err(broken)?;
+        let name = field.name().unwrap_or("").to_string();
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_string);
+        match filename {
+            Some(original) => {
+                if name != EVIDENCE_FIELD {
+                    return Err(AppError::Validation(format!(
+                        "文件字段应名为 {EVIDENCE_FIELD}，而不是“{name}”"
+                    )));
+                }
+                if upload.files.len() >= MAX_FILES {
+                    return Err(AppError::TooLarge(format!(
+                        "evidence：一次最多上传 {MAX_FILES} 个文件"
+                    )));
+                }
+                let mut staged = store
+                    .stage()
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("staging an upload: {e}")))?;
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(broken)?;
+                    total += chunk.len() as u64;
+                    if staged.size() + chunk.len() as u64 > limits.max_file {
+                        return Err(AppError::TooLarge(format!(
+                            "evidence：文件“{original}”超过单个文件 {} MB 的上限",
+                            mb(limits.max_file)
+                        )));
+                    }
+                    if total > limits.max_report {
+                        return Err(AppError::TooLarge(format!(
+                            "evidence：本次报送的文件合计超过 {} MB 的上限",
+                            mb(limits.max_report)
+                        )));
+                    }
+                    staged.write(&chunk).map_err(|e| {
+                        AppError::Internal(anyhow::anyhow!("writing an upload: {e}"))
+                    })?;
+                }
+                // A file input left empty arrives as a nameless, empty part.
+                if staged.size() == 0 && original.is_empty() {
+                    continue;
+                }
+                let kind = sniff(staged.head(), &original).ok_or_else(|| {
+                    AppError::Unsupported(format!(
+                        "evidence：文件“{original}”不是允许的类型；佐证材料须为 PDF、PNG、JPEG、Word、Excel、PowerPoint 或 zip（按文件内容识别）"
+                    ))
+                })?;
+                upload.files.push(StagedEvidence {
+                    filename: sanitize_filename(&original, kind),
+                    staged,
+                    kind,
+                });
+            }
+            None => {
+                let mut value: Vec<u8> = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(broken)?;
+                    if value.len() + chunk.len() > MAX_TEXT_FIELD {
+                        return Err(AppError::TooLarge(format!("{name}：内容过长")));
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                let value = String::from_utf8(value)
+                    .map_err(|_| AppError::Validation(format!("{name}：不是有效的 UTF-8 文本")))?;
+                upload.fields.insert(name, value);
+            }
+        }
+    }
+    Ok(upload)
+}
+
+/// Keeps staged files in the store; returns them ready to reference, and the digests of
+/// files that are new to the store (to remove again if the transaction that references them
+/// fails).
+pub fn keep_all(
+    store: &EvidenceStore,
+    files: Vec<StagedEvidence>,
+) -> Result<(Vec<NewEvidence>, Vec<String>), AppError> {
+    let mut kept = Vec::with_capacity(files.len());
+    let mut created: Vec<String> = Vec::new();
+    for f in files {
+        let k = match store.keep(f.staged) {
+            Ok(k) => k,
+            Err(e) => {
+                for sha in &created {
+                    store.discard(sha);
+                }
+                return Err(AppError::Internal(anyhow::anyhow!("storing evidence: {e}")));
+            }
+        };
+        if k.created {
+            created.push(k.sha256.clone());
+        }
+        kept.push(NewEvidence {
+            sha256: k.sha256,
+            size: k.size as i64,
+            filename: f.filename,
+            content_type: f.kind.mime.to_string(),
+        });
+    }
+    Ok((kept, created))
+}
