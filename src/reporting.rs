@@ -560,3 +560,37 @@ pub fn acknowledge(
         Ok(())
     })
 }
+
+/// Sets or clears a measure's completion deadline (办结时限); its obligations follow (no
+/// period starting after the deadline).
+pub fn set_deadline(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    measure_id: i32,
+    deadline: Option<NaiveDate>,
+    now: NaiveDateTime,
+) -> Result<SyncOutcome> {
+    require(user, Action::Administer)?;
+    conn.transaction(|conn| {
+        let document = crate::db::measures::set_deadline(conn, measure_id, deadline)?
+            .ok_or_else(|| ReportingError::NotFound("措施不存在".into()))?;
+        let sync = schedules::sync_obligations(conn, document)?;
+        let summary = format!(
+            "deadline {}: {} obligations created, {} removed, {} kept",
+            deadline.map_or("cleared".to_string(), |d| d.to_string()),
+            sync.created,
+            sync.removed,
+            sync.kept
+        );
+        record(
+            conn,
+            &user.username,
+            now,
+            "measure.deadline",
+            "measure",
+            measure_id,
+            &summary,
+        )?;
+        Ok(sync)
+    })
+}

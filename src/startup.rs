@@ -137,7 +137,8 @@ impl Application {
             evidence,
             signer,
             pool,
-            templates: Templates::new().map_err(|e| anyhow::anyhow!("templates: {e}"))?,
+            templates: Templates::new(settings.timezone)
+                .map_err(|e| anyhow::anyhow!("templates: {e}"))?,
             settings,
             clock,
         });

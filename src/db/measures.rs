@@ -30,6 +30,7 @@ pub struct MeasureDetail {
     pub label: String,
     pub title: String,
     pub body: String,
+    pub deadline: Option<chrono::NaiveDate>,
     pub section: Option<i32>,
     pub section_title: Option<String>,
 }
@@ -90,6 +91,7 @@ pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<MeasureDetail>> {
             measures::label,
             measures::title,
             measures::body,
+            measures::deadline,
             sections::ordinal.nullable(),
             sections::title.nullable(),
         ))
@@ -186,4 +188,23 @@ pub fn neighbours(
             measures::title,
         ))
         .load(conn)
+}
+
+/// Sets or clears a measure's completion deadline (办结时限); returns its document.
+pub fn set_deadline(
+    conn: &mut DbConn,
+    id: i32,
+    deadline: Option<chrono::NaiveDate>,
+) -> QueryResult<Option<i32>> {
+    let document: Option<i32> = measures::table
+        .find(id)
+        .select(measures::document_id)
+        .first(conn)
+        .optional()?;
+    if document.is_some() {
+        diesel::update(measures::table.find(id))
+            .set(measures::deadline.eq(deadline))
+            .execute(conn)?;
+    }
+    Ok(document)
 }

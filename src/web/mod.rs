@@ -97,6 +97,11 @@ pub fn route_table() -> Vec<RouteSpec> {
             reports::set_schedule,
         ),
         spec(M::POST, "/admin/documents/{id}/dispatch", reports::dispatch),
+        spec(
+            M::POST,
+            "/admin/measures/{id}/deadline",
+            reports::set_deadline,
+        ),
         // The JSON API (bearer tokens).
         spec(M::GET, "/api/v1/me", api::me),
         spec(M::GET, "/api/v1/documents", api::documents),

@@ -785,3 +785,35 @@ pub async fn review_api(
     let report = api_report(&state, caller.user, report_id).await?;
     Ok(HttpResponse::Ok().json(report))
 }
+
+#[derive(Deserialize)]
+pub struct DeadlineForm {
+    #[serde(default)]
+    deadline: String,
+}
+
+/// `POST /admin/measures/{id}/deadline`: sets (or, empty, clears) 办结时限.
+pub async fn set_deadline(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<DeadlineForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let deadline = match form.deadline.trim() {
+        "" => None,
+        d => Some(parse_date("deadline", d)?),
+    };
+    let (id, now) = (id.into_inner(), state.clock.now());
+    state
+        .db(move |conn| {
+            let sync = reporting::set_deadline(conn, &viewer.user, id, deadline, now)?;
+            let message = match deadline {
+                Some(d) => format!("办结时限已设为 {d}：移除 {} 项此后的报送任务", sync.removed),
+                None => format!("已取消办结时限：新增 {} 项报送任务", sync.created),
+            };
+            flash(conn, &viewer, &message)
+        })
+        .await?;
+    Ok(see_other(format!("/measures/{id}")))
+}

@@ -153,11 +153,44 @@ impl std::fmt::Debug for Templates {
     }
 }
 
+/// `{{time value}}`: a stored UTC timestamp as the office reads it, `2026-03-02 09:00` in
+/// the configured time zone. Null prints nothing.
+struct LocalTime(chrono_tz::Tz);
+
+impl handlebars::HelperDef for LocalTime {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &handlebars::Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc handlebars::Context,
+        _: &mut handlebars::RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        use chrono::TimeZone;
+        let value = h.param(0).map(|p| p.value());
+        let Some(text) = value.and_then(|v| v.as_str()) else {
+            return Ok(());
+        };
+        let shown = match chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
+            Ok(t) => self
+                .0
+                .from_utc_datetime(&t)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            Err(_) => text.to_string(),
+        };
+        out.write(&handlebars::html_escape(&shown))?;
+        Ok(())
+    }
+}
+
 impl Templates {
-    pub fn new() -> Result<Self, Box<handlebars::TemplateError>> {
+    /// `tz` is the office's time zone, in which times are shown.
+    pub fn new(tz: chrono_tz::Tz) -> Result<Self, Box<handlebars::TemplateError>> {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.set_prevent_indent(true);
+        registry.register_helper("time", Box::new(LocalTime(tz)));
         for (name, source) in TEMPLATES {
             registry
                 .register_template_string(name, source)
@@ -168,5 +201,28 @@ impl Templates {
 
     pub fn render<T: Serialize>(&self, name: &str, page: &Page<T>) -> Result<String, AppError> {
         Ok(self.registry.render(name, page)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_show_in_the_office_time_zone() {
+        let mut hbs = Handlebars::new();
+        hbs.register_helper("time", Box::new(LocalTime(chrono_tz::Asia::Shanghai)));
+        let out = hbs
+            .render_template(
+                "{{time a}}|{{time b}}",
+                &serde_json::json!({"a": "2026-04-10T16:30:00.123", "b": null}),
+            )
+            .unwrap();
+        assert_eq!(out, "2026-04-11 00:30|");
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        Templates::new(chrono_tz::Asia::Shanghai).unwrap();
     }
 }

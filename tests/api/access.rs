@@ -148,6 +148,12 @@ fn matrix() -> Vec<Row> {
             "/admin/documents/{document}/dispatch",
             ADMIN_PAGE,
         ),
+        row(
+            M::POST,
+            "/admin/measures/{id}/deadline",
+            "/admin/measures/{measure}/deadline",
+            ADMIN_PAGE,
+        ),
         row(M::GET, "/admin/users", "/admin/users", ADMIN_PAGE),
         row(M::POST, "/admin/users", "/admin/users", ADMIN_PAGE),
         row(

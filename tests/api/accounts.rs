@@ -357,6 +357,10 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
             ],
         ),
         (format!("/admin/documents/{document}/dispatch"), vec![]),
+        (
+            format!("/admin/measures/{m5}/deadline"),
+            vec![("deadline", "2026-05-01")],
+        ),
     ];
     // Every state-changing page route is covered here.
     for spec in duban::web::route_table() {

@@ -725,3 +725,37 @@ async fn a_receipt_not_acknowledged_in_time_turns_the_department_red() {
     let page = app.get_as(&admin, &format!("/documents/{doc}")).await;
     assert!(page.body.contains("已签收（renshe"));
 }
+
+#[actix_web::test]
+async fn a_completion_deadline_ends_a_measures_obligations() {
+    let app = spawn_app().await;
+    let m5 = app.measure_id(5).await;
+    let count = |v: &Value| v["obligations"].as_array().unwrap().len();
+    assert_eq!(
+        count(&app.get_json(&format!("/api/v1/measures/{m5}")).await),
+        7 * 8
+    );
+    let admin = app.login_admin().await;
+    let path = format!("/admin/measures/{m5}/deadline");
+    let bad = app.post_as(&admin, &path, &[("deadline", "明年")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("deadline"));
+    let set = app
+        .post_as(&admin, &path, &[("deadline", "2026-05-01")])
+        .await;
+    assert_eq!(set.status, 303);
+    // Q1 and Q2 (which starts before the deadline) remain, for all seven units.
+    assert_eq!(
+        count(&app.get_json(&format!("/api/v1/measures/{m5}")).await),
+        7 * 2
+    );
+    let page = app.get_as(&admin, &format!("/measures/{m5}")).await;
+    assert!(page.body.contains("办结时限：<strong>2026-05-01</strong>"));
+    let cleared = app.post_as(&admin, &path, &[("deadline", "")]).await;
+    assert_eq!(cleared.status, 303);
+    assert_eq!(
+        count(&app.get_json(&format!("/api/v1/measures/{m5}")).await),
+        7 * 8
+    );
+    assert_eq!(actions(&app, "measure.deadline"), ["admin", "admin"]);
+}
