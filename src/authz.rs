@@ -33,6 +33,8 @@ pub enum Action {
     ChangeOwnPassword,
     /// Manage documents, departments, users, tokens; read the audit log: the office only.
     Administer,
+    /// Read the scorecard, which ranks every department: leaders and the office.
+    ReadScorecard,
     /// Write on behalf of a department (reports, receipts, extension requests): the office,
     /// or a liaison of that department.
     ActFor { department_id: i32 },
@@ -42,6 +44,7 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
     match action {
         Action::ReadPlan | Action::ChangeOwnPassword => true,
         Action::Administer => user.role == Role::Admin,
+        Action::ReadScorecard => matches!(user.role, Role::Admin | Role::Leader),
         Action::ActFor { department_id } => match user.role {
             Role::Admin => true,
             Role::Liaison => user.department_id == Some(department_id),
@@ -89,6 +92,8 @@ mod tests {
         assert!(allows(&admin, Action::Administer));
         assert!(!allows(&liaison, Action::Administer));
         assert!(!allows(&leader, Action::Administer));
+        assert!(allows(&leader, Action::ReadScorecard) && allows(&admin, Action::ReadScorecard));
+        assert!(!allows(&liaison, Action::ReadScorecard));
 
         let own = Action::ActFor { department_id: 7 };
         let other = Action::ActFor { department_id: 8 };

@@ -57,6 +57,13 @@ pub enum Command {
         #[arg(long, value_parser = parse_day)]
         schedule_from: Option<chrono::NaiveDate>,
     },
+    /// Build demo data: N copies of the bundled plan with departments, liaisons and two years
+    /// of reporting history (liaisons' password: demo-password).
+    DemoData {
+        /// How many copies of the plan.
+        #[arg(long, default_value_t = 1)]
+        scale: usize,
+    },
     /// Manage users (the password is read from standard input, one line).
     #[command(subcommand)]
     User(UserCommand),
@@ -127,6 +134,33 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             replace,
             schedule_from,
         } => import(&settings, &file, dry_run, json, replace, schedule_from),
+        Command::DemoData { scale } => {
+            let pool = open_database(&settings)?;
+            let mut conn = pool.get().context("no database connection")?;
+            let now = SystemClock.now();
+            // The demo's liaisons must not stand in for the first start's administrator.
+            if let Some(password) = accounts::bootstrap_admin(&mut conn, &settings.auth, now)? {
+                eprintln!("created the administrator `admin` with password: {password}");
+            }
+            let started = std::time::Instant::now();
+            let out = crate::demo::generate(
+                &mut conn,
+                &settings,
+                scale,
+                local_date(now, settings.timezone),
+                now,
+                &cli_actor(),
+            )?;
+            println!(
+                "demo data: {} documents, {} departments and liaisons, {} obligations, {} reports in {:.1} s",
+                out.documents,
+                out.departments,
+                out.obligations,
+                out.reports,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::User(command) => user(&settings, command),
         Command::Token(command) => token(&settings, command),
     }

@@ -36,6 +36,7 @@ struct RawSettings {
     auth: RawAuth,
     reporting: RawReporting,
     evidence: RawEvidence,
+    scoring: crate::domain::scoring::Weights,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +122,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub reporting: ReportingSettings,
     pub evidence: EvidenceSettings,
+    pub scoring: crate::domain::scoring::Weights,
 }
 
 /// Defaults for new schedules, and the light and receipt rules.
@@ -401,7 +403,28 @@ impl Settings {
             max_report: report_mb * mb,
         };
 
+        let w = raw.scoring;
+        let values = [
+            w.timeliness,
+            w.first_pass,
+            w.completion,
+            w.progress,
+            w.penalty_per_day,
+            w.penalty_cap,
+            w.lead_weight,
+            w.co_weight,
+        ];
+        if values.iter().any(|v| !v.is_finite() || *v < 0.0)
+            || w.timeliness + w.first_pass + w.completion + w.progress <= 0.0
+        {
+            return Err(invalid(
+                "scoring",
+                "weights must be zero or more, and the four components not all zero".into(),
+            ));
+        }
+
         Ok(Settings {
+            scoring: w,
             reporting,
             evidence,
             auth,

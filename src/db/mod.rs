@@ -12,6 +12,7 @@ pub mod receipts;
 pub mod reports;
 pub mod schedules;
 pub mod schema;
+pub mod scores;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

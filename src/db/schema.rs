@@ -263,3 +263,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reviews,
     extensions,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(reports::obligation_id, reviews::decision);

@@ -4,3 +4,4 @@ pub mod accounts;
 pub mod importer;
 pub mod reporting;
 pub mod schedule;
+pub mod scoring;

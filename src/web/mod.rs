@@ -9,6 +9,7 @@ pub mod login;
 pub mod pages;
 pub mod progress;
 pub mod reports;
+pub mod scorecard;
 pub mod state;
 pub mod templates;
 pub mod upload;
@@ -71,6 +72,13 @@ pub fn route_table() -> Vec<RouteSpec> {
         ),
         spec(M::POST, "/documents/{id}/acknowledge", reports::acknowledge),
         spec(M::GET, "/evidence/{id}", reports::evidence_page),
+        spec(M::GET, "/measures.csv", scorecard::measures_csv),
+        spec(M::GET, "/measures.xlsx", scorecard::measures_xlsx),
+        // Leaders and the office.
+        spec(M::GET, "/scorecard", scorecard::page),
+        spec(M::GET, "/scorecard/departments/{id}", scorecard::breakdown),
+        spec(M::GET, "/scorecard.csv", scorecard::export_csv),
+        spec(M::GET, "/scorecard.xlsx", scorecard::export_xlsx),
         // The office.
         spec(M::GET, "/admin/users", admin::users_page),
         spec(M::POST, "/admin/users", admin::create_user),
@@ -117,6 +125,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/api/v1/reports/{id}", reports::get_report),
         spec(M::POST, "/api/v1/reports/{id}/review", reports::review_api),
         spec(M::GET, "/api/v1/evidence/{id}", reports::evidence_api),
+        spec(M::GET, "/api/v1/scorecard", scorecard::api),
     ]
 }
 

@@ -11,6 +11,14 @@ use crate::web::auth::Viewer;
 /// Every template, by name. A test checks that each file under `templates/` is listed here.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../../templates/layout.hbs")),
+    (
+        "scorecard",
+        include_str!("../../templates/pages/scorecard.hbs"),
+    ),
+    (
+        "score_breakdown",
+        include_str!("../../templates/pages/score_breakdown.hbs"),
+    ),
     ("light", include_str!("../../templates/partials/light.hbs")),
     (
         "obligation_rows",
@@ -89,6 +97,7 @@ pub struct UserView {
     pub display_name: String,
     pub role_label: &'static str,
     pub is_admin: bool,
+    pub can_score: bool,
     pub department: Option<String>,
 }
 
@@ -134,6 +143,7 @@ impl<T: Serialize> Page<T> {
                 display_name: u.display_name.clone(),
                 role_label: u.role.label(),
                 is_admin: u.is_admin(),
+                can_score: crate::authz::allows(u, crate::authz::Action::ReadScorecard),
                 department: u.department.clone(),
             }),
             csrf: Some(viewer.csrf.clone()),
