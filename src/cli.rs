@@ -16,7 +16,7 @@ use crate::db::documents::{self, ImportOutcome};
 use crate::db::users;
 use crate::domain::importer::{self, ParsedDocument};
 use crate::reporting::{self, ScheduleInput};
-use crate::startup::{open_database, Application};
+use crate::startup::{open_connection, Application};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -122,8 +122,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             serve(settings)
         }
         Command::Migrate => {
-            let pool = open_database(&settings)?;
-            drop(pool);
+            open_connection(&settings)?;
             println!("database {} is up to date", settings.database.masked());
             Ok(())
         }
@@ -135,8 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             schedule_from,
         } => import(&settings, &file, dry_run, json, replace, schedule_from),
         Command::DemoData { scale } => {
-            let pool = open_database(&settings)?;
-            let mut conn = pool.get().context("no database connection")?;
+            let mut conn = open_connection(&settings)?;
             let now = SystemClock.now();
             // The demo's liaisons must not stand in for the first start's administrator.
             if let Some(password) = accounts::bootstrap_admin(&mut conn, &settings.auth, now)? {
@@ -187,8 +185,7 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
-    let pool = open_database(settings)?;
-    let mut conn = pool.get().context("no database connection")?;
+    let mut conn = open_connection(settings)?;
     let actor = cli_actor();
     let change = Change {
         actor: &actor,
@@ -248,8 +245,7 @@ fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
 }
 
 fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
-    let pool = open_database(settings)?;
-    let mut conn = pool.get().context("no database connection")?;
+    let mut conn = open_connection(settings)?;
     let actor = cli_actor();
     let change = Change {
         actor: &actor,
@@ -314,8 +310,7 @@ fn import(
     let stored = if dry_run {
         None
     } else {
-        let pool = open_database(settings)?;
-        let mut conn = pool.get().context("no database connection")?;
+        let mut conn = open_connection(settings)?;
         let actor = cli_actor();
         let now = SystemClock.now();
         let starts_on = schedule_from.unwrap_or_else(|| local_date(now, settings.timezone));

@@ -152,7 +152,7 @@ fn history(
                 ob.department, ob.period_label
             ),
             percent,
-            progress: if roll % 9 == 0 {
+            progress: if roll.is_multiple_of(9) {
                 Progress::AtRisk
             } else if percent >= 100 {
                 Progress::Completed

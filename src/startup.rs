@@ -47,6 +47,16 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
+/// One migrated connection, for the command line.
+pub fn open_connection(settings: &Settings) -> anyhow::Result<DbConn> {
+    let mut conn = db::connect(&settings.database)?;
+    let applied = db::run_migrations(&mut conn, &settings.database)?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied database migrations");
+    }
+    Ok(conn)
+}
+
 /// First-run data: on an empty database, the bundled plan, so a newcomer sees real work, and
 /// the `admin` account (with DUBAN_ADMIN_PASSWORD, or a random password printed once).
 pub fn bootstrap(conn: &mut DbConn, settings: &Settings, clock: &dyn Clock) -> anyhow::Result<()> {
@@ -170,6 +180,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle to stop the server (tests stop theirs when done).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

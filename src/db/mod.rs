@@ -130,6 +130,34 @@ pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> Result<Pool
         .map_err(|e| fail(e.to_string()))
 }
 
+/// One connection, no pool: for commands that do their work and exit. (A pool keeps a
+/// thread that may be inside a connection attempt when the process ends, which libpq's
+/// Kerberos layer does not survive.)
+pub fn connect(url: &DatabaseUrl) -> Result<DbConn, DbError> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| DbError::Connect {
+                url: url.masked(),
+                message: format!("cannot create {}: {e}", dir.display()),
+            })?;
+        }
+    }
+    let mut conn = Manager::new(url.clone())
+        .open()
+        .map_err(|e| DbError::Connect {
+            url: url.masked(),
+            message: e.to_string(),
+        })?;
+    if let DbConn::Sqlite(c) = &mut conn {
+        c.batch_execute("PRAGMA journal_mode = WAL;")
+            .map_err(|e| DbError::Connect {
+                url: url.masked(),
+                message: e.to_string(),
+            })?;
+    }
+    Ok(conn)
+}
+
 /// Runs pending migrations; returns the names of those applied.
 pub fn run_migrations(conn: &mut DbConn, url: &DatabaseUrl) -> Result<Vec<String>, DbError> {
     let applied = match conn {

@@ -21,6 +21,7 @@ use crate::web::state::AppState;
 use crate::web::templates::Page;
 use crate::web::views::{self, LightCount};
 
+/// Which document and period a scorecard is for.
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct ScorecardQuery {
     document: Option<i32>,
@@ -748,9 +749,9 @@ pub async fn measures_xlsx(
             Err(_) => sheet.write(row, 0, r[0].as_str()),
         }
         .map_err(xlsx_error)?;
-        for c in 1..6 {
+        for (c, cell) in r.iter().enumerate().skip(1) {
             sheet
-                .write_with_format(row, c as u16, r[c].as_str(), &wrap)
+                .write_with_format(row, c as u16, cell.as_str(), &wrap)
                 .map_err(xlsx_error)?;
         }
     }

@@ -61,6 +61,9 @@ const LIAISONS: [E; 5] = [Login, Ok, Ok, Forbid, Forbid];
 /// Reporting through the API: for one's own department (another department's liaison
 /// reports for theirs, and is told their department has no such obligation).
 const REPORT_API: [E; 5] = [Unauth, Ok, Ok, Forbid, Ok];
+/// The scorecard ranks every department: leaders and the office.
+const SCORECARD: [E; 5] = [Login, Forbid, Forbid, Ok, Ok];
+const SCORECARD_API: [E; 5] = [Unauth, Forbid, Forbid, Ok, Ok];
 const LOGIN_FORM: [E; 5] = [Open, Open, Open, Open, Open];
 
 fn row(method: Method, route: &'static str, path: &'static str, expect: [E; 5]) -> Row {
@@ -153,6 +156,48 @@ fn matrix() -> Vec<Row> {
             "/admin/measures/{id}/deadline",
             "/admin/measures/{measure}/deadline",
             ADMIN_PAGE,
+        ),
+        row(
+            M::GET,
+            "/measures.csv",
+            "/measures.csv?document={document}",
+            PAGE,
+        ),
+        row(
+            M::GET,
+            "/measures.xlsx",
+            "/measures.xlsx?document={document}",
+            PAGE,
+        ),
+        row(
+            M::GET,
+            "/scorecard",
+            "/scorecard?document={document}",
+            SCORECARD,
+        ),
+        row(
+            M::GET,
+            "/scorecard/departments/{id}",
+            "/scorecard/departments/{department}?document={document}",
+            SCORECARD,
+        ),
+        row(
+            M::GET,
+            "/scorecard.csv",
+            "/scorecard.csv?document={document}",
+            SCORECARD,
+        ),
+        row(
+            M::GET,
+            "/scorecard.xlsx",
+            "/scorecard.xlsx?document={document}",
+            SCORECARD,
+        ),
+        row(
+            M::GET,
+            "/api/v1/scorecard",
+            "/api/v1/scorecard?document={document}",
+            SCORECARD_API,
         ),
         row(M::GET, "/admin/users", "/admin/users", ADMIN_PAGE),
         row(M::POST, "/admin/users", "/admin/users", ADMIN_PAGE),
@@ -296,7 +341,7 @@ async fn request(app: &TestApp, cast: &Cast, persona: usize, row: &Row, path: &s
             Reply {
                 status: res.status().as_u16(),
                 headers: res.headers().clone(),
-                body: String::from_utf8(body.to_vec()).unwrap(),
+                body: String::from_utf8_lossy(&body).into_owned(),
             }
         } else {
             app.send(req).await

@@ -754,7 +754,7 @@ fn users_and_tokens_from_the_command_line() {
     assert!(!no_password.success() && no_password.stderr().contains("standard input"));
 
     let list = db.cli(&["user", "list"]);
-    assert!(list.success());
+    assert!(list.success(), "{}", list.stderr());
     assert!(
         list.stdout()
             .contains("renshe\tliaison\t地区人社局\tactive"),

@@ -70,9 +70,11 @@ impl TestDatabase {
         Settings::load(&|k| vars.get(k).cloned()).expect("test settings")
     }
 
-    /// A pool on this database, migrated.
+    /// A small pool on this database, migrated.
     pub fn pool(&self) -> Pool {
-        duban::startup::open_database(&self.settings(&[])).expect("open test database")
+        let mut settings = self.settings(&[]);
+        settings.pool_size = 2;
+        duban::startup::open_database(&settings).expect("open test database")
     }
 
     /// Runs the real `duban` binary against this database.
@@ -146,6 +148,15 @@ pub struct TestApp {
     pub pool: Pool,
     /// A token of the `admin` account.
     pub admin_token: String,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent at once; the workers, their pools and database
+        // connections go with it instead of lingering until the test binary exits.
+        drop(self.server.stop(false));
+    }
 }
 
 /// The password of the `admin` account every test app starts with.
@@ -222,9 +233,11 @@ async fn spawn_app_env(db: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
     env.extend_from_slice(extra);
     let mut settings = db.settings(&env);
     settings.workers = 1;
+    settings.pool_size = 4;
     let clock = Arc::new(ManualClock::new(fixed_now()));
     let app = Application::build(settings, clock.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     let pool = db.pool();
     let mut app = TestApp {
@@ -237,6 +250,7 @@ async fn spawn_app_env(db: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
         clock,
         pool,
         admin_token: String::new(),
+        server,
     };
     app.admin_token = app.token_for("admin");
     app
@@ -398,8 +412,27 @@ impl TestApp {
         Reply {
             status: res.status().as_u16(),
             headers: res.headers().clone(),
-            body: String::from_utf8(body.to_vec()).expect("UTF-8 body"),
+            body: String::from_utf8_lossy(&body).into_owned(),
         }
+    }
+
+    /// A GET as a signed-in browser, with the body kept as bytes: (status, content type, body).
+    pub async fn send_raw(&self, session: &Session, path: &str) -> (u16, String, Vec<u8>) {
+        let mut res = self
+            .client
+            .get(self.url(path))
+            .insert_header(session.header())
+            .send()
+            .await
+            .expect("request");
+        let body = res.body().limit(50 * 1024 * 1024).await.expect("body");
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (res.status().as_u16(), content_type, body.to_vec())
     }
 
     /// Posts a multipart body with a bearer token.
@@ -510,7 +543,7 @@ impl TestApp {
         Reply {
             status: res.status().as_u16(),
             headers: res.headers().clone(),
-            body: String::from_utf8(body.to_vec()).expect("UTF-8 body"),
+            body: String::from_utf8_lossy(&body).into_owned(),
         }
     }
 

@@ -10,3 +10,4 @@ mod import;
 mod migrations;
 mod queries;
 mod reporting;
+mod scorecard;

@@ -1,0 +1,306 @@
+//! Scorecards with numbers worked out by hand, a weight change that turns the ranking, and
+//! exports that hold the same numbers as the page and the API.
+
+use chrono::Duration;
+use diesel::Connection;
+use serde_json::Value;
+
+use crate::helpers::{repo_path, spawn_app, spawn_app_with_config, TestApp};
+
+/// Imports the three-unit fixture with a quarterly schedule from 2026-01-01 (Q1 due 04-10,
+/// the co unit 04-07), then plays out the quarter:
+/// - 县甲局 (lead, measure 1) reports on 03-02, on time, 10%; nobody reviews it.
+/// - 县乙局 (co, measure 1) never reports.
+/// - 县丙局 (lead, measure 2) reports on 04-12, late, 60%; returned; resubmits 80%; accepted.
+///
+/// The scorecard is then read on 04-20 (Beijing).
+async fn quarter(app: &TestApp) -> i64 {
+    let fixture = repo_path("tests/fixtures/scoring-three-units.txt");
+    let out = app.db.cli(&[
+        "import",
+        fixture.to_str().unwrap(),
+        "--schedule-from",
+        "2026-01-01",
+    ]);
+    assert!(out.success(), "{}", out.stderr());
+    let docs = app.get_json("/api/v1/documents").await;
+    let doc = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["number"] == "测政发〔2026〕1号")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let measures = app
+        .get_json(&format!("/api/v1/measures?document={doc}"))
+        .await;
+    let id = |n: i64| {
+        measures
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["number"] == n)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    app.add_user("jiaju", "liaison", Some("县甲局"));
+    app.add_user("bingju", "liaison", Some("县丙局"));
+    let jia = app.token_for("jiaju");
+    let bing = app.token_for("bingju");
+    let fields = |percent: &'static str| {
+        vec![
+            ("period", "2026-Q1"),
+            ("summary", "本季度进展"),
+            ("percent", percent),
+            ("status", "on_track"),
+        ]
+    };
+    let sent = app
+        .api_multipart(
+            &format!("/api/v1/measures/{}/reports", id(1)),
+            &jia,
+            &fields("10"),
+            &[],
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+
+    app.clock.advance(Duration::days(41)); // 04-12
+    let path = format!("/api/v1/measures/{}/reports", id(2));
+    let late = app.api_multipart(&path, &bing, &fields("60"), &[]).await;
+    assert_eq!(late.status, 201, "{}", late.body);
+    let review = |report: &Value, body: Value| {
+        let req = app
+            .client
+            .post(app.url(&format!("/api/v1/reports/{}/review", report["id"])))
+            .insert_header(("Authorization", format!("Bearer {}", app.admin_token)));
+        async move {
+            let res = req.send_json(&body).await.unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+        }
+    };
+    review(
+        &late.json(),
+        serde_json::json!({"decision": "return", "comment": "请补充数据"}),
+    )
+    .await;
+    let again = app.api_multipart(&path, &bing, &fields("80"), &[]).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    review(&again.json(), serde_json::json!({"decision": "accept"})).await;
+    app.clock.advance(Duration::days(8)); // 04-20
+    doc
+}
+
+fn scores(card: &Value) -> Vec<(String, Value, Value)> {
+    card["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["score"].clone(),
+                d["rank"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn hand_computed_scores_and_ranks() {
+    let app = spawn_app().await;
+    let doc = quarter(&app).await;
+    let card = app
+        .get_json(&format!("/api/v1/scorecard?document={doc}"))
+        .await;
+    // 县甲局: timeliness 1, first pass — (unreviewed), completion 0, progress 0.1:
+    //   (40 + 0 + 15 × 0.1) × 100/80 = 51.875 → 51.9
+    // 县丙局: timeliness 0, first pass 0, completion 1, progress 0.8: 25 + 12 = 37.0
+    // 县乙局: nothing reported, 13 days overdue: 0 − 6.5 → 0.0
+    assert_eq!(
+        scores(&card),
+        [
+            (
+                "县甲局".to_string(),
+                serde_json::json!(51.9),
+                serde_json::json!(1)
+            ),
+            (
+                "县丙局".to_string(),
+                serde_json::json!(37.0),
+                serde_json::json!(2)
+            ),
+            (
+                "县乙局".to_string(),
+                serde_json::json!(0.0),
+                serde_json::json!(3)
+            ),
+        ]
+    );
+    let yi = &card["departments"][2];
+    assert_eq!(yi["components"]["penalty"], 6.5);
+    assert_eq!(yi["components"]["timeliness"], 0.0);
+    assert!(yi["components"]["first_pass"].is_null());
+    let bing = &card["departments"][1]["components"];
+    assert_eq!(
+        (bing["completion"].as_f64(), bing["progress"].as_f64()),
+        (Some(1.0), Some(0.8))
+    );
+
+    // Q2 is not due yet: nobody has anything to be scored on.
+    let q2 = app
+        .get_json(&format!("/api/v1/scorecard?document={doc}&period=2026-Q2"))
+        .await;
+    assert!(q2["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["score"].is_null() && d["status"] == "nothing_due"));
+
+    // The page says the same, with its breakdown and formula.
+    let leader_pw = app.add_user("boss", "leader", None);
+    let boss = app.login("boss", &leader_pw).await;
+    let page = app
+        .get_as(&boss, &format!("/scorecard?document={doc}"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    for text in ["51.9", "37", "计分方法", "<svg"] {
+        assert!(page.body.contains(text), "page lacks {text}");
+    }
+    let jia_id = card["departments"][0]["department_id"].as_i64().unwrap();
+    let breakdown = app
+        .get_as(
+            &boss,
+            &format!("/scorecard/departments/{jia_id}?document={doc}"),
+        )
+        .await;
+    assert_eq!(breakdown.status, 200);
+    assert!(
+        breakdown.body.contains("51.88"),
+        "contributions add up to the score"
+    );
+    let bad = app
+        .get_as(&boss, &format!("/scorecard?document={doc}&period=2031-Q9"))
+        .await;
+    assert_eq!(bad.status, 422);
+}
+
+#[actix_web::test]
+async fn a_weight_change_in_config_turns_the_ranking() {
+    let app = spawn_app_with_config("[scoring]\ncompletion = 80.0\n").await;
+    let doc = quarter(&app).await;
+    let card = app
+        .get_json(&format!("/api/v1/scorecard?document={doc}"))
+        .await;
+    // 县丙局: (0 + 0 + 80 × 1 + 15 × 0.8) × 100/155 = 59.35 → 59.4
+    // 县甲局: (40 + 0 + 15 × 0.1) × 100/135 = 30.74 → 30.7
+    let got: Vec<(String, Value)> = scores(&card).into_iter().map(|(n, s, _)| (n, s)).collect();
+    assert_eq!(
+        got,
+        [
+            ("县丙局".to_string(), serde_json::json!(59.4)),
+            ("县甲局".to_string(), serde_json::json!(30.7)),
+            ("县乙局".to_string(), serde_json::json!(0.0)),
+        ]
+    );
+    assert_eq!(card["weights"]["completion"], 80.0);
+}
+
+#[actix_web::test]
+async fn exports_hold_the_same_numbers_as_the_page_and_the_api() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = spawn_app().await;
+    let doc = quarter(&app).await;
+    let card = app
+        .get_json(&format!("/api/v1/scorecard?document={doc}"))
+        .await;
+    let admin = app.login_admin().await;
+
+    let xlsx = app
+        .send_raw(&admin, &format!("/scorecard.xlsx?document={doc}"))
+        .await;
+    assert_eq!(xlsx.0, 200);
+    assert_eq!(
+        xlsx.1,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.2)).unwrap();
+    let sheet = book.worksheet_range("考核排名").unwrap();
+    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows[0][1], Data::String("单位".into()));
+    for (i, d) in card["departments"].as_array().unwrap().iter().enumerate() {
+        let row = &rows[i + 1];
+        assert_eq!(row[1], Data::String(d["name"].as_str().unwrap().into()));
+        assert_eq!(
+            row[2],
+            Data::Float(d["score"].as_f64().unwrap()),
+            "a number, not text"
+        );
+        assert_eq!(row[0], Data::Float(d["rank"].as_f64().unwrap()));
+    }
+
+    let csv = app
+        .send_raw(&admin, &format!("/scorecard.csv?document={doc}"))
+        .await;
+    assert!(csv.2.starts_with("\u{feff}".as_bytes()), "a BOM for Excel");
+    let text = String::from_utf8(csv.2).unwrap();
+    assert!(text.contains("\"县甲局\",51.9"), "{text}");
+    assert!(text.lines().next().unwrap().contains("排名,单位,得分"));
+
+    let status = app
+        .send_raw(&admin, &format!("/measures.xlsx?document={doc}"))
+        .await;
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(status.2)).unwrap();
+    let sheet = book.worksheet_range("措施状态").unwrap();
+    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows.len(), 3, "a header and two measures");
+    assert_eq!(rows[1][2], Data::String("县甲局".into()));
+    assert_eq!(
+        rows[1][4],
+        Data::String("逾期".into()),
+        "县乙局 is overdue on measure 1"
+    );
+}
+
+#[actix_web::test]
+async fn the_scorecard_query_count_does_not_grow_with_the_data() {
+    let app = spawn_app().await;
+    let small = quarter(&app).await as i32;
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    let settings = app.db.settings(&[]);
+    duban::demo::generate(
+        &mut conn,
+        &settings,
+        2,
+        crate::helpers::fixed_now().date(),
+        crate::helpers::fixed_now(),
+        "test",
+    )
+    .unwrap();
+    let large = duban::db::documents::labels(&mut conn)
+        .unwrap()
+        .last()
+        .unwrap()
+        .0;
+    let rules =
+        duban::web::progress::LightRules::load(&mut conn, crate::helpers::fixed_now().date(), 7)
+            .unwrap();
+    let counter = duban::db::QueryCounter::default();
+    conn.set_instrumentation(counter.clone());
+    let mut count = |doc: i32| {
+        counter.reset();
+        let q = serde_urlencoded::from_str(&format!("document={doc}")).unwrap();
+        duban::web::scorecard::load(&mut conn, &q, &rules, &settings.scoring, settings.timezone)
+            .unwrap();
+        counter.count()
+    };
+    let (a, b) = (count(small), count(large));
+    assert_eq!(
+        a, b,
+        "3 departments or 33 over 24 periods: the same queries"
+    );
+    assert!(a <= 10, "{a} queries");
+}
