@@ -169,3 +169,50 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<ObligationRow>>
         .select(SELECT)
         .load(conn)
 }
+
+/// Just what a light needs, for every obligation of a document (or of all): no joins, no
+/// text, so lights on large documents stay cheap.
+#[derive(Debug, Clone, Copy)]
+pub struct ObligationStatus {
+    pub measure_id: i32,
+    pub department_id: i32,
+    pub document_id: i32,
+    pub due_on: NaiveDate,
+    pub state: crate::domain::reporting::ObligationState,
+}
+
+pub fn statuses(conn: &mut DbConn, document_id: Option<i32>) -> QueryResult<Vec<ObligationStatus>> {
+    let rows: Vec<(i32, i32, i32, NaiveDate, String)> = match document_id {
+        Some(id) => obligations::table
+            .filter(obligations::document_id.eq(id))
+            .select((
+                obligations::measure_id,
+                obligations::department_id,
+                obligations::document_id,
+                obligations::due_on,
+                obligations::state,
+            ))
+            .load(conn)?,
+        None => obligations::table
+            .select((
+                obligations::measure_id,
+                obligations::department_id,
+                obligations::document_id,
+                obligations::due_on,
+                obligations::state,
+            ))
+            .load(conn)?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(
+            |(measure_id, department_id, document_id, due_on, state)| ObligationStatus {
+                measure_id,
+                department_id,
+                document_id,
+                due_on,
+                state: crate::domain::reporting::ObligationState::parse(&state),
+            },
+        )
+        .collect())
+}

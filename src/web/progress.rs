@@ -51,6 +51,17 @@ impl LightRules {
                 .contains(&(ob.document_id, ob.department_id)),
         )
     }
+
+    pub fn of_status(&self, s: &obligations::ObligationStatus) -> Light {
+        light(
+            s.state,
+            s.due_on,
+            self.today,
+            self.yellow_days,
+            self.late_receipts
+                .contains(&(s.document_id, s.department_id)),
+        )
+    }
 }
 
 /// An obligation as pages and the API show it.
@@ -137,17 +148,17 @@ fn lead_department(conn: &mut DbConn, measure_id: i32) -> Result<Option<i32>, Ap
         .map(|a| a.department_id))
 }
 
-/// The worst light and next open due date of each measure, from a list of obligations.
+/// The worst light and next open due date of each measure, from its obligations' statuses.
 pub fn measure_lights(
-    obligations: &[ObligationRow],
+    statuses: &[obligations::ObligationStatus],
     rules: &LightRules,
 ) -> HashMap<i32, (Light, Option<NaiveDate>)> {
     let mut map: HashMap<i32, (Light, Option<NaiveDate>)> = HashMap::new();
-    for ob in obligations {
-        let entry = map.entry(ob.measure_id).or_insert((Light::None, None));
-        entry.0 = entry.0.max(rules.of(ob));
-        if ob.state != "accepted" {
-            entry.1 = Some(entry.1.map_or(ob.due_on, |d: NaiveDate| d.min(ob.due_on)));
+    for s in statuses {
+        let entry = map.entry(s.measure_id).or_insert((Light::None, None));
+        entry.0 = entry.0.max(rules.of_status(s));
+        if s.state != ObligationState::Accepted {
+            entry.1 = Some(entry.1.map_or(s.due_on, |d: NaiveDate| d.min(s.due_on)));
         }
     }
     map

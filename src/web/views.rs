@@ -85,7 +85,7 @@ pub fn measure_items(
     let rows = measures::list(conn, document_id)?;
     let mut responsible =
         measures::group_by_measure(measures::assignments_of_document(conn, document_id)?);
-    let lights = progress::measure_lights(&obligations::for_document(conn, document_id)?, rules);
+    let lights = progress::measure_lights(&obligations::statuses(conn, document_id)?, rules);
     Ok(rows
         .into_iter()
         .map(|m| {

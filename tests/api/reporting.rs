@@ -135,6 +135,16 @@ async fn a_report_goes_round_the_loop_with_evidence_review_and_versions() {
     assert_eq!(returned.json()["review"]["decision"], "return");
     assert_eq!(hr_obligation(&app).await["state"], "returned");
     assert_eq!(hr_obligation(&app).await["light"], "yellow");
+    // The measure's light is its worst obligation's: the returned one.
+    let list = app.get_json("/api/v1/measures").await;
+    let m5_light = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == m5)
+        .unwrap()["light"]
+        .clone();
+    assert_eq!(m5_light, "yellow");
 
     // The revision is the next version; the office's insufficient file is not carried over.
     let second = app
