@@ -18,7 +18,7 @@ fn main() {
     conn.set_instrumentation(counter.clone());
     let query = serde_urlencoded::from_str("document=1").unwrap();
 
-    let mut run = |conn: &mut duban::db::DbConn| {
+    let run = |conn: &mut duban::db::DbConn| {
         counter.reset();
         let rules = LightRules::load(conn, today, settings.reporting.yellow_days).unwrap();
         let view =

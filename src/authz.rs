@@ -22,6 +22,14 @@ impl CurrentUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// This user making a change at `at`, for the audit log.
+    pub fn change(&self, at: chrono::NaiveDateTime) -> crate::db::departments::Change<'_> {
+        crate::db::departments::Change {
+            actor: &self.username,
+            at,
+        }
+    }
 }
 
 /// Something a user may want to do.

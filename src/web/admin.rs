@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::{self, AccountError, UserInput};
 use crate::authz::{require, Action};
 use crate::db::audit::{self, AuditEntry, AuditFilter};
-use crate::db::departments::{self, Change, DepartmentEdit, EditError};
+use crate::db::departments::{self, DepartmentEdit, EditError};
 use crate::db::users::{self, UserListing};
 use crate::db::{sessions, tokens, DbConn};
 use crate::domain::accounts::{parse_aliases, parse_department_name, parse_email_list, Role};
@@ -35,6 +35,23 @@ fn form_again<T: Serialize>(
     Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
         .content_type("text/html; charset=utf-8")
         .body(html))
+}
+
+/// After a form's database work: `None` means it was saved (go to `location`); `Some` holds
+/// the form's data to show again with its error.
+fn respond<T: Serialize>(
+    state: &AppState,
+    viewer: &Viewer,
+    result: Option<T>,
+    location: String,
+    template: &str,
+    title: &str,
+    nav: &'static str,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        None => Ok(see_other(location)),
+        Some(data) => form_again(state, template, &Page::for_viewer(viewer, title, nav, data)),
+    }
 }
 
 /// Sets the message the next page shows.
@@ -197,10 +214,7 @@ pub async fn create_user(
         .db(move |conn| {
             let mut input = form.input()?;
             input.active = true;
-            let change = Change {
-                actor: &v.user.username,
-                at: now,
-            };
+            let change = v.user.change(now);
             match outcome(accounts::create_user(conn, &input, &form.password, change))? {
                 Outcome::Done(_) => {
                     flash(conn, &v, &format!("已创建用户 {}", input.username.trim()))?;
@@ -214,14 +228,15 @@ pub async fn create_user(
             }
         })
         .await?;
-    match result {
-        None => Ok(see_other("/admin/users".into())),
-        Some(data) => form_again(
-            &state,
-            "admin_users",
-            &Page::for_viewer(&viewer, "用户管理", "users", data),
-        ),
-    }
+    respond(
+        &state,
+        &viewer,
+        result,
+        "/admin/users".into(),
+        "admin_users",
+        "用户管理",
+        "users",
+    )
 }
 
 #[derive(Serialize)]
@@ -293,10 +308,7 @@ pub async fn update_user(
     let result = state
         .db(move |conn| {
             let input = form.input()?;
-            let change = Change {
-                actor: &v.user.username,
-                at: now,
-            };
+            let change = v.user.change(now);
             match outcome(accounts::update_user(conn, id, &input, change))? {
                 Outcome::Done(()) => {
                     flash(conn, &v, "用户信息已保存")?;
@@ -306,14 +318,15 @@ pub async fn update_user(
             }
         })
         .await?;
-    match result {
-        None => Ok(see_other(format!("/admin/users/{id}"))),
-        Some(data) => form_again(
-            &state,
-            "admin_user",
-            &Page::for_viewer(&viewer, "用户", "users", data),
-        ),
-    }
+    respond(
+        &state,
+        &viewer,
+        result,
+        format!("/admin/users/{id}"),
+        "admin_user",
+        "用户",
+        "users",
+    )
 }
 
 #[derive(Deserialize)]
@@ -334,10 +347,7 @@ pub async fn reset_password(
     let v = viewer.clone();
     let result = state
         .db(move |conn| {
-            let change = Change {
-                actor: &v.user.username,
-                at: now,
-            };
+            let change = v.user.change(now);
             let keep = (v.user.id == id).then_some(v.session.as_str());
             match outcome(accounts::set_password(
                 conn,
@@ -354,14 +364,15 @@ pub async fn reset_password(
             }
         })
         .await?;
-    match result {
-        None => Ok(see_other(format!("/admin/users/{id}"))),
-        Some(data) => form_again(
-            &state,
-            "admin_user",
-            &Page::for_viewer(&viewer, "用户", "users", data),
-        ),
-    }
+    respond(
+        &state,
+        &viewer,
+        result,
+        format!("/admin/users/{id}"),
+        "admin_user",
+        "用户",
+        "users",
+    )
 }
 
 #[derive(Deserialize, Serialize, Clone, Default)]
@@ -475,10 +486,7 @@ pub async fn update_department(
                 Ok(edit) => edit,
                 Err(m) => return Ok(Some(department_data(conn, id, Some(form), Some(m))?)),
             };
-            let change = Change {
-                actor: &v.user.username,
-                at: now,
-            };
+            let change = v.user.change(now);
             match department_outcome(departments::edit(conn, id, &edit, change))? {
                 Outcome::Done(_) => {
                     flash(conn, &v, "单位信息已保存")?;
@@ -488,14 +496,15 @@ pub async fn update_department(
             }
         })
         .await?;
-    match result {
-        None => Ok(see_other(format!("/admin/departments/{id}"))),
-        Some(data) => form_again(
-            &state,
-            "admin_department",
-            &Page::for_viewer(&viewer, "管理单位", "departments", data),
-        ),
-    }
+    respond(
+        &state,
+        &viewer,
+        result,
+        format!("/admin/departments/{id}"),
+        "admin_department",
+        "管理单位",
+        "departments",
+    )
 }
 
 #[derive(Deserialize)]
@@ -520,10 +529,7 @@ pub async fn merge_department(
                 let m = "请选择要并入的单位".to_string();
                 return Ok(Err(department_data(conn, source, None, Some(m))?));
             };
-            let change = Change {
-                actor: &v.user.username,
-                at: now,
-            };
+            let change = v.user.change(now);
             match department_outcome(departments::merge(conn, source, target, change))? {
                 Outcome::Done(o) => {
                     let message = format!(
@@ -578,10 +584,7 @@ pub async fn revoke_token(
     let now = state.clock.now();
     state
         .db(move |conn| {
-            let change = Change {
-                actor: &viewer.user.username,
-                at: now,
-            };
+            let change = viewer.user.change(now);
             accounts::revoke_token(conn, id, change)?;
             flash(conn, &viewer, &format!("令牌 {id} 已撤销"))
         })
