@@ -1,6 +1,7 @@
 //! Pure domain logic: no database, no web, no mail. Everything here is tested without I/O.
 
 pub mod accounts;
+pub mod calendar;
 pub mod importer;
 pub mod reporting;
 pub mod schedule;

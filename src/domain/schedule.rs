@@ -4,6 +4,8 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
+use super::calendar::Calendar;
+
 /// How often reports are due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cadence {
@@ -97,14 +99,16 @@ impl Schedule {
         }
     }
 
-    /// When a unit's report for a period is due.
+    /// When a unit's report for a period is due: a set number of days after the period, the
+    /// co units earlier; a day off moves it to the next working day (节假日顺延).
     pub fn due_on(&self, period: &Period, lead: bool) -> NaiveDate {
         let lead_due = period.end + Duration::days(self.due_days.into());
-        if lead {
+        let due = if lead {
             lead_due
         } else {
             lead_due - Duration::days(self.co_days.into())
-        }
+        };
+        Calendar::china().on_or_after(due)
     }
 }
 
@@ -238,6 +242,18 @@ mod tests {
         let q1 = &s.periods()[0];
         assert_eq!(s.due_on(q1, true), d(2026, 4, 10));
         assert_eq!(s.due_on(q1, false), d(2026, 4, 7));
+    }
+
+    #[test]
+    fn a_due_date_on_a_day_off_moves_to_the_next_working_day() {
+        let s = quarterly(d(2026, 7, 1), 2);
+        let q3 = &s.periods()[0];
+        // 09-30 + 10 = 10-10, a make-up working Saturday: it stands.
+        assert_eq!(s.due_on(q3, true), d(2026, 10, 10));
+        // 10-07 is in the National Day holiday: the next working day is 10-08.
+        assert_eq!(s.due_on(q3, false), d(2026, 10, 8));
+        // 12-31 + 10 = 2027-01-10, a Sunday.
+        assert_eq!(s.due_on(&s.periods()[1], true), d(2027, 1, 11));
     }
 
     #[test]

@@ -769,3 +769,23 @@ async fn a_completion_deadline_ends_a_measures_obligations() {
     );
     assert_eq!(actions(&app, "measure.deadline"), ["admin", "admin"]);
 }
+
+#[actix_web::test]
+async fn a_due_date_in_the_national_day_holiday_moves_to_the_next_working_day() {
+    let app = spawn_app().await;
+    let m5 = app.measure_id(5).await;
+    let detail = app.get_json(&format!("/api/v1/measures/{m5}")).await;
+    let due = |role: &str| {
+        detail["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["role"] == role && o["period"] == "2026-Q3")
+            .unwrap()["due_on"]
+            .clone()
+    };
+    // Q3 ends 09-30: the lead is due 10-10, a make-up working Saturday; the co units' 10-07
+    // falls in the National Day holiday and moves to 10-08.
+    assert_eq!(due("lead"), "2026-10-10");
+    assert_eq!(due("co"), "2026-10-08");
+}
