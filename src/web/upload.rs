@@ -17,6 +17,9 @@ use crate::storage::{EvidenceStore, Staged};
 /// The name of the file field, as the contract names it.
 pub const EVIDENCE_FIELD: &str = "evidence";
 const MAX_TEXT_FIELD: usize = 64 * 1024;
+/// All text fields together: a form has a handful, never megabytes.
+const MAX_TEXT_TOTAL: usize = 256 * 1024;
+const MAX_FIELDS: usize = 32;
 const MAX_FILES: usize = 50;
 
 /// A file that arrived whole and passed the checks, not yet kept.
@@ -55,6 +58,7 @@ pub async fn read(
         files: Vec::new(),
     };
     let mut total: u64 = 0;
+    let mut text_total: usize = 0;
     while let Some(field) = body.next().await {
         let mut field = field.map_err(broken)?;
         let name = field.name().unwrap_or("").to_string();
@@ -112,10 +116,14 @@ pub async fn read(
                 });
             }
             None => {
+                if upload.fields.len() >= MAX_FIELDS {
+                    return Err(AppError::TooLarge("表单字段过多".into()));
+                }
                 let mut value: Vec<u8> = Vec::new();
                 while let Some(chunk) = field.next().await {
                     let chunk = chunk.map_err(broken)?;
-                    if value.len() + chunk.len() > MAX_TEXT_FIELD {
+                    text_total += chunk.len();
+                    if value.len() + chunk.len() > MAX_TEXT_FIELD || text_total > MAX_TEXT_TOTAL {
                         return Err(AppError::TooLarge(format!("{name}：内容过长")));
                     }
                     value.extend_from_slice(&chunk);

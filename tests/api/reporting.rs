@@ -789,3 +789,17 @@ async fn a_due_date_in_the_national_day_holiday_moves_to_the_next_working_day() 
     assert_eq!(due("lead"), "2026-10-10");
     assert_eq!(due("co"), "2026-10-08");
 }
+
+#[actix_web::test]
+async fn an_upload_with_too_many_fields_is_refused() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let hr = app.token_for("renshe");
+    let path = format!("/api/v1/measures/{}/reports", app.measure_id(5).await);
+    let names: Vec<String> = (0..40).map(|i| format!("f{i}")).collect();
+    let mut fields: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "x")).collect();
+    fields.extend(report_fields("进展", "10", "on_track"));
+    let reply = app.api_multipart(&path, &hr, &fields, &[]).await;
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert_eq!(report_count(&app), 0);
+}
