@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod calendar;
 pub mod importer;
+pub mod reminders;
 pub mod reporting;
 pub mod schedule;
 pub mod scoring;
