@@ -235,7 +235,7 @@ mod tests {
         let p = no_digest();
         let ob = [waiting(1, d(4, 10))];
         let mut sent = HashSet::new();
-        let mut run = |now: NaiveDateTime, sent: &mut HashSet<String>| {
+        let run = |now: NaiveDateTime, sent: &mut HashSet<String>| {
             let r = plan(&ob, &[], now, &p, &cal, sent);
             for x in &r {
                 sent.insert(x.key.clone());
