@@ -240,14 +240,11 @@ pub async fn request_extension(
     or_form_error(&state, &viewer, id, result).await
 }
 
-#[derive(Deserialize)]
-pub struct ReviewForm {
-    #[serde(default)]
+/// The review form, read by hand: its checkboxes repeat one field name per ticked file.
+struct ReviewForm {
     decision: String,
-    #[serde(default)]
     comment: String,
-    /// Evidence ids marked insufficient, comma separated (checkboxes arrive one by one).
-    #[serde(default)]
+    /// Evidence ids marked insufficient.
     insufficient: Vec<i32>,
 }
 

@@ -803,3 +803,65 @@ async fn an_upload_with_too_many_fields_is_refused() {
     assert_eq!(reply.status, 413, "{}", reply.body);
     assert_eq!(report_count(&app), 0);
 }
+
+#[actix_web::test]
+async fn the_office_reviews_through_the_form_and_marks_a_file() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let hr = app.token_for("renshe");
+    let m5 = app.measure_id(5).await;
+    let sent = app
+        .api_multipart(
+            &format!("/api/v1/measures/{m5}/reports"),
+            &hr,
+            &report_fields("进展", "30", "at_risk"),
+            &[("a.pdf", &pdf("a")), ("b.png", &png("b"))],
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let report = sent.json();
+    let png_id = report["evidence"][1]["id"].to_string();
+    let admin = app.login_admin().await;
+    let queue = app.get_as(&admin, "/admin/reviews").await;
+    assert!(
+        queue.body.contains("地区人社局"),
+        "the report waits in the queue"
+    );
+
+    let path = format!("/reports/{}/review", report["id"]);
+    let bare = app.post_as(&admin, &path, &[("decision", "return")]).await;
+    assert_eq!(bare.status, 422);
+    assert!(
+        bare.body.contains("退回时必须填写意见"),
+        "shown on the page"
+    );
+    let done = app
+        .post_as(
+            &admin,
+            &path,
+            &[
+                ("decision", "return"),
+                ("comment", "照片不清"),
+                ("insufficient", &png_id),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let after = app
+        .api_json(&format!("/api/v1/reports/{}", report["id"]), &hr)
+        .await;
+    assert_eq!(after["state"], "returned");
+    assert_eq!(after["review"]["comment"], "照片不清");
+    let marked: Vec<bool> = after["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["insufficient"].as_bool().unwrap())
+        .collect();
+    assert_eq!(marked, [false, true]);
+    assert!(!app
+        .get_as(&admin, "/admin/reviews")
+        .await
+        .body
+        .contains("地区人社局"));
+}
