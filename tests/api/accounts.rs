@@ -814,3 +814,69 @@ fn the_first_start_creates_admin_with_a_password_shown_once() {
         "only on an empty database"
     );
 }
+
+#[actix_web::test]
+async fn the_office_edits_a_department_and_revokes_a_token_through_the_pages() {
+    let app = spawn_app().await;
+    app.add_user("boss", "leader", None);
+    let token = app.token_for("boss");
+    let hr = department_id(&app, "地区人社局").await;
+    let admin = app.login_admin().await;
+
+    let bad = app
+        .post_as(
+            &admin,
+            &format!("/admin/departments/{hr}"),
+            &[
+                ("name", "地区人社局"),
+                ("email", "not-an-address"),
+                ("aliases", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("not-an-address"),
+        "the error names the input"
+    );
+    let ok = app
+        .post_as(
+            &admin,
+            &format!("/admin/departments/{hr}"),
+            &[
+                ("name", "地区人社局"),
+                ("email", "hr@tc.gov.cn; head@tc.gov.cn"),
+                ("aliases", "人社局\n塔城地区人社局"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let page = app.get_as(&admin, &format!("/departments/{hr}")).await;
+    assert!(page.body.contains("hr@tc.gov.cn,head@tc.gov.cn"));
+    assert!(page.body.contains("塔城地区人社局"));
+    assert_eq!(actions(&app, "department.update"), ["admin"]);
+
+    // Newest first: boss's token heads the list.
+    let list = app.get_as(&admin, "/admin/tokens").await;
+    let id = list
+        .body
+        .split("action=\"/admin/tokens/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(app.api_get("/api/v1/me", &token).await.status, 200);
+    let revoked = app
+        .post_as(&admin, &format!("/admin/tokens/{id}/revoke"), &[])
+        .await;
+    assert_eq!(revoked.status, 303);
+    assert_eq!(app.api_get("/api/v1/me", &token).await.status, 401);
+    assert!(app
+        .get_as(&admin, "/admin/tokens")
+        .await
+        .body
+        .contains("已撤销"));
+    assert_eq!(actions(&app, "token.revoke"), ["admin"]);
+}
