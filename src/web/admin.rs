@@ -2,7 +2,7 @@
 //! and the audit log. Every handler requires `Action::Administer`; every change goes through
 //! a transaction that writes its audit entry.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -12,18 +12,13 @@ use crate::authz::{require, Action};
 use crate::db::audit::{self, AuditEntry, AuditFilter};
 use crate::db::departments::{self, DepartmentEdit, EditError};
 use crate::db::users::{self, UserListing};
-use crate::db::{sessions, tokens, DbConn};
+use crate::db::{tokens, DbConn};
 use crate::domain::accounts::{parse_aliases, parse_department_name, parse_email_list, Role};
 use crate::error::AppError;
 use crate::web::auth::{CsrfForm, Viewer};
+use crate::web::respond::{flash, see_other};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
-}
 
 /// Renders a form page again, with the person's input and what was wrong.
 fn form_again<T: Serialize>(
@@ -52,12 +47,6 @@ fn respond<T: Serialize>(
         None => Ok(see_other(location)),
         Some(data) => form_again(state, template, &Page::for_viewer(viewer, title, nav, data)),
     }
-}
-
-/// Sets the message the next page shows.
-fn flash(conn: &mut DbConn, viewer: &Viewer, message: &str) -> Result<(), AppError> {
-    sessions::set_flash(conn, &viewer.session, Some(message))?;
-    Ok(())
 }
 
 #[derive(Serialize, Clone)]
@@ -589,7 +578,7 @@ pub async fn revoke_token(
             flash(conn, &viewer, &format!("令牌 {id} 已撤销"))
         })
         .await?;
-    Ok(see_other("/admin/tokens".into()))
+    Ok(see_other("/admin/tokens"))
 }
 
 #[derive(Deserialize, Serialize, Default)]

@@ -13,6 +13,7 @@ use crate::security;
 use crate::web::auth::{
     cookie, csrf_refused, removal, CsrfForm, Viewer, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
 };
+use crate::web::respond::see_other;
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 
@@ -31,12 +32,6 @@ struct LoginData {
 
 /// One message for every kind of failure, so the form does not reveal which user names exist.
 const LOGIN_FAILED: &str = "用户名或密码错误。连续多次输错后账户将被临时锁定。";
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .finish()
-}
 
 fn login_page(
     state: &AppState,

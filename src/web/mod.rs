@@ -9,6 +9,7 @@ pub mod login;
 pub mod pages;
 pub mod progress;
 pub mod reports;
+pub mod respond;
 pub mod scorecard;
 pub mod state;
 pub mod templates;

@@ -12,27 +12,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::authz::{require, Action, CurrentUser};
 use crate::db::reports::{self, NewEvidence};
-use crate::db::{obligations, sessions, DbConn};
+use crate::db::{obligations, DbConn};
 use crate::domain::reporting::parse_report;
 use crate::error::AppError;
 use crate::reporting::{self, Decision, ScheduleInput};
 use crate::security;
 use crate::web::auth::{csrf_refused, ApiCaller, CsrfForm, Viewer};
 use crate::web::progress::{self, LightRules, ObligationView, VersionView};
+use crate::web::respond::{flash, see_other};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 use crate::web::upload::{self, Upload};
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
-}
-
-fn flash(conn: &mut DbConn, viewer: &Viewer, message: &str) -> Result<(), AppError> {
-    sessions::set_flash(conn, &viewer.session, Some(message))?;
-    Ok(())
-}
 
 /// Renders the obligation page, with an error above its forms when `error` is set.
 async fn obligation_view(
@@ -395,7 +385,7 @@ pub async fn decide_extension(
             )
         })
         .await?;
-    Ok(see_other("/admin/extensions".into()))
+    Ok(see_other("/admin/extensions"))
 }
 
 #[derive(Deserialize)]
@@ -494,7 +484,7 @@ pub async fn acknowledge(
             flash(conn, &viewer, "已签收")
         })
         .await?;
-    Ok(see_other("/".into()))
+    Ok(see_other("/"))
 }
 
 /// Checks that `user` may read a report (and so its files); returns the report's
