@@ -9,7 +9,6 @@ use crate::db::{departments, documents};
 use crate::domain::accounts::{parse_department_name, parse_email_list};
 use crate::error::AppError;
 use crate::web::auth::ApiCaller;
-use crate::web::progress::LightRules;
 use crate::web::reports::ApiReport;
 use crate::web::state::AppState;
 use crate::web::views::{self, ApiMeasure};
@@ -59,14 +58,12 @@ pub async fn measures(
 ) -> Result<HttpResponse, AppError> {
     require(&caller.user, Action::ReadPlan)?;
     let document = query.document;
-    let (today, yellow) = state.light_inputs();
     let items = state
-        .db(move |conn| {
+        .db_lit(move |conn, rules| {
             if let Some(id) = document {
                 documents::find(conn, id)?.ok_or_else(|| AppError::not_found("文件"))?;
             }
-            let rules = LightRules::load(conn, today, yellow)?;
-            views::measure_items(conn, document, &rules)
+            views::measure_items(conn, document, rules)
         })
         .await?;
     let body: Vec<ApiMeasure> = items.into_iter().map(ApiMeasure::from).collect();
@@ -132,13 +129,9 @@ pub async fn measure(
 ) -> Result<HttpResponse, AppError> {
     require(&caller.user, Action::ReadPlan)?;
     let id = id.into_inner();
-    let (today, yellow) = state.light_inputs();
     let user = caller.user.clone();
     let v = state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
-            views::measure(conn, id, &user, &rules)
-        })
+        .db_lit(move |conn, rules| views::measure(conn, id, &user, rules))
         .await?;
     let reports = v
         .progress

@@ -7,7 +7,7 @@ use crate::authz::{require, Action};
 use crate::db::documents;
 use crate::error::AppError;
 use crate::web::auth::Viewer;
-use crate::web::progress::{self, LightRules};
+use crate::web::progress;
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 use crate::web::views;
@@ -24,15 +24,13 @@ struct IndexData {
 pub async fn index(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let department = viewer.user.department_id;
-    let (today, yellow) = state.light_inputs();
     let user = viewer.user.clone();
     let (documents, mine, desk) = state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
+        .db_lit(move |conn, rules| {
             let (mine, desk) = match department {
                 Some(id) => (
-                    Some(views::department(conn, id, &user, &rules)?),
-                    Some(progress::desk(conn, id, &rules)?),
+                    Some(views::department(conn, id, &user, rules)?),
+                    Some(progress::desk(conn, id, rules)?),
                 ),
                 None => (None, None),
             };
@@ -57,12 +55,8 @@ pub async fn document(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
-    let (today, yellow) = state.light_inputs();
     let view = state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
-            views::document(conn, id, &rules)
-        })
+        .db_lit(move |conn, rules| views::document(conn, id, rules))
         .await?;
     let title = view
         .document
@@ -83,13 +77,9 @@ pub async fn measure(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
-    let (today, yellow) = state.light_inputs();
     let user = viewer.user.clone();
     let view = state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
-            views::measure(conn, id, &user, &rules)
-        })
+        .db_lit(move |conn, rules| views::measure(conn, id, &user, rules))
         .await?;
     let title = format!("措施 {} {}", view.measure.label, view.measure.title);
     state.page(
@@ -117,13 +107,9 @@ pub async fn department(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
-    let (today, yellow) = state.light_inputs();
     let user = viewer.user.clone();
     let view = state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
-            views::department(conn, id, &user, &rules)
-        })
+        .db_lit(move |conn, rules| views::department(conn, id, &user, rules))
         .await?;
     let title = view.department.name.clone();
     state.page(

@@ -32,12 +32,8 @@ async fn obligation_view(
     error: Option<(actix_web::http::StatusCode, String)>,
 ) -> Result<HttpResponse, AppError> {
     let user = viewer.user.clone();
-    let (today, yellow) = (state.today(), state.settings.reporting.yellow_days);
     let view = state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
-            progress::obligation_page(conn, &user, id, &rules)
-        })
+        .db_lit(move |conn, rules| progress::obligation_page(conn, &user, id, rules))
         .await?;
     let title = format!(
         "措施 {} · {} · {}",
@@ -310,13 +306,7 @@ pub async fn review_queue(
     viewer: Viewer,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::Administer)?;
-    let (today, yellow) = (state.today(), state.settings.reporting.yellow_days);
-    let items = state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
-            progress::review_queue(conn, &rules)
-        })
-        .await?;
+    let items = state.db_lit(progress::review_queue).await?;
     state.page(
         "admin_reviews",
         &Page::for_viewer(&viewer, "待审核报告", "reviews", QueueData { items }),
@@ -328,13 +318,7 @@ pub async fn extension_queue(
     viewer: Viewer,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::Administer)?;
-    let (today, yellow) = (state.today(), state.settings.reporting.yellow_days);
-    let items = state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
-            progress::extension_queue(conn, &rules)
-        })
-        .await?;
+    let items = state.db_lit(progress::extension_queue).await?;
     state.page(
         "admin_extensions",
         &Page::for_viewer(&viewer, "延期申请", "extensions", QueueData { items }),
@@ -522,14 +506,12 @@ async fn evidence_response(
     user: CurrentUser,
     id: i32,
 ) -> Result<HttpResponse, AppError> {
-    let (today, yellow) = (state.today(), state.settings.reporting.yellow_days);
     let store = state.evidence.clone();
     let (file, bytes) = state
-        .db(move |conn| {
+        .db_lit(move |conn, rules| {
             let file =
                 reports::find_evidence(conn, id)?.ok_or_else(|| AppError::not_found("佐证材料"))?;
-            let rules = LightRules::load(conn, today, yellow)?;
-            readable_report(conn, &user, file.report_id, &rules)?;
+            readable_report(conn, &user, file.report_id, rules)?;
             let path = store
                 .path_of(&file.sha256)
                 .ok_or_else(|| AppError::not_found("佐证材料"))?;
@@ -649,12 +631,8 @@ async fn api_report(
     user: CurrentUser,
     report_id: i32,
 ) -> Result<ApiReport, AppError> {
-    let (today, yellow) = (state.today(), state.settings.reporting.yellow_days);
     let (ob, v) = state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
-            readable_report(conn, &user, report_id, &rules)
-        })
+        .db_lit(move |conn, rules| readable_report(conn, &user, report_id, rules))
         .await?;
     Ok(ApiReport::new(&ob, v))
 }

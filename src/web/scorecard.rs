@@ -386,13 +386,9 @@ async fn load_for(
     state: &web::Data<AppState>,
     query: ScorecardQuery,
 ) -> Result<ScorecardView, AppError> {
-    let (today, yellow) = state.light_inputs();
     let (weights, tz) = (state.settings.scoring, state.settings.timezone);
     state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
-            load(conn, &query, &rules, &weights, tz)
-        })
+        .db_lit(move |conn, rules| load(conn, &query, rules, &weights, tz))
         .await
 }
 
@@ -670,10 +666,8 @@ async fn measure_rows(
     state: &web::Data<AppState>,
     document: Option<i32>,
 ) -> Result<Vec<[String; 6]>, AppError> {
-    let (today, yellow) = state.light_inputs();
     let items = state
-        .db(move |conn| {
-            let rules = LightRules::load(conn, today, yellow)?;
+        .db_lit(move |conn, rules| {
             let doc = match document {
                 Some(d) => d,
                 None => documents::labels(conn)?
@@ -681,7 +675,7 @@ async fn measure_rows(
                     .map(|d| d.0)
                     .ok_or_else(|| AppError::not_found("文件"))?,
             };
-            views::measure_items(conn, Some(doc), &rules)
+            views::measure_items(conn, Some(doc), rules)
         })
         .await?;
     Ok(items

@@ -10,6 +10,7 @@ use crate::db::{DbConn, Pool};
 use crate::error::AppError;
 use crate::security::CookieSigner;
 use crate::storage::EvidenceStore;
+use crate::web::progress::LightRules;
 use crate::web::templates::{Page, Templates};
 
 pub struct AppState {
@@ -41,9 +42,18 @@ impl AppState {
         crate::clock::local_date(self.clock.now(), self.settings.timezone)
     }
 
-    /// What lights need from the configuration and the clock: today and the yellow window.
-    pub fn light_inputs(&self) -> (chrono::NaiveDate, u32) {
-        (self.today(), self.settings.reporting.yellow_days)
+    /// Like [`AppState::db`], with the light rules for today loaded first.
+    pub async fn db_lit<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, &LightRules) -> Result<T, AppError> + Send + 'static,
+    {
+        let (today, yellow) = (self.today(), self.settings.reporting.yellow_days);
+        self.db(move |conn| {
+            let rules = LightRules::load(conn, today, yellow)?;
+            f(conn, &rules)
+        })
+        .await
     }
 
     /// Renders a page template into an HTML response.
