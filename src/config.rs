@@ -37,6 +37,40 @@ struct RawSettings {
     reporting: RawReporting,
     evidence: RawEvidence,
     scoring: crate::domain::scoring::Weights,
+    reminders: RawReminders,
+    mail: RawMail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReminders {
+    interval_minutes: u32,
+    before_days: Vec<u32>,
+    on_due_day: bool,
+    overdue_every_days: u32,
+    working_days: bool,
+    receipts: bool,
+    digest_weekday: String,
+    digest_hour: u32,
+    office_emails: Vec<String>,
+    escalation: Vec<crate::domain::reminders::Escalation>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMail {
+    smtp_url: String,
+    from: String,
+    max_attempts: u32,
+    retry_seconds: u32,
+    pool_size: u32,
+    timeout_seconds: u32,
+}
+
+impl std::fmt::Debug for RawMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RawMail { .. }")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,6 +157,40 @@ pub struct Settings {
     pub reporting: ReportingSettings,
     pub evidence: EvidenceSettings,
     pub scoring: crate::domain::scoring::Weights,
+    pub reminders: ReminderSettings,
+    pub mail: MailSettings,
+}
+
+/// The reminder policy as configured (the office's edits in the database win), and how
+/// often the server runs it.
+#[derive(Debug, Clone)]
+pub struct ReminderSettings {
+    /// `None`: the server does not schedule runs.
+    pub interval: Option<std::time::Duration>,
+    pub policy: crate::domain::reminders::Policy,
+}
+
+/// Outgoing mail. The SMTP URL may hold a password, so it never prints.
+#[derive(Clone)]
+pub struct MailSettings {
+    /// `None`: emails are written as files under the data directory.
+    pub smtp_url: Option<String>,
+    pub from: String,
+    pub max_attempts: u32,
+    pub retry: chrono::Duration,
+    pub pool_size: u32,
+    pub timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &self.smtp_url.as_deref().map(mask_password))
+            .field("from", &self.from)
+            .field("max_attempts", &self.max_attempts)
+            .field("retry", &self.retry)
+            .finish()
+    }
 }
 
 /// Defaults for new schedules, and the light and receipt rules.
@@ -423,7 +491,12 @@ impl Settings {
             ));
         }
 
+        let reminders = reminder_settings(raw.reminders)?;
+        let mail = mail_settings(raw.mail, env)?;
+
         Ok(Settings {
+            reminders,
+            mail,
             scoring: w,
             reporting,
             evidence,
@@ -448,6 +521,99 @@ impl Settings {
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
+}
+
+fn reminder_settings(r: RawReminders) -> Result<ReminderSettings, ConfigError> {
+    use crate::domain::reminders::{Digest, Policy};
+    let invalid = |key: &str, message: String| ConfigError::Invalid {
+        key: format!("reminders.{key}"),
+        message,
+    };
+    let digest = match r.digest_weekday.trim() {
+        "" => None,
+        day => Some(Digest {
+            weekday: day.parse().map_err(|_| {
+                invalid(
+                    "digest_weekday",
+                    format!("`{day}` is not a weekday such as \"mon\""),
+                )
+            })?,
+            hour: r.digest_hour,
+        }),
+    };
+    let office_emails = r
+        .office_emails
+        .iter()
+        .map(|e| crate::domain::accounts::parse_email(e))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|m| invalid("office_emails", m))?;
+    let policy = Policy {
+        before_days: r.before_days,
+        on_due_day: r.on_due_day,
+        overdue_every_days: r.overdue_every_days,
+        escalation: r.escalation,
+        receipts: r.receipts,
+        digest,
+        working_days: r.working_days,
+        office_emails,
+    };
+    policy.validate().map_err(|m| invalid("*", m))?;
+    if r.interval_minutes > 24 * 60 {
+        return Err(invalid(
+            "interval_minutes",
+            "must be at most 1440 (a day)".into(),
+        ));
+    }
+    Ok(ReminderSettings {
+        interval: (r.interval_minutes > 0)
+            .then(|| std::time::Duration::from_secs(u64::from(r.interval_minutes) * 60)),
+        policy,
+    })
+}
+
+fn mail_settings(
+    m: RawMail,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<MailSettings, ConfigError> {
+    let invalid = |key: &str, message: String| ConfigError::Invalid {
+        key: key.into(),
+        message,
+    };
+    let smtp_url = env("DUBAN_SMTP_URL").unwrap_or(m.smtp_url);
+    let smtp_url = match smtp_url.trim() {
+        "" => None,
+        url if url.starts_with("smtp://") || url.starts_with("smtps://") => Some(url.to_string()),
+        url => {
+            return Err(invalid(
+                "mail.smtp_url (DUBAN_SMTP_URL)",
+                format!(
+                    "`{}` must start with smtp:// or smtps://",
+                    mask_password(url)
+                ),
+            ))
+        }
+    };
+    let from = env("DUBAN_MAIL_FROM").unwrap_or(m.from);
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(invalid(
+            "mail.from (DUBAN_MAIL_FROM)",
+            format!("`{from}` is not an email address"),
+        ));
+    }
+    if m.max_attempts == 0 || m.max_attempts > 20 || m.pool_size == 0 {
+        return Err(invalid(
+            "mail",
+            "max_attempts must be 1–20 and pool_size at least 1".into(),
+        ));
+    }
+    Ok(MailSettings {
+        smtp_url,
+        from,
+        max_attempts: m.max_attempts,
+        retry: chrono::Duration::seconds(m.retry_seconds.into()),
+        pool_size: m.pool_size,
+        timeout: std::time::Duration::from_secs(m.timeout_seconds.max(1).into()),
+    })
 }
 
 /// Overlays `over` onto `base`, refusing keys that `base` (the documented defaults) lacks.
@@ -619,5 +785,55 @@ mod tests {
         assert!(err.contains("DUBAN_TIMEZONE"), "{err}");
         let err = load(&[("DUBAN_BIND", "nowhere")]).unwrap_err().to_string();
         assert!(err.contains("DUBAN_BIND"), "{err}");
+    }
+
+    #[test]
+    fn the_reminder_policy_and_mail_settings_are_read_and_checked() {
+        let s = load(&[]).unwrap();
+        assert_eq!(
+            s.reminders.policy,
+            crate::domain::reminders::Policy::default()
+        );
+        assert_eq!(
+            s.reminders.interval,
+            Some(std::time::Duration::from_secs(600))
+        );
+        assert_eq!(s.mail.smtp_url, None);
+        assert_eq!(s.mail.from, "duban@localhost");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("duban.toml");
+        let path = file.to_str().unwrap();
+        std::fs::write(
+            &file,
+            "[reminders]\ninterval_minutes = 0\ndigest_weekday = \"\"\nescalation = [{ after_days = 5, copy = [\"leaders\"] }]\n",
+        )
+        .unwrap();
+        let s = load(&[("DUBAN_CONFIG", path)]).unwrap();
+        assert_eq!(s.reminders.interval, None);
+        assert_eq!(s.reminders.policy.digest, None);
+        assert_eq!(s.reminders.policy.escalation[0].after_days, 5);
+
+        std::fs::write(
+            &file,
+            "[reminders]\nescalation = [{ after = 5, copy = [\"leaders\"] }]\n",
+        )
+        .unwrap();
+        let err = load(&[("DUBAN_CONFIG", path)]).unwrap_err().to_string();
+        assert!(err.contains("after"), "{err}");
+
+        let smtp = load(&[("DUBAN_SMTP_URL", "smtps://u:secret@mail.x.cn:465")]).unwrap();
+        assert!(!format!("{:?}", smtp.mail).contains("secret"));
+        let err = load(&[("DUBAN_SMTP_URL", "http://u:secret@mail.x.cn")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("DUBAN_SMTP_URL") && !err.contains("secret"),
+            "{err}"
+        );
+        let err = load(&[("DUBAN_MAIL_FROM", "not an address")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("DUBAN_MAIL_FROM"), "{err}");
     }
 }

@@ -14,6 +14,8 @@ pub struct Department {
     pub id: i32,
     pub name: String,
     pub email: String,
+    /// The department head's address (单位负责人), copied on escalations.
+    pub head_email: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -141,6 +143,7 @@ pub enum EditError {
 pub struct DepartmentEdit {
     pub name: Option<String>,
     pub email: Option<String>,
+    pub head_email: Option<String>,
     pub aliases: Option<Vec<String>>,
 }
 
@@ -192,6 +195,10 @@ pub fn edit(
         let old_aliases = aliases_of(conn, id)?;
         let name = edit.name.clone().unwrap_or_else(|| before.name.clone());
         let email = edit.email.clone().unwrap_or_else(|| before.email.clone());
+        let head_email = edit
+            .head_email
+            .clone()
+            .unwrap_or_else(|| before.head_email.clone());
         let mut aliases = edit.aliases.clone().unwrap_or_else(|| old_aliases.clone());
         if name != before.name {
             if owner_of(conn, &name)?.is_some_and(|owner| owner != id) {
@@ -203,7 +210,11 @@ pub fn edit(
         }
         aliases.retain(|a| *a != name);
         diesel::update(departments::table.find(id))
-            .set((departments::name.eq(&name), departments::email.eq(&email)))
+            .set((
+                departments::name.eq(&name),
+                departments::email.eq(&email),
+                departments::head_email.eq(&head_email),
+            ))
             .execute(conn)?;
         replace_aliases(conn, id, &aliases)?;
 
@@ -213,6 +224,9 @@ pub fn edit(
         }
         if email != before.email {
             parts.push(format!("email: {} → {email}", before.email));
+        }
+        if head_email != before.head_email {
+            parts.push(format!("head_email: {} → {head_email}", before.head_email));
         }
         let mut sorted = aliases.clone();
         sorted.sort();
@@ -239,7 +253,12 @@ pub fn edit(
                 summary: &summary,
             },
         )?;
-        Ok(Department { id, name, email })
+        Ok(Department {
+            id,
+            name,
+            email,
+            head_email,
+        })
     })
 }
 
@@ -305,6 +324,13 @@ pub fn merge(
         }
         move_obligations(conn, source, target)?;
         move_receipts(conn, source, target)?;
+        // The chase log stays with the work it chased.
+        diesel::update(
+            super::schema::chase_log::table
+                .filter(super::schema::chase_log::department_id.eq(source)),
+        )
+        .set(super::schema::chase_log::department_id.eq(target))
+        .execute(conn)?;
         outcome.users_moved = diesel::update(
             super::schema::users::table.filter(super::schema::users::department_id.eq(source)),
         )

@@ -40,6 +40,7 @@ diesel::table! {
         name -> Text,
         email -> Text,
         created_at -> Timestamp,
+        head_email -> Text,
     }
 }
 
@@ -234,6 +235,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reminder_policy (id) {
+        id -> Integer,
+        policy -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Integer,
+        kind -> Text,
+        to_addrs -> Text,
+        cc_addrs -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        message_id -> Text,
+        item_count -> Integer,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_at -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    chase_log (id) {
+        id -> Integer,
+        reminder_key -> Text,
+        stage -> Text,
+        stage_n -> Integer,
+        obligation_id -> Nullable<Integer>,
+        document_id -> Nullable<Integer>,
+        department_id -> Nullable<Integer>,
+        days -> Integer,
+        recipients -> Text,
+        outbox_id -> Nullable<Integer>,
+        planned_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(chase_log -> outbox (outbox_id));
+diesel::joinable!(chase_log -> obligations (obligation_id));
+diesel::joinable!(chase_log -> departments (department_id));
 diesel::joinable!(schedules -> documents (document_id));
 diesel::joinable!(obligations -> measures (measure_id));
 diesel::joinable!(obligations -> departments (department_id));
@@ -258,6 +309,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     schedules,
     obligations,
     receipts,
+    reminder_policy,
+    outbox,
+    chase_log,
     reports,
     evidence,
     reviews,

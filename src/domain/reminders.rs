@@ -4,30 +4,58 @@
 //! second process plans nothing twice, and a run that was missed catches up with the stage
 //! the subject is in now rather than sending every stage it skipped.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::calendar::Calendar;
 
+/// Whom an escalation copies besides the department itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Copy {
+    /// The department head's address (单位负责人).
+    DepartmentHead,
+    /// Every leader account with an address.
+    Leaders,
+    /// The office (督查室): the policy's office addresses and the administrators'.
+    Office,
+}
+
+/// One rung of the escalation ladder: from `after_days` overdue, copy these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    pub after_days: u32,
+    pub copy: Vec<Copy>,
+}
+
+/// The weekly digest to the office: weekday and hour, local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest {
+    pub weekday: Weekday,
+    pub hour: u32,
+}
+
 /// When to remind and whom to copy.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
     /// Days before the due date (e.g. 7, 3, 1).
     pub before_days: Vec<u32>,
     pub on_due_day: bool,
     /// While overdue, one reminder every this many days.
     pub overdue_every_days: u32,
-    /// Escalation levels by days overdue (e.g. 3: copy the department's head; 7: copy
-    /// leaders and the office). Level n is the n-th entry.
-    pub escalate_after_days: Vec<u32>,
+    /// The escalation ladder, by days overdue; level n is the n-th rung.
+    pub escalation: Vec<Escalation>,
     /// Remind departments that have not acknowledged receipt by its due date.
     pub receipts: bool,
-    /// The weekly digest to the office: weekday and hour (local time).
-    pub digest: Option<(Weekday, u32)>,
+    pub digest: Option<Digest>,
     /// Count days in working days (weekends and holidays skipped).
     pub working_days: bool,
+    /// The office's own addresses, for digests and escalations.
+    #[serde(default)]
+    pub office_emails: Vec<String>,
 }
 
 impl Default for Policy {
@@ -36,10 +64,61 @@ impl Default for Policy {
             before_days: vec![7, 3, 1],
             on_due_day: true,
             overdue_every_days: 2,
-            escalate_after_days: vec![3, 7],
+            escalation: vec![
+                Escalation {
+                    after_days: 3,
+                    copy: vec![Copy::DepartmentHead],
+                },
+                Escalation {
+                    after_days: 7,
+                    copy: vec![Copy::Leaders, Copy::Office],
+                },
+            ],
             receipts: true,
-            digest: Some((Weekday::Mon, 9)),
+            digest: Some(Digest {
+                weekday: Weekday::Mon,
+                hour: 9,
+            }),
             working_days: false,
+            office_emails: Vec::new(),
+        }
+    }
+}
+
+impl Policy {
+    /// Checks what a person may have typed: ranges, and rungs in increasing order.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.before_days.iter().any(|d| *d == 0 || *d > 90) {
+            return Err("提前提醒天数须在 1–90 之间".into());
+        }
+        if self.overdue_every_days == 0 || self.overdue_every_days > 30 {
+            return Err("逾期提醒间隔须在 1–30 天之间".into());
+        }
+        if self
+            .escalation
+            .windows(2)
+            .any(|w| w[0].after_days >= w[1].after_days)
+            || self.escalation.iter().any(|e| e.after_days == 0)
+        {
+            return Err("升级催办的天数须大于 0 且逐级递增".into());
+        }
+        if self.escalation.len() > 5 {
+            return Err("升级催办最多 5 级".into());
+        }
+        if self.digest.is_some_and(|d| d.hour > 23) {
+            return Err("周报发送时刻须在 0–23 时之间".into());
+        }
+        Ok(())
+    }
+
+    /// The furthest ahead a notice can be due, in calendar days: how far ahead to look.
+    pub fn horizon_days(&self) -> i64 {
+        let ahead = i64::from(self.before_days.iter().copied().max().unwrap_or(0));
+        if self.working_days {
+            // Long holidays (春节, 国庆) add up to about nine days.
+            ahead * 2 + 10
+        } else {
+            ahead
         }
     }
 }
@@ -160,9 +239,9 @@ pub fn plan(
             let key = format!("overdue:{}:{n}", w.obligation_id);
             push(key, Stage::Overdue(n), ob, None, dept, days);
             if let Some(level) = policy
-                .escalate_after_days
+                .escalation
                 .iter()
-                .rposition(|after| overdue >= i64::from(*after))
+                .rposition(|rung| overdue >= i64::from(rung.after_days))
             {
                 let level = level as u32 + 1;
                 let key = format!("escalate:{}:{level}", w.obligation_id);
@@ -187,7 +266,7 @@ pub fn plan(
             }
         }
     }
-    if let Some((weekday, hour)) = policy.digest {
+    if let Some(Digest { weekday, hour }) = policy.digest {
         if now.weekday() == weekday && now.hour() >= hour {
             let week = today.iso_week();
             let id = week.year() as u32 * 100 + week.week();
@@ -195,6 +274,172 @@ pub fn plan(
             push(key, Stage::Digest(id), None, None, None, 0);
         }
     }
+    out
+}
+
+/// What kind of email a batch becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// Upcoming, due and overdue items and unacknowledged receipts, to the people who must act.
+    Reminder,
+    /// Items overdue past a rung of the ladder, per department, with the rung's copies.
+    Escalation,
+    /// The office's weekly overview.
+    Digest,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Reminder => "reminder",
+            MailKind::Escalation => "escalation",
+            MailKind::Digest => "digest",
+        }
+    }
+}
+
+/// Who can be written to. Each list holds addresses as they will be written.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    /// A department's own addresses and its liaisons'.
+    pub departments: HashMap<i32, Vec<String>>,
+    /// A department head's addresses.
+    pub heads: HashMap<i32, Vec<String>>,
+    pub leaders: Vec<String>,
+    pub office: Vec<String>,
+}
+
+/// One email to be: its recipients and the reminders (by index into the plan) it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub kind: MailKind,
+    /// Set when every item belongs to one department.
+    pub department_id: Option<i32>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub items: Vec<usize>,
+}
+
+/// The emails for one run, and the reminders nobody could be written to about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batches {
+    pub envelopes: Vec<Envelope>,
+    pub unaddressed: Vec<usize>,
+}
+
+/// Adds addresses not already present (compared without case).
+fn add_unique(list: &mut Vec<String>, more: &[String], except: &[String]) {
+    for a in more {
+        let seen = |l: &[String]| l.iter().any(|x| x.eq_ignore_ascii_case(a));
+        if !seen(list) && !seen(except) {
+            list.push(a.clone());
+        }
+    }
+}
+
+/// Groups a run's reminders into emails. Each address receives at most one reminder email
+/// listing all its items (addresses with the same items share it); escalations go one per
+/// department, copied as the ladder says; the digest goes to the office.
+pub fn batch(reminders: &[Reminder], policy: &Policy, dir: &Directory) -> Batches {
+    let none = Vec::new();
+    let of_department = |d: Option<i32>| d.and_then(|d| dir.departments.get(&d)).unwrap_or(&none);
+    let mut out = Batches::default();
+
+    // Reminder items by address (lower-cased), then addresses by identical item lists.
+    let mut by_address: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+    let mut escalations: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+    for (i, r) in reminders.iter().enumerate() {
+        match r.stage {
+            Stage::Escalation(_) => match r.department_id {
+                Some(d) => escalations.entry(d).or_default().push(i),
+                None => out.unaddressed.push(i),
+            },
+            Stage::Digest(_) => {
+                if dir.office.is_empty() {
+                    out.unaddressed.push(i);
+                } else {
+                    out.envelopes.push(Envelope {
+                        kind: MailKind::Digest,
+                        department_id: None,
+                        to: dir.office.clone(),
+                        cc: Vec::new(),
+                        items: vec![i],
+                    });
+                }
+            }
+            _ => {
+                let addresses = of_department(r.department_id);
+                if addresses.is_empty() {
+                    out.unaddressed.push(i);
+                }
+                for a in addresses {
+                    by_address
+                        .entry(a.to_lowercase())
+                        .or_insert_with(|| (a.clone(), Vec::new()))
+                        .1
+                        .push(i);
+                }
+            }
+        }
+    }
+    let mut by_items: BTreeMap<Vec<usize>, Vec<String>> = BTreeMap::new();
+    for (_, (address, mut items)) in by_address {
+        items.dedup();
+        by_items.entry(items).or_default().push(address);
+    }
+    for (items, to) in by_items {
+        let first = reminders[items[0]].department_id;
+        let one_department = items.iter().all(|i| reminders[*i].department_id == first);
+        out.envelopes.push(Envelope {
+            kind: MailKind::Reminder,
+            department_id: first.filter(|_| one_department),
+            to,
+            cc: Vec::new(),
+            items,
+        });
+    }
+
+    for (department, items) in escalations {
+        let mut to = of_department(Some(department)).clone();
+        let mut cc = Vec::new();
+        let levels: std::collections::BTreeSet<u32> = items
+            .iter()
+            .filter_map(|i| match reminders[*i].stage {
+                Stage::Escalation(level) => Some(level),
+                _ => None,
+            })
+            .collect();
+        for level in levels {
+            let Some(rung) = policy.escalation.get(level as usize - 1) else {
+                continue;
+            };
+            for copy in &rung.copy {
+                let list = match copy {
+                    Copy::DepartmentHead => dir.heads.get(&department).unwrap_or(&none),
+                    Copy::Leaders => &dir.leaders,
+                    Copy::Office => &dir.office,
+                };
+                add_unique(&mut cc, list, &to);
+            }
+        }
+        if to.is_empty() {
+            // Nobody at the department to write to: the copies become the recipients.
+            to = std::mem::take(&mut cc);
+        }
+        if to.is_empty() {
+            out.unaddressed.extend(items);
+        } else {
+            out.envelopes.push(Envelope {
+                kind: MailKind::Escalation,
+                department_id: Some(department),
+                to,
+                cc,
+                items,
+            });
+        }
+    }
+    out.unaddressed.sort_unstable();
     out
 }
 
@@ -303,5 +548,108 @@ mod tests {
         assert_eq!(keys(&digest), ["digest:2026-W11"]);
         let sent: HashSet<String> = ["digest:2026-W11".to_string()].into();
         assert!(plan(&[], &[], at(3, 9, 11), &p, &cal, &sent).is_empty());
+    }
+    fn reminder(key: &str, stage: Stage, department: i32) -> Reminder {
+        Reminder {
+            key: key.into(),
+            stage,
+            obligation_id: Some(1),
+            document_id: None,
+            department_id: Some(department),
+            days: 0,
+        }
+    }
+
+    #[test]
+    fn one_email_per_recipient_with_all_their_items_and_escalations_per_department() {
+        let dir = Directory {
+            departments: HashMap::from([
+                (1, vec!["hr@x.cn".into(), "liaison@x.cn".into()]),
+                (2, vec!["fin@x.cn".into(), "LIAISON@x.cn".into()]),
+                (3, vec![]),
+            ]),
+            heads: HashMap::from([(1, vec!["head@x.cn".into()])]),
+            leaders: vec!["leader@x.cn".into()],
+            office: vec!["office@x.cn".into(), "hr@x.cn".into()],
+        };
+        let plan = [
+            reminder("before:1:7", Stage::Before(7), 1),
+            reminder("due:2", Stage::DueToday, 1),
+            reminder("overdue:3:1", Stage::Overdue(1), 2),
+            reminder("due:4", Stage::DueToday, 3),
+            reminder("escalate:5:1", Stage::Escalation(1), 1),
+            reminder("escalate:6:2", Stage::Escalation(2), 1),
+            reminder("escalate:7:1", Stage::Escalation(1), 3),
+        ];
+        let b = batch(&plan, &Policy::default(), &dir);
+        let reminders: Vec<_> = b
+            .envelopes
+            .iter()
+            .filter(|e| e.kind == MailKind::Reminder)
+            .map(|e| (e.to.clone(), e.items.clone(), e.department_id))
+            .collect();
+        // hr@ has department 1's two items; fin@ department 2's one; the liaison on both
+        // departments' lists gets one email with all three. Emails come in plan order.
+        assert_eq!(
+            reminders,
+            [
+                (vec!["hr@x.cn".to_string()], vec![0, 1], Some(1)),
+                (vec!["liaison@x.cn".to_string()], vec![0, 1, 2], None),
+                (vec!["fin@x.cn".to_string()], vec![2], Some(2)),
+            ]
+        );
+        let escalations: Vec<_> = b
+            .envelopes
+            .iter()
+            .filter(|e| e.kind == MailKind::Escalation)
+            .collect();
+        assert_eq!(escalations.len(), 1, "department 3 has nobody to write to");
+        assert_eq!(escalations[0].items, [4, 5]);
+        assert_eq!(escalations[0].to, ["hr@x.cn", "liaison@x.cn"]);
+        // Level 1 copies the head, level 2 the leaders and the office (hr@ is already a
+        // recipient, so it is not copied again).
+        assert_eq!(
+            escalations[0].cc,
+            ["head@x.cn", "leader@x.cn", "office@x.cn"]
+        );
+        // Department 3 has no address: its escalation goes to the copies instead (it has no
+        // head either, and level 1 copies only the head), so it is unaddressed, like its
+        // due-day reminder.
+        assert_eq!(b.unaddressed, [3, 6]);
+    }
+
+    #[test]
+    fn the_digest_goes_to_the_office_or_waits_for_an_address() {
+        let plan = [Reminder {
+            key: "digest:2026-W11".into(),
+            stage: Stage::Digest(202611),
+            obligation_id: None,
+            document_id: None,
+            department_id: None,
+            days: 0,
+        }];
+        let b = batch(&plan, &Policy::default(), &Directory::default());
+        assert!(b.envelopes.is_empty());
+        assert_eq!(b.unaddressed, [0]);
+        let dir = Directory {
+            office: vec!["office@x.cn".into()],
+            ..Directory::default()
+        };
+        let b = batch(&plan, &Policy::default(), &dir);
+        assert_eq!(b.envelopes[0].kind, MailKind::Digest);
+        assert_eq!(b.envelopes[0].to, ["office@x.cn"]);
+    }
+
+    #[test]
+    fn a_policy_with_rungs_out_of_order_is_refused() {
+        let mut p = Policy::default();
+        assert!(p.validate().is_ok());
+        p.escalation.swap(0, 1);
+        assert!(p.validate().unwrap_err().contains("逐级递增"));
+        let p = Policy {
+            overdue_every_days: 0,
+            ..Policy::default()
+        };
+        assert!(p.validate().is_err());
     }
 }
