@@ -64,6 +64,16 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         scale: usize,
     },
+    /// Plan every reminder due now, queue them, deliver the queue once, print
+    /// `planned N, sent N, failed N` and exit (for cron, or with the server's scheduler off).
+    Remind {
+        /// The time to plan for (RFC 3339, e.g. 2026-04-13T09:00:00+08:00). Default: now.
+        #[arg(long, value_parser = parse_instant)]
+        now: Option<chrono::NaiveDateTime>,
+        /// Show what would be sent (to standard error) without recording or sending anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Manage users (the password is read from standard input, one line).
     #[command(subcommand)]
     User(UserCommand),
@@ -159,9 +169,50 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Remind { now, dry_run } => remind(&settings, now, dry_run),
         Command::User(command) => user(&settings, command),
         Command::Token(command) => token(&settings, command),
     }
+}
+
+/// An RFC 3339 instant, as UTC.
+fn parse_instant(s: &str) -> Result<chrono::NaiveDateTime, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.naive_utc())
+        .map_err(|_| format!("`{s}` is not a time such as 2026-04-13T09:00:00+08:00"))
+}
+
+fn remind(
+    settings: &Settings,
+    now: Option<chrono::NaiveDateTime>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let mut conn = open_connection(settings)?;
+    let mailroom = crate::reminders::Mailroom::new(settings)?;
+    let runner = mailroom.runner(settings);
+    let now = now.unwrap_or_else(|| SystemClock.now());
+    let (summary, planned) = runner.run_once(&mut conn, now, dry_run)?;
+    if dry_run {
+        for p in &planned {
+            eprintln!(
+                "would send [{}] to {}{}: {} ({} items)",
+                p.kind,
+                p.to.join(", "),
+                if p.cc.is_empty() {
+                    String::new()
+                } else {
+                    format!(" cc {}", p.cc.join(", "))
+                },
+                p.subject,
+                p.keys.len()
+            );
+        }
+    }
+    if summary.retrying > 0 {
+        eprintln!("{} emails will be retried", summary.retrying);
+    }
+    println!("{summary}");
+    Ok(())
 }
 
 /// Every change from the command line is recorded as made by `cli:<login name>`.

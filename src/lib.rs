@@ -9,6 +9,8 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod mail;
+pub mod reminders;
 pub mod reporting;
 pub mod security;
 pub mod startup;

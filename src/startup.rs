@@ -30,6 +30,8 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub struct Application {
     port: u16,
     server: Server,
+    /// Reminder runs; they stop when the server does.
+    scheduler: Option<crate::reminders::Scheduler>,
 }
 
 /// Opens the database and brings it up to date.
@@ -143,7 +145,19 @@ impl Application {
         let workers = settings.workers;
         let signer = CookieSigner::new(&session_key(&settings)?);
         let evidence = crate::storage::EvidenceStore::new(&settings.data_dir);
+        let mailroom = Arc::new(crate::reminders::Mailroom::new(&settings)?);
+        let scheduler = match settings.reminders.interval {
+            Some(interval) => Some(crate::reminders::start_scheduler(
+                pool.clone(),
+                settings.clone(),
+                clock.clone(),
+                mailroom.clone(),
+                interval,
+            )?),
+            None => None,
+        };
         let state = Data::new(AppState {
+            mailroom,
             evidence,
             signer,
             pool,
@@ -175,6 +189,7 @@ impl Application {
         Ok(Application {
             port,
             server: server.shutdown_timeout(30).run(),
+            scheduler,
         })
     }
 
@@ -188,6 +203,8 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        drop(self.scheduler);
+        result
     }
 }

@@ -3,11 +3,13 @@
 //! module per entity with its rows and finders.
 
 pub mod audit;
+pub mod chase;
 pub mod departments;
 pub mod documents;
 pub mod extensions;
 pub mod measures;
 pub mod obligations;
+pub mod outbox;
 pub mod receipts;
 pub mod reports;
 pub mod schedules;

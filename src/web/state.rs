@@ -20,6 +20,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub signer: CookieSigner,
     pub evidence: EvidenceStore,
+    pub mailroom: Arc<crate::reminders::Mailroom>,
 }
 
 impl AppState {

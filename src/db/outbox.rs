@@ -1,0 +1,194 @@
+//! The outbox (待发邮件): rendered emails waiting to be sent. A row is claimed by a
+//! conditional update before it is sent, so two workers — threads, processes or servers
+//! sharing the database — never send the same row; a failed attempt goes back to the queue
+//! with a later `next_attempt_at`, and after the last attempt the row is marked failed for
+//! the office to look at and resend.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::outbox;
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i32,
+    pub kind: String,
+    pub to_addrs: String,
+    pub cc_addrs: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub item_count: i32,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub claimed_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewEmail<'a> {
+    pub kind: &'a str,
+    pub to_addrs: &'a str,
+    pub cc_addrs: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: &'a str,
+    pub message_id: &'a str,
+    pub item_count: i32,
+    pub state: &'a str,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, email: &NewEmail<'_>) -> QueryResult<i32> {
+    diesel::insert_into(outbox::table)
+        .values(email)
+        .returning(outbox::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<OutboxRow>> {
+    outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The newest rows first, optionally in one state.
+pub fn list(conn: &mut DbConn, state: Option<&str>, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    let mut q = outbox::table
+        .select(OutboxRow::as_select())
+        .order(outbox::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(state) = state {
+        q = q.filter(outbox::state.eq(state.to_string()));
+    }
+    q.load(conn)
+}
+
+/// How many rows are in each state.
+pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .group_by(outbox::state)
+        .select((outbox::state, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Ids of rows whose turn has come, oldest first.
+pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<i32>> {
+    outbox::table
+        .filter(outbox::state.eq("queued"))
+        .filter(outbox::next_attempt_at.le(now))
+        .order(outbox::id)
+        .select(outbox::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Takes a queued row for sending. Only one caller's update matches the `queued` state,
+/// whatever the database or the number of workers; the others get `None`.
+pub fn claim(
+    conn: &mut DbConn,
+    id: i32,
+    worker: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<OutboxRow>> {
+    let taken = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::state.eq("queued"))
+            .filter(outbox::next_attempt_at.le(now)),
+    )
+    .set((
+        outbox::state.eq("sending"),
+        outbox::claimed_at.eq(now),
+        outbox::claimed_by.eq(worker),
+        outbox::attempts.eq(outbox::attempts + 1),
+    ))
+    .execute(conn)?;
+    if taken == 1 {
+        find(conn, id)
+    } else {
+        Ok(None)
+    }
+}
+
+pub fn mark_sent(conn: &mut DbConn, id: i32, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id).filter(outbox::state.eq("sending")))
+        .set((
+            outbox::state.eq("sent"),
+            outbox::sent_at.eq(now),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Back to the queue until `retry_at`.
+pub fn mark_retry(
+    conn: &mut DbConn,
+    id: i32,
+    error: &str,
+    retry_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id).filter(outbox::state.eq("sending")))
+        .set((
+            outbox::state.eq("queued"),
+            outbox::next_attempt_at.eq(retry_at),
+            outbox::claimed_at.eq(None::<NaiveDateTime>),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn mark_failed(conn: &mut DbConn, id: i32, error: &str) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id).filter(outbox::state.eq("sending")))
+        .set((outbox::state.eq("failed"), outbox::last_error.eq(error)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Rows left in `sending` longer than `stale` were interrupted (a crash, a killed process).
+/// The server may have accepted the message before the interruption, so they are not sent
+/// again by themselves: they are marked failed, and the office decides. Returns how many.
+pub fn fail_interrupted(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    stale: Duration,
+    error: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::state.eq("sending"))
+            .filter(outbox::claimed_at.lt(now - stale)),
+    )
+    .set((outbox::state.eq("failed"), outbox::last_error.eq(error)))
+    .execute(conn)
+}
+
+/// Puts a failed row back in the queue now, with a fresh count of attempts. Returns false
+/// when the row is not failed.
+pub fn requeue_failed(conn: &mut DbConn, id: i32, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(outbox::table.find(id).filter(outbox::state.eq("failed")))
+        .set((
+            outbox::state.eq("queued"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::claimed_at.eq(None::<NaiveDateTime>),
+            outbox::claimed_by.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}

@@ -1,0 +1,740 @@
+//! Reminder runs (催办): plan what is due now, queue it — the chase log and the outbox rows
+//! in one transaction — and deliver the queue. The server's scheduler and `duban remind`
+//! both call `Runner::run_once`; tests drive it with a fixed `now`.
+//!
+//! A reminder goes out once: its idempotency key is unique in the chase log, so a rerun, a
+//! restart or a second instance that plans the same key cannot record it again, and an
+//! outbox row is claimed by a conditional update before it is sent.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::authz::{Action, CurrentUser};
+use crate::config::Settings;
+use crate::db::audit::{self, NewAuditEntry};
+use crate::db::chase::{self, NewChase};
+use crate::db::outbox::{self, NewEmail};
+use crate::db::{obligations, DbConn};
+use crate::domain::calendar::Calendar;
+use crate::domain::reminders::{batch, plan, Copy, MailKind, Policy, Reminder, Stage};
+use crate::mail::templates::MailTemplates;
+use crate::mail::{build_message, new_message_id, DigestRow, Item, MailData, Transport};
+use crate::reporting::ReportingError;
+
+/// Who the log names as the actor of automatic runs.
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// A row left in `sending` this long was interrupted.
+const STALE_SENDING_MINUTES: i64 = 15;
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RunSummary {
+    /// Reminders newly recorded (or, in a dry run, that would be).
+    pub planned: usize,
+    /// Emails queued for them.
+    pub emails: usize,
+    /// Reminders held back because nobody at the department has an address.
+    pub unaddressed: usize,
+    pub sent: usize,
+    /// Emails whose delivery failed in this run (some will be retried).
+    pub failed: usize,
+    /// Of the failed, those that will be tried again.
+    pub retrying: usize,
+}
+
+impl std::fmt::Display for RunSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "planned {}, sent {}, failed {}",
+            self.planned, self.sent, self.failed
+        )
+    }
+}
+
+/// One email ready to queue, with the reminders it carries.
+#[derive(Debug, Clone, Serialize)]
+pub struct Planned {
+    pub kind: &'static str,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub keys: Vec<String>,
+}
+
+/// The policy in force: the office's stored edits, else the configured one.
+pub fn effective_policy(conn: &mut DbConn, settings: &Settings) -> QueryResult<Policy> {
+    Ok(chase::stored_policy(conn)?
+        .and_then(|json| match serde_json::from_str::<Policy>(&json) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!("stored reminder policy unreadable ({e}); using the configured one");
+                None
+            }
+        })
+        .unwrap_or_else(|| settings.reminders.policy.clone()))
+}
+
+/// The office saves a new policy; audited.
+pub fn save_policy(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    policy: &Policy,
+    now: NaiveDateTime,
+) -> Result<(), ReportingError> {
+    crate::authz::require(user, Action::Administer)
+        .map_err(|e| ReportingError::Forbidden(e.to_string()))?;
+    policy.validate().map_err(ReportingError::Invalid)?;
+    let json = serde_json::to_string(policy).map_err(|e| ReportingError::Invalid(e.to_string()))?;
+    conn.transaction(|conn| {
+        chase::store_policy(conn, &json, &user.username, now)?;
+        audit::record(
+            conn,
+            NewAuditEntry {
+                at: now,
+                actor: &user.username,
+                action: "reminders.policy",
+                entity: "reminder_policy",
+                entity_id: Some(1),
+                summary: &json,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// The office puts a failed email back in the queue; audited.
+pub fn resend(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: i32,
+    now: NaiveDateTime,
+) -> Result<(), ReportingError> {
+    crate::authz::require(user, Action::Administer)
+        .map_err(|e| ReportingError::Forbidden(e.to_string()))?;
+    conn.transaction(|conn| {
+        let row = outbox::find(conn, id)?
+            .ok_or_else(|| ReportingError::NotFound("没有这封邮件".into()))?;
+        if !outbox::requeue_failed(conn, id, now)? {
+            return Err(ReportingError::Conflict(format!(
+                "这封邮件的状态是「{}」，只有发送失败的邮件可以重发",
+                state_label(&row.state)
+            )));
+        }
+        audit::record(
+            conn,
+            NewAuditEntry {
+                at: now,
+                actor: &user.username,
+                action: "outbox.resend",
+                entity: "outbox",
+                entity_id: Some(id),
+                summary: &format!("{} → {}", row.subject, row.to_addrs),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+pub fn state_label(state: &str) -> &'static str {
+    match state {
+        "queued" => "待发送",
+        "sending" => "发送中",
+        "sent" => "已发送",
+        "failed" => "发送失败",
+        _ => "未知",
+    }
+}
+
+pub fn stage_label(stage: &str) -> &'static str {
+    match stage {
+        "before" => "到期前提醒",
+        "due" => "到期当日提醒",
+        "overdue" => "逾期催办",
+        "escalation" => "升级催办",
+        "receipt" => "签收提醒",
+        "digest" => "督办周报",
+        _ => "提醒",
+    }
+}
+
+fn stage_parts(stage: Stage) -> (&'static str, i32) {
+    let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    match stage {
+        Stage::Before(d) => ("before", n(d)),
+        Stage::DueToday => ("due", 0),
+        Stage::Overdue(k) => ("overdue", n(k)),
+        Stage::Escalation(l) => ("escalation", n(l)),
+        Stage::Receipt(k) => ("receipt", n(k)),
+        Stage::Digest(w) => ("digest", n(w)),
+    }
+}
+
+fn when_text(days: i64) -> String {
+    match days {
+        d if d > 0 => format!("还有 {d} 天"),
+        0 => "今日到期".into(),
+        d => format!("已逾期 {} 天", -d),
+    }
+}
+
+/// Plans, queues and delivers.
+pub struct Runner<'a> {
+    pub settings: &'a Settings,
+    pub templates: &'a MailTemplates,
+    pub transport: &'a Transport,
+    pub calendar: &'a Calendar,
+    /// Names this worker in claimed outbox rows.
+    pub worker: String,
+}
+
+/// What planning loads besides the reminders themselves.
+struct Context {
+    today: NaiveDate,
+    names: HashMap<i32, String>,
+    obligations: HashMap<i32, obligations::ObligationRow>,
+    documents: HashMap<i32, String>,
+    digest: Vec<DigestRow>,
+}
+
+impl Runner<'_> {
+    /// One whole run: plan and queue (unless `dry_run`), then deliver what is due.
+    pub fn run_once(
+        &self,
+        conn: &mut DbConn,
+        now: NaiveDateTime,
+        dry_run: bool,
+    ) -> anyhow::Result<(RunSummary, Vec<Planned>)> {
+        let (mut summary, planned) = self.queue(conn, now, dry_run)?;
+        if !dry_run {
+            let delivered = self.deliver(conn, now)?;
+            summary.sent = delivered.sent;
+            summary.failed = delivered.failed;
+            summary.retrying = delivered.retrying;
+        }
+        Ok((summary, planned))
+    }
+
+    /// Plans the reminders due at `now` (UTC), batches them into emails and, unless
+    /// `dry_run`, records and queues them in one transaction.
+    pub fn queue(
+        &self,
+        conn: &mut DbConn,
+        now: NaiveDateTime,
+        dry_run: bool,
+    ) -> anyhow::Result<(RunSummary, Vec<Planned>)> {
+        use chrono::TimeZone;
+        let policy = effective_policy(conn, self.settings)?;
+        let local = self.settings.timezone.from_utc_datetime(&now).naive_local();
+        let today = local.date();
+        let until = today + chrono::Duration::days(policy.horizon_days());
+        let waiting = chase::waiting(conn, until)?;
+        let receipts = chase::unacknowledged(conn, today)?;
+        let candidates = plan(
+            &waiting,
+            &receipts,
+            local,
+            &policy,
+            self.calendar,
+            &Default::default(),
+        );
+        let keys: Vec<String> = candidates.iter().map(|r| r.key.clone()).collect();
+        let known = chase::known_keys(conn, &keys)?;
+        let due: Vec<Reminder> = candidates
+            .into_iter()
+            .filter(|r| !known.contains(&r.key))
+            .collect();
+        if due.is_empty() {
+            return Ok((RunSummary::default(), Vec::new()));
+        }
+
+        let (directory, names) = chase::directory(conn, &policy.office_emails)?;
+        let batches = batch(&due, &policy, &directory);
+        if !batches.unaddressed.is_empty() {
+            let departments: BTreeSet<&str> = batches
+                .unaddressed
+                .iter()
+                .filter_map(|i| due[*i].department_id)
+                .filter_map(|d| names.get(&d).map(String::as_str))
+                .collect();
+            tracing::warn!(
+                "{} reminders held back: no email address for {}",
+                batches.unaddressed.len(),
+                if departments.is_empty() {
+                    "the office (digest)".to_string()
+                } else {
+                    departments.into_iter().collect::<Vec<_>>().join("、")
+                }
+            );
+        }
+        let context = self.context(conn, today, &due, names)?;
+
+        let mut planned = Vec::new();
+        let mut summary = RunSummary {
+            unaddressed: batches.unaddressed.len(),
+            ..RunSummary::default()
+        };
+        let render = |kind: MailKind, items: &[usize], envelope_cc: &[String], department| {
+            let reminders: Vec<&Reminder> = items.iter().map(|i| &due[*i]).collect();
+            self.render(kind, &reminders, envelope_cc, department, &policy, &context)
+        };
+        if dry_run {
+            for e in &batches.envelopes {
+                let rendered = render(e.kind, &e.items, &e.cc, e.department_id)?;
+                summary.planned += e.items.len();
+                summary.emails += 1;
+                planned.push(Planned {
+                    kind: e.kind.as_str(),
+                    to: e.to.clone(),
+                    cc: e.cc.clone(),
+                    subject: rendered.subject,
+                    keys: e.items.iter().map(|i| due[*i].key.clone()).collect(),
+                });
+            }
+            return Ok((summary, planned));
+        }
+
+        // Everyone a reminder reaches, over all the emails that carry it.
+        let mut reach: HashMap<usize, Vec<String>> = HashMap::new();
+        for e in &batches.envelopes {
+            for i in &e.items {
+                let list = reach.entry(*i).or_default();
+                for a in e.to.iter().chain(&e.cc) {
+                    if !list.contains(a) {
+                        list.push(a.clone());
+                    }
+                }
+            }
+        }
+        conn.transaction(|conn| -> anyhow::Result<()> {
+            let mut recorded_keys = BTreeSet::new();
+            for e in &batches.envelopes {
+                // Record each item's key; one already recorded (by a competing run, or for
+                // another recipient of this run) is not this email's to record.
+                let mut mine = Vec::new();
+                for i in &e.items {
+                    let r = &due[*i];
+                    if recorded_keys.contains(&r.key) {
+                        mine.push(*i);
+                        continue;
+                    }
+                    let (stage, stage_n) = stage_parts(r.stage);
+                    let recipients = reach.get(i).map(|l| l.join(", ")).unwrap_or_default();
+                    let row = NewChase {
+                        reminder_key: &r.key,
+                        stage,
+                        stage_n,
+                        obligation_id: r.obligation_id,
+                        document_id: r.document_id,
+                        department_id: r.department_id,
+                        days: i32::try_from(r.days).unwrap_or(i32::MIN),
+                        recipients: &recipients,
+                        outbox_id: None,
+                        planned_at: now,
+                    };
+                    if chase::try_record(conn, &row)? {
+                        recorded_keys.insert(r.key.clone());
+                        mine.push(*i);
+                    }
+                }
+                if mine.is_empty() {
+                    continue;
+                }
+                let rendered = render(e.kind, &mine, &e.cc, e.department_id)?;
+                let message_id = new_message_id(&self.settings.mail.from);
+                let id = outbox::insert(
+                    conn,
+                    &NewEmail {
+                        kind: e.kind.as_str(),
+                        to_addrs: &e.to.join(", "),
+                        cc_addrs: &e.cc.join(", "),
+                        subject: &rendered.subject,
+                        body_text: &rendered.text,
+                        body_html: &rendered.html,
+                        message_id: &message_id,
+                        item_count: i32::try_from(mine.len()).unwrap_or(i32::MAX),
+                        state: "queued",
+                        next_attempt_at: now,
+                        created_at: now,
+                    },
+                )?;
+                let keys: Vec<String> = mine.iter().map(|i| due[*i].key.clone()).collect();
+                // A key shared with an earlier email of this run keeps that email.
+                let own: Vec<String> = keys
+                    .iter()
+                    .filter(|k| {
+                        !planned
+                            .iter()
+                            .any(|p: &Planned| p.keys.iter().any(|x| x == *k))
+                    })
+                    .cloned()
+                    .collect();
+                chase::attach(conn, &own, id)?;
+                summary.emails += 1;
+                planned.push(Planned {
+                    kind: e.kind.as_str(),
+                    to: e.to.clone(),
+                    cc: e.cc.clone(),
+                    subject: rendered.subject,
+                    keys,
+                });
+            }
+            summary.planned = recorded_keys.len();
+            if summary.planned > 0 {
+                audit::record(
+                    conn,
+                    NewAuditEntry {
+                        at: now,
+                        actor: SYSTEM_ACTOR,
+                        action: "reminders.queue",
+                        entity: "outbox",
+                        entity_id: None,
+                        summary: &format!(
+                            "{} reminders queued in {} emails",
+                            summary.planned, summary.emails
+                        ),
+                    },
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok((summary, planned))
+    }
+
+    /// Loads what the emails say about their items: a fixed number of queries.
+    fn context(
+        &self,
+        conn: &mut DbConn,
+        today: NaiveDate,
+        due: &[Reminder],
+        names: HashMap<i32, String>,
+    ) -> anyhow::Result<Context> {
+        let ids: Vec<i32> = due.iter().filter_map(|r| r.obligation_id).collect();
+        let mut rows = HashMap::new();
+        for chunk in ids.chunks(500) {
+            for row in obligations::by_ids(conn, chunk)? {
+                rows.insert(row.id, row);
+            }
+        }
+        let documents = if due.iter().any(|r| r.document_id.is_some()) {
+            crate::db::documents::labels(conn)?.into_iter().collect()
+        } else {
+            HashMap::new()
+        };
+        let digest = if due.iter().any(|r| matches!(r.stage, Stage::Digest(_))) {
+            chase::overdue_by_department(conn, today)?
+                .into_iter()
+                .map(|c| DigestRow {
+                    name: c.department,
+                    overdue: c.overdue,
+                    oldest_due: c.earliest_due.map(|d| d.to_string()).unwrap_or_default(),
+                    days: c.earliest_due.map_or(0, |d| (today - d).num_days()),
+                    url: format!("{}/departments/{}", self.settings.base_url, c.department_id),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Context {
+            today,
+            names,
+            obligations: rows,
+            documents,
+            digest,
+        })
+    }
+
+    fn render(
+        &self,
+        kind: MailKind,
+        reminders: &[&Reminder],
+        cc: &[String],
+        department: Option<i32>,
+        policy: &Policy,
+        cx: &Context,
+    ) -> anyhow::Result<crate::mail::templates::Rendered> {
+        let site = &self.settings.base_url;
+        let items: Vec<Item> = reminders
+            .iter()
+            .filter(|r| !matches!(r.stage, Stage::Digest(_)))
+            .enumerate()
+            .map(|(n, r)| self.item(n + 1, r, cx))
+            .collect();
+        let overdue = reminders.iter().filter(|r| r.days < 0).count();
+        let level = reminders
+            .iter()
+            .filter_map(|r| match r.stage {
+                Stage::Escalation(l) => Some(l),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let copied = if kind == MailKind::Escalation && !cc.is_empty() {
+            let mut who = BTreeSet::new();
+            for rung in policy.escalation.iter().take(level as usize) {
+                who.extend(rung.copy.iter().copied());
+            }
+            who.into_iter()
+                .map(|c| match c {
+                    Copy::DepartmentHead => "单位负责人",
+                    Copy::Leaders => "分管领导",
+                    Copy::Office => "督查室",
+                })
+                .collect::<Vec<_>>()
+                .join("、")
+        } else {
+            String::new()
+        };
+        let week = cx.today.iso_week();
+        let data = MailData {
+            site: site.clone(),
+            today: cx.today.to_string(),
+            department: department.and_then(|d| cx.names.get(&d).cloned()),
+            count: if kind == MailKind::Digest {
+                cx.digest.iter().map(|d| d.overdue as usize).sum()
+            } else {
+                items.len()
+            },
+            items,
+            overdue,
+            level,
+            copied,
+            week: format!("{}年第{}周", week.year(), week.week()),
+            department_count: cx.digest.len(),
+            departments: if kind == MailKind::Digest {
+                cx.digest.clone()
+            } else {
+                Vec::new()
+            },
+        };
+        Ok(self.templates.render(kind.as_str(), &data)?)
+    }
+
+    fn item(&self, n: usize, r: &Reminder, cx: &Context) -> Item {
+        let site = &self.settings.base_url;
+        let department = r
+            .department_id
+            .and_then(|d| cx.names.get(&d).cloned())
+            .unwrap_or_default();
+        let label = match r.stage {
+            Stage::Before(_) => "即将到期",
+            Stage::DueToday => "今日到期",
+            Stage::Receipt(_) => "未签收",
+            _ => "已逾期",
+        };
+        if let Some(ob) = r.obligation_id.and_then(|id| cx.obligations.get(&id)) {
+            let role = if ob.role == "lead" {
+                "牵头"
+            } else {
+                "配合"
+            };
+            Item {
+                n,
+                label,
+                what: format!(
+                    "{}措施 {}：{}（{role}）",
+                    ob.document_number
+                        .as_deref()
+                        .map(|d| format!("{d} "))
+                        .unwrap_or_default(),
+                    ob.measure_label,
+                    ob.measure_title
+                ),
+                department,
+                period: ob.period_label.clone(),
+                due_on: ob.due_on.to_string(),
+                when: when_text(r.days),
+                url: format!("{site}/obligations/{}", ob.id),
+            }
+        } else {
+            let document = r.document_id.unwrap_or_default();
+            Item {
+                n,
+                label,
+                what: format!(
+                    "文件签收：{}",
+                    cx.documents.get(&document).cloned().unwrap_or_default()
+                ),
+                department,
+                period: String::new(),
+                due_on: (cx.today + chrono::Duration::days(r.days)).to_string(),
+                when: when_text(r.days),
+                url: format!("{site}/documents/{document}"),
+            }
+        }
+    }
+
+    /// Sends every queued email whose turn has come. Each row is claimed first, so another
+    /// worker never sends it too; a transient failure goes back to the queue with a doubled
+    /// wait, the last attempt or a permanent failure marks it failed.
+    pub fn deliver(&self, conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<Delivery> {
+        let mut out = Delivery::default();
+        let stale = outbox::fail_interrupted(
+            conn,
+            now,
+            chrono::Duration::minutes(STALE_SENDING_MINUTES),
+            "发送被中断，邮件可能已发出；请核实后决定是否重发",
+        )?;
+        if stale > 0 {
+            tracing::warn!("{stale} emails were interrupted while sending; marked failed");
+        }
+        let mail = &self.settings.mail;
+        let mut tried = std::collections::HashSet::new();
+        loop {
+            let ids: Vec<i32> = outbox::due(conn, now, 100)?
+                .into_iter()
+                .filter(|id| !tried.contains(id))
+                .collect();
+            if ids.is_empty() {
+                break;
+            }
+            for id in ids {
+                tried.insert(id);
+                let Some(row) = outbox::claim(conn, id, &self.worker, now)? else {
+                    continue;
+                };
+                let message = build_message(
+                    &mail.from,
+                    &row.to_addrs,
+                    &row.cc_addrs,
+                    &row.subject,
+                    &row.body_text,
+                    &row.body_html,
+                    &row.message_id,
+                );
+                let name = format!("{}-{}", now.format("%Y%m%dT%H%M%S"), row.id);
+                let result = message
+                    .map_err(|m| crate::mail::SendFailure {
+                        transient: false,
+                        message: m,
+                    })
+                    .and_then(|m| self.transport.send(&m, &name));
+                match result {
+                    Ok(()) => {
+                        outbox::mark_sent(conn, id, now)?;
+                        out.sent += 1;
+                    }
+                    Err(f) => {
+                        out.failed += 1;
+                        let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
+                        if f.transient && attempts < mail.max_attempts {
+                            let wait = mail.retry * 2i32.saturating_pow(attempts.saturating_sub(1));
+                            outbox::mark_retry(conn, id, &f.message, now + wait)?;
+                            out.retrying += 1;
+                            tracing::warn!(
+                                "email {id} not sent (attempt {attempts}, retry at {}): {}",
+                                now + wait,
+                                f.message
+                            );
+                        } else {
+                            outbox::mark_failed(conn, id, &f.message)?;
+                            tracing::error!(
+                                "email {id} failed after {attempts} attempts: {}",
+                                f.message
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What one delivery pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: usize,
+    pub failed: usize,
+    pub retrying: usize,
+}
+
+/// A name for this worker in claimed rows: host, process, and a random part.
+pub fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!(
+        "{host}:{}:{}",
+        std::process::id(),
+        crate::security::random_hex(4)
+    )
+}
+
+/// What sending needs that lives as long as the process: the email templates and the
+/// transport (whose SMTP connections are pooled).
+pub struct Mailroom {
+    pub templates: MailTemplates,
+    pub transport: Transport,
+}
+
+impl Mailroom {
+    pub fn new(settings: &Settings) -> anyhow::Result<Mailroom> {
+        Ok(Mailroom {
+            templates: MailTemplates::new().map_err(|e| anyhow::anyhow!("email templates: {e}"))?,
+            transport: Transport::from_settings(&settings.mail, &settings.data_dir)
+                .map_err(|e| anyhow::anyhow!(e))?,
+        })
+    }
+
+    pub fn runner<'a>(&'a self, settings: &'a Settings) -> Runner<'a> {
+        Runner {
+            settings,
+            templates: &self.templates,
+            transport: &self.transport,
+            calendar: Calendar::china(),
+            worker: worker_name(),
+        }
+    }
+}
+
+/// Stops the scheduler thread when dropped.
+pub struct Scheduler(Option<std::sync::mpsc::Sender<()>>);
+
+impl Drop for Scheduler {
+    fn drop(&mut self) {
+        self.0.take();
+    }
+}
+
+/// Runs reminders now and then every `interval` on a thread of its own, until the returned
+/// handle is dropped. A run that fails is logged and the next one tries again.
+pub fn start_scheduler(
+    pool: crate::db::Pool,
+    settings: Settings,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    mailroom: std::sync::Arc<Mailroom>,
+    interval: std::time::Duration,
+) -> std::io::Result<Scheduler> {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("reminders".into())
+        .spawn(move || {
+            tracing::info!(
+                "reminders every {} min, mail via {}",
+                interval.as_secs() / 60,
+                mailroom.transport.describe(&settings.mail)
+            );
+            let runner = mailroom.runner(&settings);
+            loop {
+                let result = pool
+                    .get()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|mut conn| runner.run_once(&mut conn, clock.now(), false));
+                match result {
+                    Ok((summary, _)) if summary != RunSummary::default() => {
+                        tracing::info!("reminders: {summary}")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!("reminder run failed: {e:#}"),
+                }
+                match stopped.recv_timeout(interval) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+                    _ => break,
+                }
+            }
+        })?;
+    Ok(Scheduler(Some(stop)))
+}
