@@ -15,7 +15,7 @@ use crate::db::users::{self, UserListing};
 use crate::db::{tokens, DbConn};
 use crate::domain::accounts::{parse_aliases, parse_department_name, parse_email_list, Role};
 use crate::error::AppError;
-use crate::web::auth::{CsrfForm, Viewer};
+use crate::web::auth::{CsrfForm, NoFields, Viewer};
 use crate::web::respond::{flash, see_other};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
@@ -371,6 +371,8 @@ pub struct DepartmentForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
+    head_email: String,
+    #[serde(default)]
     aliases: String,
 }
 
@@ -408,6 +410,7 @@ fn department_data(
         form: form.unwrap_or_else(|| DepartmentForm {
             name: dept.name.clone(),
             email: dept.email.replace(',', ", "),
+            head_email: dept.head_email.replace(',', ", "),
             aliases: aliases.join("\n"),
         }),
         name: dept.name,
@@ -468,6 +471,7 @@ pub async fn update_department(
                 Ok(DepartmentEdit {
                     name: Some(name),
                     email: Some(parse_email_list(&form.email)?),
+                    head_email: Some(parse_email_list(&form.head_email)?),
                     aliases: Some(parse_aliases(&form.aliases)?),
                 })
             });
@@ -558,9 +562,6 @@ pub async fn tokens_page(
         &Page::for_viewer(&viewer, "API 令牌", "tokens", TokensData { tokens }),
     )
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn revoke_token(
     state: web::Data<AppState>,

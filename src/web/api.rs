@@ -104,8 +104,26 @@ struct ApiMeasureDetail {
     light: &'static str,
     obligations: Vec<ApiObligation>,
     reports: Vec<ApiReport>,
-    /// Reminders sent (催办) arrive with the reminder issue; none are sent yet.
-    reminders: Vec<serde_json::Value>,
+    /// The chase log (催办记录) of the obligations the caller may see.
+    reminders: Vec<ApiReminder>,
+}
+
+/// A reminder sent about one of the measure's obligations.
+#[derive(Serialize)]
+struct ApiReminder {
+    obligation: Option<i32>,
+    department: String,
+    period: String,
+    /// before, due, overdue, escalation or receipt, with its number (days before, the n-th
+    /// overdue notice, the escalation level).
+    stage: String,
+    stage_n: i32,
+    planned_at: chrono::NaiveDateTime,
+    /// Addresses (for administrators; null for others).
+    recipients: Option<String>,
+    /// The carrying email's state: queued, sending, sent or failed.
+    email_state: Option<String>,
+    sent_at: Option<chrono::NaiveDateTime>,
 }
 
 /// The contract's obligation.
@@ -184,7 +202,21 @@ pub async fn measure(
         light: v.progress.light,
         obligations,
         reports,
-        reminders: Vec::new(),
+        reminders: v
+            .chase
+            .into_iter()
+            .map(|c| ApiReminder {
+                obligation: c.obligation_id,
+                department: c.department,
+                period: c.period,
+                stage: c.stage,
+                stage_n: c.stage_n,
+                planned_at: c.at,
+                recipients: c.recipients,
+                email_state: c.state,
+                sent_at: c.sent_at,
+            })
+            .collect(),
     };
     Ok(HttpResponse::Ok().json(body))
 }
@@ -224,6 +256,8 @@ pub async fn departments(
 pub struct DepartmentPatch {
     name: Option<String>,
     email: Option<String>,
+    /// The department head's address(es), copied on escalations.
+    head_email: Option<String>,
 }
 
 pub async fn patch_department(
@@ -248,6 +282,12 @@ pub async fn patch_department(
             .map(parse_email_list)
             .transpose()
             .map_err(|m| AppError::Validation(format!("email: {m}")))?,
+        head_email: patch
+            .head_email
+            .as_deref()
+            .map(parse_email_list)
+            .transpose()
+            .map_err(|m| AppError::Validation(format!("head_email: {m}")))?,
         aliases: None,
     };
     let now = state.clock.now();

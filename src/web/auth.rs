@@ -159,6 +159,10 @@ struct CsrfField {
     csrf_token: String,
 }
 
+/// A form whose only field is the CSRF token (a button).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
 /// A form post from a signed-in person, checked against the session's CSRF token before the
 /// handler sees it. A post without a valid token is refused with 403 and changes nothing.
 pub struct CsrfForm<T> {

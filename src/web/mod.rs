@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod errors;
 pub mod login;
+pub mod outbox;
 pub mod pages;
 pub mod progress;
 pub mod reports;
@@ -111,6 +112,10 @@ pub fn route_table() -> Vec<RouteSpec> {
             "/admin/measures/{id}/deadline",
             reports::set_deadline,
         ),
+        spec(M::GET, "/admin/outbox", outbox::outbox_page),
+        spec(M::POST, "/admin/outbox/{id}/resend", outbox::resend),
+        spec(M::GET, "/admin/reminders", outbox::policy_form),
+        spec(M::POST, "/admin/reminders", outbox::save_policy),
         // The JSON API (bearer tokens).
         spec(M::GET, "/api/v1/me", api::me),
         spec(M::GET, "/api/v1/documents", api::documents),
@@ -127,6 +132,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::POST, "/api/v1/reports/{id}/review", reports::review_api),
         spec(M::GET, "/api/v1/evidence/{id}", reports::evidence_api),
         spec(M::GET, "/api/v1/scorecard", scorecard::api),
+        spec(M::GET, "/api/v1/outbox", outbox::api),
     ]
 }
 

@@ -17,7 +17,7 @@ use crate::domain::reporting::parse_report;
 use crate::error::AppError;
 use crate::reporting::{self, Decision, ScheduleInput};
 use crate::security;
-use crate::web::auth::{csrf_refused, ApiCaller, CsrfForm, Viewer};
+use crate::web::auth::{csrf_refused, ApiCaller, CsrfForm, NoFields, Viewer};
 use crate::web::progress::{self, LightRules, ObligationView, VersionView};
 use crate::web::respond::{flash, see_other};
 use crate::web::state::AppState;
@@ -433,9 +433,6 @@ pub async fn set_schedule(
         .await?;
     Ok(see_other(format!("/documents/{id}")))
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn dispatch(
     state: web::Data<AppState>,

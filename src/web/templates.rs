@@ -12,6 +12,14 @@ use crate::web::auth::Viewer;
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../../templates/layout.hbs")),
     (
+        "admin_outbox",
+        include_str!("../../templates/pages/admin_outbox.hbs"),
+    ),
+    (
+        "admin_reminders",
+        include_str!("../../templates/pages/admin_reminders.hbs"),
+    ),
+    (
         "scorecard",
         include_str!("../../templates/pages/scorecard.hbs"),
     ),

@@ -202,6 +202,61 @@ pub struct MeasureView {
     pub previous: Option<Neighbour>,
     pub next: Option<Neighbour>,
     pub progress: MeasureProgress,
+    /// The chase log (催办记录) of the obligations `user` may see.
+    pub chase: Vec<ChaseView>,
+}
+
+/// One reminder sent about an obligation.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChaseView {
+    pub at: chrono::NaiveDateTime,
+    pub stage: String,
+    pub stage_n: i32,
+    pub stage_label: &'static str,
+    pub obligation_id: Option<i32>,
+    pub department: String,
+    pub period: String,
+    pub period_label: String,
+    pub days: i32,
+    /// Addresses, for the office only.
+    pub recipients: Option<String>,
+    pub state: Option<String>,
+    pub state_label: &'static str,
+    pub sent_at: Option<chrono::NaiveDateTime>,
+}
+
+/// The chase log of a measure, limited to the obligations shown to the viewer.
+fn chase_of(
+    conn: &mut DbConn,
+    measure_id: i32,
+    user: &CurrentUser,
+    progress: &MeasureProgress,
+) -> Result<Vec<ChaseView>, AppError> {
+    let visible: std::collections::HashSet<i32> =
+        progress.obligations.iter().map(|o| o.id).collect();
+    let office = user.is_admin();
+    Ok(crate::db::chase::for_measure(conn, measure_id)?
+        .into_iter()
+        .filter(|c| c.obligation_id.is_some_and(|id| visible.contains(&id)))
+        .map(|c| ChaseView {
+            at: c.planned_at,
+            stage_label: crate::reminders::stage_label(&c.stage),
+            stage: c.stage,
+            stage_n: c.stage_n,
+            obligation_id: c.obligation_id,
+            department: c.department.unwrap_or_default(),
+            period: c.period_key.unwrap_or_default(),
+            period_label: c.period_label.unwrap_or_default(),
+            days: c.days,
+            recipients: office.then_some(c.recipients),
+            state_label: c
+                .email_state
+                .as_deref()
+                .map_or("未发出", crate::reminders::state_label),
+            state: c.email_state,
+            sent_at: c.sent_at,
+        })
+        .collect())
 }
 
 /// A measure as `user` may see it: the plan in full, progress scoped to what they may read.
@@ -230,7 +285,10 @@ pub fn measure(
                 title: m.title.clone(),
             })
     };
+    let progress = progress::measure_progress(conn, user, id, rules)?;
+    let chase = chase_of(conn, id, user, &progress)?;
     Ok(MeasureView {
+        chase,
         section_heading: measure
             .section
             .zip(measure.section_title.as_deref())
@@ -238,7 +296,7 @@ pub fn measure(
         paragraphs: measure.body.lines().map(str::to_string).collect(),
         previous: pick(measure.number - 1),
         next: pick(measure.number + 1),
-        progress: progress::measure_progress(conn, user, id, rules)?,
+        progress,
         document,
         measure,
         lead,

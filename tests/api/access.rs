@@ -245,6 +245,17 @@ fn matrix() -> Vec<Row> {
             ADMIN_PAGE,
         ),
         row(M::GET, "/admin/audit", "/admin/audit", ADMIN_PAGE),
+        row(M::GET, "/admin/outbox", "/admin/outbox", ADMIN_PAGE),
+        // No email exists yet: the office gets 404, everyone else is refused first.
+        row(
+            M::POST,
+            "/admin/outbox/{id}/resend",
+            "/admin/outbox/1/resend",
+            ADMIN_PAGE,
+        ),
+        row(M::GET, "/admin/reminders", "/admin/reminders", ADMIN_PAGE),
+        row(M::POST, "/admin/reminders", "/admin/reminders", ADMIN_PAGE),
+        row(M::GET, "/api/v1/outbox", "/api/v1/outbox", ADMIN_API),
         row(M::GET, "/api/v1/me", "/api/v1/me", API),
         row(M::GET, "/api/v1/documents", "/api/v1/documents", API),
         row(

@@ -361,6 +361,11 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
             format!("/admin/measures/{m5}/deadline"),
             vec![("deadline", "2026-05-01")],
         ),
+        ("/admin/outbox/1/resend".into(), vec![]),
+        (
+            "/admin/reminders".into(),
+            vec![("before_days", "1"), ("overdue_every_days", "1")],
+        ),
     ];
     // Every state-changing page route is covered here.
     for spec in duban::web::route_table() {

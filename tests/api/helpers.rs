@@ -105,6 +105,15 @@ impl TestDatabase {
         CliOutput(self.command(args, env).output().expect("run duban"))
     }
 
+    /// Starts the binary without waiting for it.
+    pub fn spawn_cli(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+        self.command(args, env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start duban")
+    }
+
     fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_duban"));
         cmd.args(args)
@@ -221,6 +230,15 @@ pub async fn spawn_app_with(db: TestDatabase) -> TestApp {
 }
 
 async fn spawn_app_env(db: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_scheduled(db, extra, None).await
+}
+
+/// An app whose server runs reminders every `scheduler` (None: never).
+pub async fn spawn_app_scheduled(
+    db: TestDatabase,
+    extra: &[(&str, &str)],
+    scheduler: Option<std::time::Duration>,
+) -> TestApp {
     // Server errors show in a failing test's output (RUST_LOG=debug for more).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -234,6 +252,8 @@ async fn spawn_app_env(db: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
     let mut settings = db.settings(&env);
     settings.workers = 1;
     settings.pool_size = 4;
+    // Reminder runs are driven by each test (through `duban remind`), not by a timer.
+    settings.reminders.interval = scheduler;
     let clock = Arc::new(ManualClock::new(fixed_now()));
     let app = Application::build(settings, clock.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -9,5 +9,7 @@ mod helpers;
 mod import;
 mod migrations;
 mod queries;
+mod reminders;
 mod reporting;
 mod scorecard;
+mod smtp;

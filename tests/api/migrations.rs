@@ -43,13 +43,14 @@ fn every_template_file_is_compiled_in() {
     }
     let sources: Vec<&str> = duban::web::templates::TEMPLATES
         .iter()
+        .chain(duban::mail::templates::TEMPLATES)
         .map(|(_, s)| *s)
         .collect();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         assert!(
             sources.contains(&text.as_str()),
-            "{} is not registered in web::templates::TEMPLATES",
+            "{} is not registered in web::templates::TEMPLATES or mail::templates::TEMPLATES",
             file.display()
         );
     }

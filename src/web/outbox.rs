@@ -1,0 +1,453 @@
+//! The office's reminder pages: the outbox (待发邮件) with resending, the reminder policy
+//! (催办设置), and `GET /api/v1/outbox`.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::Weekday;
+use serde::{Deserialize, Serialize};
+
+use crate::authz::{require, Action};
+use crate::db::{chase, outbox};
+use crate::domain::accounts::parse_email_list;
+use crate::domain::reminders::{Copy, Digest, Escalation, Policy};
+use crate::error::AppError;
+use crate::web::auth::{ApiCaller, CsrfForm, NoFields, Viewer};
+use crate::web::respond::{flash, see_other};
+use crate::web::state::AppState;
+use crate::web::templates::Page;
+
+const STATES: [&str; 4] = ["queued", "sending", "sent", "failed"];
+
+#[derive(Deserialize, Default)]
+pub struct OutboxQuery {
+    #[serde(default)]
+    state: String,
+}
+
+impl OutboxQuery {
+    fn state(&self) -> Result<Option<String>, AppError> {
+        match self.state.trim() {
+            "" => Ok(None),
+            s if STATES.contains(&s) => Ok(Some(s.to_string())),
+            s => Err(AppError::Validation(format!(
+                "state `{s}` must be one of queued, sending, sent, failed"
+            ))),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EmailView {
+    #[serde(flatten)]
+    row: outbox::OutboxRow,
+    state_label: &'static str,
+    kind_label: &'static str,
+    failed: bool,
+}
+
+#[derive(Serialize)]
+struct StateCount {
+    state: &'static str,
+    label: &'static str,
+    count: i64,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct OutboxData {
+    counts: Vec<StateCount>,
+    all_current: bool,
+    emails: Vec<EmailView>,
+    limit: i64,
+    /// Departments nobody can be written to about.
+    unreachable: Vec<String>,
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "reminder" => "催办提醒",
+        "escalation" => "升级催办",
+        "digest" => "督办周报",
+        _ => "邮件",
+    }
+}
+
+pub async fn outbox_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<OutboxQuery>,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let filter = query.state()?;
+    const LIMIT: i64 = 200;
+    let data = state
+        .db(move |conn| {
+            let counts = outbox::counts(conn)?;
+            let emails = outbox::list(conn, filter.as_deref(), LIMIT)?;
+            let (directory, names) = chase::directory(conn, &[])?;
+            let mut unreachable: Vec<String> = names
+                .iter()
+                .filter(|(id, _)| directory.departments.get(id).is_none_or(Vec::is_empty))
+                .map(|(_, name)| name.clone())
+                .collect();
+            unreachable.sort();
+            Ok(OutboxData {
+                counts: STATES
+                    .iter()
+                    .map(|s| StateCount {
+                        state: s,
+                        label: crate::reminders::state_label(s),
+                        count: counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n),
+                        current: filter.as_deref() == Some(*s),
+                    })
+                    .collect(),
+                all_current: filter.is_none(),
+                emails: emails
+                    .into_iter()
+                    .map(|row| EmailView {
+                        state_label: crate::reminders::state_label(&row.state),
+                        kind_label: kind_label(&row.kind),
+                        failed: row.state == "failed",
+                        row,
+                    })
+                    .collect(),
+                limit: LIMIT,
+                unreachable,
+            })
+        })
+        .await?;
+    state.page(
+        "admin_outbox",
+        &Page::for_viewer(&viewer, "催办邮件", "outbox", data),
+    )
+}
+
+pub async fn resend(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = post.viewer;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    state
+        .db(move |conn| {
+            crate::reminders::resend(conn, &viewer.user, id, now)?;
+            flash(
+                conn,
+                &viewer,
+                &format!("邮件 {id} 已重新排队，将在下次发送时投递"),
+            )
+        })
+        .await?;
+    Ok(see_other("/admin/outbox"))
+}
+
+#[derive(Serialize)]
+struct ApiEmail {
+    id: i32,
+    kind: String,
+    to: Vec<String>,
+    cc: Vec<String>,
+    subject: String,
+    items: i32,
+    state: String,
+    attempts: i32,
+    next_attempt_at: chrono::NaiveDateTime,
+    last_error: Option<String>,
+    created_at: chrono::NaiveDateTime,
+    sent_at: Option<chrono::NaiveDateTime>,
+}
+
+/// `GET /api/v1/outbox[?state=…]` (administrators): the newest 500 emails.
+pub async fn api(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    query: web::Query<OutboxQuery>,
+) -> Result<HttpResponse, AppError> {
+    require(&caller.user, Action::Administer)?;
+    let filter = query.state()?;
+    let rows = state
+        .db(move |conn| Ok(outbox::list(conn, filter.as_deref(), 500)?))
+        .await?;
+    let split = |s: &str| {
+        crate::mail::split_addresses(s)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let body: Vec<ApiEmail> = rows
+        .into_iter()
+        .map(|r| ApiEmail {
+            id: r.id,
+            to: split(&r.to_addrs),
+            cc: split(&r.cc_addrs),
+            kind: r.kind,
+            subject: r.subject,
+            items: r.item_count,
+            state: r.state,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The policy form: text as typed, checkboxes present when ticked. Three rungs of the
+/// ladder; a rung with no days is left out.
+#[derive(Deserialize, Serialize, Clone, Default)]
+pub struct PolicyForm {
+    #[serde(default)]
+    before_days: String,
+    #[serde(default)]
+    on_due_day: Option<String>,
+    #[serde(default)]
+    overdue_every_days: String,
+    #[serde(default)]
+    working_days: Option<String>,
+    #[serde(default)]
+    receipts: Option<String>,
+    #[serde(default)]
+    digest_weekday: String,
+    #[serde(default)]
+    digest_hour: String,
+    #[serde(default)]
+    office_emails: String,
+    #[serde(default)]
+    rungs: Vec<RungForm>,
+    #[serde(flatten, skip_serializing)]
+    raw: std::collections::HashMap<String, String>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Default)]
+struct RungForm {
+    n: usize,
+    days: String,
+    head: bool,
+    leaders: bool,
+    office: bool,
+}
+
+const RUNGS: usize = 3;
+const WEEKDAYS: [(&str, &str); 7] = [
+    ("mon", "星期一"),
+    ("tue", "星期二"),
+    ("wed", "星期三"),
+    ("thu", "星期四"),
+    ("fri", "星期五"),
+    ("sat", "星期六"),
+    ("sun", "星期日"),
+];
+
+fn weekday_key(d: Weekday) -> &'static str {
+    WEEKDAYS[d.num_days_from_monday() as usize].0
+}
+
+impl PolicyForm {
+    fn from_policy(p: &Policy) -> PolicyForm {
+        let join = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+        PolicyForm {
+            before_days: join(&p.before_days),
+            on_due_day: p.on_due_day.then(|| "on".into()),
+            overdue_every_days: p.overdue_every_days.to_string(),
+            working_days: p.working_days.then(|| "on".into()),
+            receipts: p.receipts.then(|| "on".into()),
+            digest_weekday: p
+                .digest
+                .map(|d| weekday_key(d.weekday).to_string())
+                .unwrap_or_default(),
+            digest_hour: p.digest.map_or(9, |d| d.hour).to_string(),
+            office_emails: p.office_emails.join(", "),
+            rungs: (0..RUNGS)
+                .map(|i| {
+                    let rung = p.escalation.get(i);
+                    let has = |c: Copy| rung.is_some_and(|r| r.copy.contains(&c));
+                    RungForm {
+                        n: i + 1,
+                        days: rung.map(|r| r.after_days.to_string()).unwrap_or_default(),
+                        head: has(Copy::DepartmentHead),
+                        leaders: has(Copy::Leaders),
+                        office: has(Copy::Office),
+                    }
+                })
+                .collect(),
+            raw: Default::default(),
+        }
+    }
+
+    /// The rungs as the form posted them (`rung1_days`, `rung1_head`, …).
+    fn with_posted_rungs(mut self) -> PolicyForm {
+        self.rungs = (1..=RUNGS)
+            .map(|n| {
+                let field = |f: &str| self.raw.get(&format!("rung{n}_{f}")).cloned();
+                RungForm {
+                    n,
+                    days: field("days").unwrap_or_default(),
+                    head: field("head").is_some(),
+                    leaders: field("leaders").is_some(),
+                    office: field("office").is_some(),
+                }
+            })
+            .collect();
+        self
+    }
+
+    fn parse(&self) -> Result<Policy, String> {
+        let number = |s: &str, what: &str| -> Result<u32, String> {
+            s.trim()
+                .parse::<u32>()
+                .map_err(|_| format!("{what}「{}」不是整数", s.trim()))
+        };
+        let before_days = self
+            .before_days
+            .split([',', '，', '、', ' '])
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| number(s, "提前提醒天数"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let digest = match self.digest_weekday.trim() {
+            "" => None,
+            day => Some(Digest {
+                weekday: day.parse().map_err(|_| format!("「{day}」不是星期几"))?,
+                hour: number(&self.digest_hour, "周报发送时刻")?,
+            }),
+        };
+        let mut escalation = Vec::new();
+        for rung in &self.rungs {
+            if rung.days.trim().is_empty() {
+                continue;
+            }
+            let mut copy = Vec::new();
+            for (on, c) in [
+                (rung.head, Copy::DepartmentHead),
+                (rung.leaders, Copy::Leaders),
+                (rung.office, Copy::Office),
+            ] {
+                if on {
+                    copy.push(c);
+                }
+            }
+            if copy.is_empty() {
+                return Err(format!("第 {} 级升级催办没有选择抄送对象", rung.n));
+            }
+            escalation.push(Escalation {
+                after_days: number(&rung.days, "升级催办天数")?,
+                copy,
+            });
+        }
+        let office_emails = parse_email_list(&self.office_emails)?;
+        let policy = Policy {
+            before_days,
+            on_due_day: self.on_due_day.is_some(),
+            overdue_every_days: number(&self.overdue_every_days, "逾期提醒间隔")?,
+            escalation,
+            receipts: self.receipts.is_some(),
+            digest,
+            working_days: self.working_days.is_some(),
+            office_emails: crate::mail::split_addresses(&office_emails)
+                .map(str::to_string)
+                .collect(),
+        };
+        policy.validate()?;
+        Ok(policy)
+    }
+}
+
+#[derive(Serialize)]
+struct PolicyData {
+    form: PolicyForm,
+    weekdays: Vec<(&'static str, &'static str)>,
+    hours: Vec<u32>,
+    stored: bool,
+    error: Option<String>,
+}
+
+fn policy_page(
+    state: &AppState,
+    viewer: &Viewer,
+    data: PolicyData,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let html = state.templates.render(
+        "admin_reminders",
+        &Page::for_viewer(viewer, "催办设置", "reminders", data),
+    )?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+pub async fn policy_form(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let settings = state.settings.clone();
+    let (policy, stored) = state
+        .db(move |conn| {
+            Ok((
+                crate::reminders::effective_policy(conn, &settings)?,
+                chase::stored_policy(conn)?.is_some(),
+            ))
+        })
+        .await?;
+    let data = PolicyData {
+        form: PolicyForm::from_policy(&policy),
+        weekdays: WEEKDAYS.to_vec(),
+        hours: (0..24).collect(),
+        stored,
+        error: None,
+    };
+    policy_page(&state, &viewer, data, StatusCode::OK)
+}
+
+pub async fn save_policy(
+    state: web::Data<AppState>,
+    post: CsrfForm<PolicyForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let form = form.with_posted_rungs();
+    let policy = match form.parse() {
+        Ok(p) => p,
+        Err(error) => {
+            let data = PolicyData {
+                form,
+                weekdays: WEEKDAYS.to_vec(),
+                hours: (0..24).collect(),
+                stored: true,
+                error: Some(error),
+            };
+            return policy_page(&state, &viewer, data, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+    let now = state.clock.now();
+    state
+        .db(move |conn| {
+            crate::reminders::save_policy(conn, &viewer.user, &policy, now)?;
+            flash(conn, &viewer, "催办设置已保存，下次催办时生效")
+        })
+        .await?;
+    Ok(see_other("/admin/reminders"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_form_round_trips_and_reports_mistakes_in_words() {
+        let p = Policy {
+            office_emails: vec!["office@x.gov.cn".into()],
+            ..Policy::default()
+        };
+        let mut form = PolicyForm::from_policy(&p);
+        assert_eq!(form.parse().unwrap(), p);
+        form.before_days = "7，3、x".into();
+        assert!(form.parse().unwrap_err().contains("「x」不是整数"));
+        form.before_days = "5".into();
+        form.rungs[0].head = false;
+        assert!(form.parse().unwrap_err().contains("第 1 级"));
+    }
+}
