@@ -429,6 +429,22 @@ pub fn revoke_token(conn: &mut DbConn, id: i32, change: Change<'_>) -> Result<()
     })
 }
 
+/// A person chooses their interface language; audited.
+pub fn set_language(
+    conn: &mut DbConn,
+    user: &crate::authz::CurrentUser,
+    lang: crate::i18n::Lang,
+    now: NaiveDateTime,
+) -> Result<(), AccountError> {
+    conn.transaction(|conn| {
+        users::set_language(conn, user.id, Some(lang.code()))?;
+        let change = user.change(now);
+        let summary = format!("language: {}", lang.code());
+        record(conn, change, "user.language", "user", Some(user.id), &summary)?;
+        Ok(())
+    })
+}
+
 /// On a database with no user, creates `admin`. Returns the password when it was generated,
 /// so that it can be shown once.
 pub fn bootstrap_admin(

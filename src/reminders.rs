@@ -592,27 +592,16 @@ impl Runner<'_> {
             if ids.is_empty() {
                 break;
             }
+            let mut claimed = Vec::new();
             for id in ids {
                 tried.insert(id);
-                let Some(row) = outbox::claim(conn, id, &self.worker, now)? else {
-                    continue;
-                };
-                let message = build_message(
-                    &mail.from,
-                    &row.to_addrs,
-                    &row.cc_addrs,
-                    &row.subject,
-                    &row.body_text,
-                    &row.body_html,
-                    &row.message_id,
-                );
-                let name = format!("{}-{}", now.format("%Y%m%dT%H%M%S"), row.id);
-                let result = message
-                    .map_err(|m| crate::mail::SendFailure {
-                        transient: false,
-                        message: m,
-                    })
-                    .and_then(|m| self.transport.send(&m, &name));
+                if let Some(row) = outbox::claim(conn, id, &self.worker, now)? {
+                    claimed.push(row);
+                }
+            }
+            let results = self.send_all(&claimed, now);
+            for (row, result) in claimed.iter().zip(results) {
+                let id = row.id;
                 match result {
                     Ok(()) => {
                         outbox::mark_sent(conn, id, now)?;
@@ -642,6 +631,61 @@ impl Runner<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+impl Runner<'_> {
+    /// Sends claimed rows, over as many connections at once as the SMTP pool holds: each
+    /// message waits on the server's reply, so one connection alone idles most of the time.
+    fn send_all(
+        &self,
+        rows: &[outbox::OutboxRow],
+        now: NaiveDateTime,
+    ) -> Vec<Result<(), crate::mail::SendFailure>> {
+        let send = |row: &outbox::OutboxRow| {
+            let mail = &self.settings.mail;
+            let name = format!("{}-{}", now.format("%Y%m%dT%H%M%S"), row.id);
+            build_message(
+                &mail.from,
+                &row.to_addrs,
+                &row.cc_addrs,
+                &row.subject,
+                &row.body_text,
+                &row.body_html,
+                &row.message_id,
+            )
+            .map_err(|m| crate::mail::SendFailure {
+                transient: false,
+                message: m,
+            })
+            .and_then(|m| self.transport.send(&m, &name))
+        };
+        let lanes = (self.settings.mail.pool_size as usize).clamp(1, 16);
+        if lanes == 1 || rows.len() < 2 {
+            return rows.iter().map(send).collect();
+        }
+        let chunk = rows.len().div_ceil(lanes);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = rows
+                .chunks(chunk)
+                .map(|part| {
+                    let h = scope.spawn(move || part.iter().map(send).collect::<Vec<_>>());
+                    (part.len(), h)
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|(n, h)| {
+                    h.join().unwrap_or_else(|_| {
+                        let failed = crate::mail::SendFailure {
+                            transient: true,
+                            message: "sender thread panicked".into(),
+                        };
+                        vec![Err(failed); n]
+                    })
+                })
+                .collect()
+        })
     }
 }
 

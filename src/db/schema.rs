@@ -106,6 +106,7 @@ diesel::table! {
         failed_logins -> Integer,
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        language -> Nullable<Text>,
     }
 }
 

@@ -22,6 +22,8 @@ pub struct User {
     pub failed_logins: i32,
     pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// Interface language (zh, en); `None` follows the browser.
+    pub language: Option<String>,
 }
 
 /// A user with their department's name, for lists.
@@ -131,4 +133,11 @@ pub fn set_login_failures(
 /// Ends every session of a user (after a password change, a disable, a role change).
 pub fn end_sessions(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)
+}
+
+/// Sets a user's interface language (`None`: follow the browser).
+pub fn set_language(conn: &mut DbConn, id: i32, language: Option<&str>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::language.eq(language))
+        .execute(conn)
 }

@@ -14,6 +14,7 @@ use crate::db::users::User;
 use crate::db::{sessions, tokens};
 use crate::domain::accounts::Role;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::security;
 use crate::web::state::AppState;
 
@@ -21,6 +22,22 @@ pub const SESSION_COOKIE: &str = "duban_session";
 /// Before sign-in there is no session: the login form's CSRF token lives in its own cookie
 /// (double submit).
 pub const LOGIN_CSRF_COOKIE: &str = "duban_login_csrf";
+
+/// The interface language chosen in this browser (set by the language switch).
+pub const LANG_COOKIE: &str = "duban_lang";
+
+/// The language of a request without a signed-in person: the switch's cookie, else the
+/// browser's `Accept-Language`, else Chinese.
+pub fn request_lang(req: &HttpRequest) -> Lang {
+    req.cookie(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .unwrap_or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map_or(Lang::Zh, Lang::from_accept_language)
+        })
+}
 
 pub fn current_user(user: &User, department: Option<String>) -> CurrentUser {
     CurrentUser {
@@ -49,6 +66,19 @@ pub struct Viewer {
     pub session: String,
     pub csrf: String,
     pub flash: Option<String>,
+    /// The person's own choice, else the browser's.
+    pub lang: Lang,
+}
+
+impl Viewer {
+    /// A text of the catalog in this person's language.
+    pub fn t(&self, key: &str) -> String {
+        crate::i18n::t(self.lang, key, &[])
+    }
+
+    pub fn t_with(&self, key: &str, args: &[(&str, &str)]) -> String {
+        crate::i18n::t(self.lang, key, args)
+    }
 }
 
 impl FromRequest for Viewer {
@@ -58,6 +88,7 @@ impl FromRequest for Viewer {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = state_of(req);
         let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let browser_lang = request_lang(req);
         let next = if req.method() == actix_web::http::Method::GET {
             req.uri()
                 .path_and_query()
@@ -96,6 +127,12 @@ impl FromRequest for Viewer {
                 .await?;
             let s = found.ok_or_else(login)?;
             Ok(Viewer {
+                lang: s
+                    .user
+                    .language
+                    .as_deref()
+                    .and_then(Lang::parse)
+                    .unwrap_or(browser_lang),
                 user: current_user(&s.user, s.department),
                 session: s.id_hash,
                 csrf: s.csrf_token,

@@ -74,7 +74,10 @@ pub fn render_html<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
             let title = title_of(status);
             state
                 .templates
-                .render("error", &Page::new(title, "", &info))
+                .render(
+                    "error",
+                    &Page::new(title, "", &info).in_lang(crate::web::auth::request_lang(&req)),
+                )
                 .map_err(|e| tracing::error!(error = %e, "error page failed to render"))
                 .ok()
         })

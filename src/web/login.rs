@@ -10,8 +10,10 @@ use crate::db::departments::Change;
 use crate::domain::accounts::safe_next;
 use crate::error::AppError;
 use crate::security;
+use crate::i18n::Lang;
 use crate::web::auth::{
-    cookie, csrf_refused, removal, CsrfForm, Viewer, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+    cookie, csrf_refused, removal, CsrfForm, Viewer, LANG_COOKIE, LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
 };
 use crate::web::respond::see_other;
 use crate::web::state::AppState;
@@ -31,16 +33,19 @@ struct LoginData {
 }
 
 /// One message for every kind of failure, so the form does not reveal which user names exist.
-const LOGIN_FAILED: &str = "用户名或密码错误。连续多次输错后账户将被临时锁定。";
+const LOGIN_FAILED: &str = "login.failed";
 
 fn login_page(
     state: &AppState,
+    req: &HttpRequest,
     status: actix_web::http::StatusCode,
     data: LoginData,
 ) -> Result<HttpResponse, AppError> {
+    let lang = crate::web::auth::request_lang(req);
+    let title = crate::i18n::t(lang, "login.title", &[]);
     let html = state
         .templates
-        .render("login", &Page::new("登录", "", &data))?;
+        .render("login", &Page::new(title, "", &data).in_lang(lang))?;
     let secure = state.settings.auth.secure_cookies;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -68,6 +73,7 @@ pub async fn login_form(
         .unwrap_or_else(|| security::random_hex(32));
     login_page(
         &state,
+        &req,
         actix_web::http::StatusCode::OK,
         LoginData {
             csrf,
@@ -131,12 +137,17 @@ pub async fn login(
             tracing::info!(?failure, "sign-in refused");
             login_page(
                 &state,
+                &req,
                 actix_web::http::StatusCode::UNAUTHORIZED,
                 LoginData {
                     csrf: form.csrf_token,
                     next: safe_next(&form.next).unwrap_or("/").to_string(),
                     username: form.username,
-                    error: Some(LOGIN_FAILED.into()),
+                    error: Some(crate::i18n::t(
+                        crate::web::auth::request_lang(&req),
+                        LOGIN_FAILED,
+                        &[],
+                    )),
                 },
             )
         }
@@ -245,4 +256,64 @@ pub async fn change_password(
                 .body(html))
         }
     }
+}
+
+/// Where the language switch returns to: the page it was pressed on (the same-origin
+/// `Referer`), else the home page.
+fn back_to(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .and_then(safe_next)
+        .filter(|p| !p.starts_with("/language/"))
+        .unwrap_or("/")
+        .to_string()
+}
+
+/// `GET /language/{code}`: the switch for visitors not signed in; remembered in a cookie.
+pub async fn set_language_cookie(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::parse(&code)
+        .ok_or_else(|| AppError::NotFound(format!("unknown language `{}`", code.as_str())))?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, back_to(&req)))
+        .cookie(language_cookie(lang, state.settings.auth.secure_cookies))
+        .finish())
+}
+
+fn language_cookie(lang: Lang, secure: bool) -> actix_web::cookie::Cookie<'static> {
+    let mut c = crate::web::auth::cookie(LANG_COOKIE, lang.code().to_string(), secure);
+    c.set_max_age(actix_web::cookie::time::Duration::days(365));
+    c
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    language: String,
+}
+
+/// `POST /account/language`: a signed-in person's own language, kept with their account.
+pub async fn set_language(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    post: CsrfForm<LanguageForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    let lang = Lang::parse(&form.language).ok_or_else(|| {
+        AppError::Validation(format!("unknown language `{}`", form.language))
+    })?;
+    let now = state.clock.now();
+    let user = viewer.user.clone();
+    state
+        .db(move |conn| Ok(accounts::set_language(conn, &user, lang, now)?))
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, back_to(&req)))
+        .cookie(language_cookie(lang, state.settings.auth.secure_cookies))
+        .finish())
 }

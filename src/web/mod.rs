@@ -52,10 +52,12 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/static/app.css", pages::stylesheet),
         spec(M::GET, "/login", login::login_form),
         spec(M::POST, "/login", login::login),
+        spec(M::GET, "/language/{code}", login::set_language_cookie),
         // Signed-in people.
         spec(M::POST, "/logout", login::logout),
         spec(M::GET, "/account/password", login::password_form),
         spec(M::POST, "/account/password", login::change_password),
+        spec(M::POST, "/account/language", login::set_language),
         spec(M::GET, "/", pages::index),
         spec(M::GET, "/documents/{id}", pages::document),
         spec(M::GET, "/measures/{id}", pages::measure),

@@ -6,6 +6,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::web::auth::Viewer;
 
 /// Every template, by name. A test checks that each file under `templates/` is listed here.
@@ -104,6 +105,8 @@ pub struct UserView {
     pub username: String,
     pub display_name: String,
     pub role_label: &'static str,
+    /// admin, liaison or leader.
+    pub role: &'static str,
     pub is_admin: bool,
     pub can_score: bool,
     pub department: Option<String>,
@@ -119,6 +122,9 @@ pub struct Page<T: Serialize> {
     /// The session's CSRF token, for the forms on the page.
     pub csrf: Option<String>,
     pub flash: Option<String>,
+    /// Interface language: the `t` helper reads it.
+    pub lang: &'static str,
+    pub html_lang: &'static str,
     pub data: T,
 }
 
@@ -131,8 +137,17 @@ impl<T: Serialize> Page<T> {
             user: None,
             csrf: None,
             flash: None,
+            lang: Lang::Zh.code(),
+            html_lang: Lang::Zh.html(),
             data,
         }
+    }
+
+    /// The same page in another language.
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang.code();
+        self.html_lang = lang.html();
+        self
     }
 
     /// A page for a signed-in person.
@@ -150,12 +165,15 @@ impl<T: Serialize> Page<T> {
                 username: u.username.clone(),
                 display_name: u.display_name.clone(),
                 role_label: u.role.label(),
+                role: u.role.as_str(),
                 is_admin: u.is_admin(),
                 can_score: crate::authz::allows(u, crate::authz::Action::ReadScorecard),
                 department: u.department.clone(),
             }),
             csrf: Some(viewer.csrf.clone()),
             flash: viewer.flash.clone(),
+            lang: viewer.lang.code(),
+            html_lang: viewer.lang.html(),
             data,
         }
     }
@@ -209,6 +227,7 @@ impl Templates {
         registry.set_strict_mode(true);
         registry.set_prevent_indent(true);
         registry.register_helper("time", Box::new(LocalTime(tz)));
+        registry.register_helper("t", Box::new(crate::i18n::TextHelper));
         for (name, source) in TEMPLATES {
             registry
                 .register_template_string(name, source)

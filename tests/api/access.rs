@@ -85,6 +85,8 @@ fn matrix() -> Vec<Row> {
         row(M::POST, "/logout", "/logout", PAGE),
         row(M::GET, "/account/password", "/account/password", PAGE),
         row(M::POST, "/account/password", "/account/password", PAGE),
+        row(M::POST, "/account/language", "/account/language", PAGE),
+        row(M::GET, "/language/{code}", "/language/en", PUBLIC),
         row(M::GET, "/", "/", PAGE),
         row(M::GET, "/documents/{id}", "/documents/{document}", PAGE),
         row(M::GET, "/measures/{id}", "/measures/{measure}", PAGE),

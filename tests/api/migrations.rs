@@ -56,3 +56,48 @@ fn every_template_file_is_compiled_in() {
     }
     assert_eq!(files.len(), sources.len());
 }
+
+/// Every `{{t "…"}}` in a template names a text both catalogs have, and every catalog file
+/// is compiled in.
+#[test]
+fn every_text_a_template_names_is_in_both_catalogs() {
+    use duban::i18n::{Catalog, Lang};
+    let catalog = Catalog::get();
+    let pattern = regex::Regex::new(r#"\{\{~?t "([a-z0-9_.]+)"(\s+[a-z_]+=|\s*~?\}\})"#).unwrap();
+    let sources = duban::web::templates::TEMPLATES
+        .iter()
+        .chain(duban::mail::templates::TEMPLATES);
+    let mut checked = 0;
+    for (name, source) in sources {
+        for cap in pattern.captures_iter(source) {
+            let key = &cap[1];
+            for lang in Lang::ALL {
+                assert!(
+                    catalog.text(lang, key).is_some(),
+                    "template {name}: no {} text for {key}",
+                    lang.code()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "only {checked} texts found");
+
+    let mut files = Vec::new();
+    for lang in ["zh", "en"] {
+        for entry in std::fs::read_dir(repo_path("locales").join(lang)).unwrap() {
+            let path = entry.unwrap().path();
+            let area = path.file_stem().unwrap().to_str().unwrap().to_string();
+            files.push((lang.to_string(), area));
+        }
+    }
+    for (lang, area) in &files {
+        assert!(
+            duban::i18n::FILES
+                .iter()
+                .any(|(l, a, _)| l == lang && a == area),
+            "locales/{lang}/{area}.toml is not listed in i18n::FILES"
+        );
+    }
+    assert_eq!(files.len(), duban::i18n::FILES.len());
+}
