@@ -84,6 +84,18 @@ pub const FILES: &[(&str, &str, &str)] = &[
     ("en", "common", include_str!("../locales/en/common.toml")),
     ("zh", "login", include_str!("../locales/zh/login.toml")),
     ("en", "login", include_str!("../locales/en/login.toml")),
+    ("zh", "plan", include_str!("../locales/zh/plan.toml")),
+    ("en", "plan", include_str!("../locales/en/plan.toml")),
+    ("zh", "reporting", include_str!("../locales/zh/reporting.toml")),
+    ("en", "reporting", include_str!("../locales/en/reporting.toml")),
+    ("zh", "scorecard", include_str!("../locales/zh/scorecard.toml")),
+    ("en", "scorecard", include_str!("../locales/en/scorecard.toml")),
+    ("zh", "admin", include_str!("../locales/zh/admin.toml")),
+    ("en", "admin", include_str!("../locales/en/admin.toml")),
+    ("zh", "email", include_str!("../locales/zh/email.toml")),
+    ("en", "email", include_str!("../locales/en/email.toml")),
+    ("zh", "import", include_str!("../locales/zh/import.toml")),
+    ("en", "import", include_str!("../locales/en/import.toml")),
 ];
 
 /// Both languages' texts, by full key.
