@@ -19,6 +19,7 @@ use crate::db::chase::{self, NewChase};
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{obligations, DbConn};
 use crate::domain::calendar::Calendar;
+use crate::i18n::Lang;
 use crate::domain::reminders::{batch, plan, Copy, MailKind, Policy, Reminder, Stage};
 use crate::mail::templates::MailTemplates;
 use crate::mail::{build_message, new_message_id, DigestRow, Item, MailData, Transport};
@@ -174,11 +175,18 @@ fn stage_parts(stage: Stage) -> (&'static str, i32) {
     }
 }
 
+/// Emails are written in the office's language.
+const MAIL_LANG: Lang = Lang::Zh;
+
+fn text(key: &str, args: &[(&str, &str)]) -> String {
+    crate::i18n::t(MAIL_LANG, key, args)
+}
+
 fn when_text(days: i64) -> String {
     match days {
-        d if d > 0 => format!("还有 {d} 天"),
-        0 => "今日到期".into(),
-        d => format!("已逾期 {} 天", -d),
+        d if d > 0 => text("email.item.days_left", &[("days", &d.to_string())]),
+        0 => text("email.item.due_today", &[]),
+        d => text("email.item.days_overdue", &[("days", &(-d).to_string())]),
     }
 }
 
@@ -479,18 +487,24 @@ impl Runner<'_> {
                 who.extend(rung.copy.iter().copied());
             }
             who.into_iter()
-                .map(|c| match c {
-                    Copy::DepartmentHead => "单位负责人",
-                    Copy::Leaders => "分管领导",
-                    Copy::Office => "督查室",
+                .map(|c| {
+                    text(
+                        match c {
+                            Copy::DepartmentHead => "email.escalation.copy.department_head",
+                            Copy::Leaders => "email.escalation.copy.leaders",
+                            Copy::Office => "email.escalation.copy.office",
+                        },
+                        &[],
+                    )
                 })
                 .collect::<Vec<_>>()
-                .join("、")
+                .join(&text("email.escalation.separator", &[]))
         } else {
             String::new()
         };
         let week = cx.today.iso_week();
         let data = MailData {
+            lang: MAIL_LANG.code(),
             site: site.clone(),
             today: cx.today.to_string(),
             department: department.and_then(|d| cx.names.get(&d).cloned()),
@@ -503,7 +517,13 @@ impl Runner<'_> {
             overdue,
             level,
             copied,
-            week: format!("{}年第{}周", week.year(), week.week()),
+            week: text(
+                "email.digest.week",
+                &[
+                    ("year", &week.year().to_string()),
+                    ("week", &week.week().to_string()),
+                ],
+            ),
             department_count: cx.digest.len(),
             departments: if kind == MailKind::Digest {
                 cx.digest.clone()
@@ -520,12 +540,15 @@ impl Runner<'_> {
             .department_id
             .and_then(|d| cx.names.get(&d).cloned())
             .unwrap_or_default();
-        let label = match r.stage {
-            Stage::Before(_) => "即将到期",
-            Stage::DueToday => "今日到期",
-            Stage::Receipt(_) => "未签收",
-            _ => "已逾期",
-        };
+        let label = text(
+            match r.stage {
+                Stage::Before(_) => "email.item.before",
+                Stage::DueToday => "email.item.due",
+                Stage::Receipt(_) => "email.item.receipt",
+                _ => "email.item.overdue",
+            },
+            &[],
+        );
         if let Some(ob) = r.obligation_id.and_then(|id| cx.obligations.get(&id)) {
             let role = if ob.role == "lead" {
                 "牵头"
@@ -555,9 +578,15 @@ impl Runner<'_> {
             Item {
                 n,
                 label,
-                what: format!(
-                    "文件签收：{}",
-                    cx.documents.get(&document).cloned().unwrap_or_default()
+                what: text(
+                    "email.item.receipt_what",
+                    &[(
+                        "document",
+                        cx.documents
+                            .get(&document)
+                            .map(String::as_str)
+                            .unwrap_or_default(),
+                    )],
                 ),
                 department,
                 period: String::new(),

@@ -19,7 +19,7 @@ use crate::config::MailSettings;
 pub struct Item {
     pub n: usize,
     /// 即将到期, 今日到期, 已逾期, 未签收.
-    pub label: &'static str,
+    pub label: String,
     pub what: String,
     pub department: String,
     pub period: String,
@@ -42,6 +42,8 @@ pub struct DigestRow {
 /// Everything an email template may use.
 #[derive(Debug, Clone, Serialize)]
 pub struct MailData {
+    /// The catalog language of the texts.
+    pub lang: &'static str,
     pub site: String,
     pub today: String,
     pub department: Option<String>,
@@ -277,12 +279,13 @@ mod tests {
     fn every_email_template_renders() {
         let t = templates::MailTemplates::new().unwrap();
         let data = MailData {
+            lang: "zh",
             site: "https://duban.example".into(),
             today: "2026-03-02".into(),
             department: Some("地区人社局".into()),
             items: vec![Item {
                 n: 1,
-                label: "已逾期",
+                label: "已逾期".into(),
                 what: "第5项 <促进就业>".into(),
                 department: "地区人社局".into(),
                 period: "2026年第1季度".into(),

@@ -1,6 +1,7 @@
 //! Email templates: `templates/email/<kind>/{subject.txt,body.txt,body.html}.hbs`, compiled
 //! in. The text parts are rendered without HTML escaping, the HTML part with it; all in
-//! strict mode, so a missing field is an error rather than a blank in a sent email.
+//! strict mode, so a missing field is an error rather than a blank in a sent email. Their
+//! words come from the `email` area of the message catalogs.
 
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -66,6 +67,7 @@ impl MailTemplates {
         for registry in [&mut text, &mut html] {
             registry.set_strict_mode(true);
             registry.set_prevent_indent(true);
+            registry.register_helper("t", Box::new(crate::i18n::TextHelper));
         }
         for (name, source) in TEMPLATES {
             let registry = if name.ends_with("/html") {
