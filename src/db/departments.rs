@@ -452,3 +452,18 @@ fn move_receipts(conn: &mut DbConn, source: i32, target: i32) -> QueryResult<()>
         .execute(conn)?;
     Ok(())
 }
+
+/// Every department name and alias, for telling new units from known ones: two queries.
+pub fn known_names(conn: &mut DbConn) -> QueryResult<std::collections::HashSet<String>> {
+    let mut names: std::collections::HashSet<String> = departments::table
+        .select(departments::name)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    names.extend(
+        department_aliases::table
+            .select(department_aliases::alias)
+            .load::<String>(conn)?,
+    );
+    Ok(names)
+}

@@ -383,3 +383,12 @@ fn delete(conn: &mut DbConn, id: i32) -> QueryResult<()> {
     diesel::delete(documents::table.find(id)).execute(conn)?;
     Ok(())
 }
+
+/// The id of the stored document with this number (文号), if any.
+pub fn find_by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<i32>> {
+    documents::table
+        .filter(documents::number.eq(number))
+        .select(documents::id)
+        .first(conn)
+        .optional()
+}

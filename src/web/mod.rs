@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod errors;
+pub mod import;
 pub mod login;
 pub mod outbox;
 pub mod pages;
@@ -114,6 +115,9 @@ pub fn route_table() -> Vec<RouteSpec> {
             "/admin/measures/{id}/deadline",
             reports::set_deadline,
         ),
+        spec(M::GET, "/admin/import", import::import_form),
+        spec(M::POST, "/admin/import/preview", import::preview),
+        spec(M::POST, "/admin/import/confirm", import::confirm),
         spec(M::GET, "/admin/outbox", outbox::outbox_page),
         spec(M::POST, "/admin/outbox/{id}/resend", outbox::resend),
         spec(M::GET, "/admin/reminders", outbox::policy_form),

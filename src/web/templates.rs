@@ -13,6 +13,14 @@ use crate::web::auth::Viewer;
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../../templates/layout.hbs")),
     (
+        "admin_import",
+        include_str!("../../templates/pages/admin_import.hbs"),
+    ),
+    (
+        "admin_import_preview",
+        include_str!("../../templates/pages/admin_import_preview.hbs"),
+    ),
+    (
         "admin_outbox",
         include_str!("../../templates/pages/admin_outbox.hbs"),
     ),

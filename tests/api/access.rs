@@ -247,6 +247,19 @@ fn matrix() -> Vec<Row> {
             ADMIN_PAGE,
         ),
         row(M::GET, "/admin/audit", "/admin/audit", ADMIN_PAGE),
+        row(M::GET, "/admin/import", "/admin/import", ADMIN_PAGE),
+        row(
+            M::POST,
+            "/admin/import/preview",
+            "/admin/import/preview",
+            ADMIN_PAGE,
+        ),
+        row(
+            M::POST,
+            "/admin/import/confirm",
+            "/admin/import/confirm",
+            ADMIN_PAGE,
+        ),
         row(M::GET, "/admin/outbox", "/admin/outbox", ADMIN_PAGE),
         // No email exists yet: the office gets 404, everyone else is refused first.
         row(

@@ -375,6 +375,8 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
             && spec.path != "/login"
             && spec.path != "/admin/tokens/{id}/revoke"
             && spec.path != "/obligations/{id}/report"
+            // Multipart, with the token inside: tested in import.rs.
+            && !spec.path.starts_with("/admin/import/")
         {
             let prefix = spec.path.split("{id}").next().unwrap();
             assert!(

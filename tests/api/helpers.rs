@@ -185,6 +185,15 @@ pub async fn spawn_app() -> TestApp {
 /// A multipart body: text fields, then `evidence` files (name, bytes). Returns the content
 /// type and the body.
 pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let named: Vec<(&str, &str, &[u8])> = files.iter().map(|(n, b)| ("evidence", *n, *b)).collect();
+    multipart_named(fields, &named)
+}
+
+/// A multipart body with files under the given field names: (field, filename, bytes).
+pub fn multipart_named(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> (String, Vec<u8>) {
     let boundary = "duban-test-boundary-7c1f0a";
     let mut body = Vec::new();
     for (k, v) in fields {
@@ -193,10 +202,10 @@ pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, V
                 .as_bytes(),
         );
     }
-    for (name, bytes) in files {
+    for (field, name, bytes) in files {
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
             )
             .as_bytes(),
         );
@@ -482,9 +491,22 @@ impl TestApp {
         fields: &[(&str, &str)],
         files: &[(&str, &[u8])],
     ) -> Reply {
+        let named: Vec<(&str, &str, &[u8])> =
+            files.iter().map(|(n, b)| ("evidence", *n, *b)).collect();
+        self.multipart_named_as(session, path, fields, &named).await
+    }
+
+    /// A multipart form post with the session's CSRF token and files under given fields.
+    pub async fn multipart_named_as(
+        &self,
+        session: &Session,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
         let mut all = vec![("csrf_token", session.csrf.as_str())];
         all.extend_from_slice(fields);
-        let (content_type, body) = multipart(&all, files);
+        let (content_type, body) = multipart_named(&all, files);
         self.send_body(
             self.client
                 .post(self.url(path))

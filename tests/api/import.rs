@@ -5,7 +5,7 @@ use duban::db::documents;
 use duban::db::schema::{assignments, departments, documents as documents_table, measures};
 use duban::domain::importer;
 
-use crate::helpers::{fixed_now, repo_path, TestDatabase};
+use crate::helpers::{fixed_now, multipart_named, repo_path, spawn_app, TestDatabase};
 
 fn fixture(name: &str) -> String {
     repo_path(&format!("tests/fixtures/{name}"))
@@ -209,4 +209,160 @@ fn a_store_that_fails_halfway_leaves_nothing_behind() {
     assert!(result.is_err());
     drop(conn);
     assert_eq!(counts(&db), (0, 0, 0, 0));
+}
+
+/// The preview form's fields as the page renders them, with the CSRF token left out.
+fn preview_fields(html: &str) -> Vec<(String, String)> {
+    let input =
+        regex::Regex::new(r#"<input id="((?:rename|units)_\d+)" name="[^"]+" value="([^"]*)""#)
+            .unwrap();
+    input
+        .captures_iter(html)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_office_imports_a_plan_through_the_pages_and_corrects_a_unit_in_the_preview() {
+    let app = spawn_app().await;
+    let admin = app.login_admin().await;
+    let text =
+        std::fs::read_to_string(repo_path("tests/fixtures/convention-c-labels.txt")).unwrap();
+
+    // Nothing to import, or no measures: the form again, with the reason.
+    let empty = app
+        .multipart_named_as(&admin, "/admin/import/preview", &[("text", " ")], &[])
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.body.contains("没有可导入的内容"), "{}", empty.body);
+    let not_utf8 = app
+        .multipart_named_as(
+            &admin,
+            "/admin/import/preview",
+            &[],
+            &[("file", "plan.txt", b"\xb6\xab\xba\xfe(GBK)\n1.x")],
+        )
+        .await;
+    assert_eq!(not_utf8.status, 422);
+    assert!(not_utf8.body.contains("UTF-8"), "{}", not_utf8.body);
+
+    // The file is read and previewed: units, measures and their warnings.
+    let preview = app
+        .multipart_named_as(
+            &admin,
+            "/admin/import/preview",
+            &[],
+            &[("file", "plan.txt", text.as_bytes())],
+        )
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(preview.body.contains("东湖区深化“放管服”改革工作要点"));
+    assert!(preview.body.contains("区发改委"));
+    assert!(preview.body.contains("新单位"));
+    let fields = preview_fields(&preview.body);
+    let tax = fields
+        .iter()
+        .find(|(_, v)| v == "区税务所")
+        .map(|(k, _)| k.clone())
+        .expect("a rename field for 区税务所");
+    let (first_units, _) = fields
+        .iter()
+        .find(|(k, _)| k.starts_with("units_"))
+        .unwrap();
+
+    // Correct 区税务所 to its proper name, and give the first measure other units.
+    let mut posted: Vec<(String, String)> = fields.clone();
+    for (k, v) in &mut posted {
+        if *k == tax {
+            *v = "区税务局".into();
+        }
+        if k == first_units {
+            *v = "区政务服务中心、区发改委".into();
+        }
+    }
+    posted.push(("text".into(), text.clone()));
+    posted.push(("starts_on".into(), "2026-01-01".into()));
+    let as_refs: Vec<(&str, &str)> = posted
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let again = app
+        .multipart_named_as(&admin, "/admin/import/preview", &as_refs, &[])
+        .await;
+    assert_eq!(again.status, 200);
+    assert!(again.body.contains("已应用 2 处更正"), "{}", again.body);
+
+    let before = app
+        .get_json("/api/v1/documents")
+        .await
+        .as_array()
+        .unwrap()
+        .len();
+    let done = app
+        .multipart_named_as(&admin, "/admin/import/confirm", &as_refs, &[])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let location = done.header("location").unwrap().to_string();
+    assert!(location.starts_with("/documents/"));
+    let documents = app.get_json("/api/v1/documents").await;
+    assert_eq!(documents.as_array().unwrap().len(), before + 1);
+    let page = app.get_as(&admin, &location).await;
+    assert!(
+        page.body.contains("已导入"),
+        "the flash says what was imported"
+    );
+
+    let departments = app.get_json("/api/v1/departments").await;
+    let names: Vec<&str> = departments
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"区税务局") && !names.contains(&"区税务所"));
+    let document_id = location.trim_start_matches("/documents/");
+    let measures = app
+        .get_json(&format!("/api/v1/measures?document={document_id}"))
+        .await;
+    let first = &measures.as_array().unwrap()[0];
+    assert_eq!(first["lead"], "区政务服务中心");
+    assert_eq!(first["co"], serde_json::json!(["区发改委"]));
+    assert!(app
+        .audit()
+        .iter()
+        .any(|e| e.action == "document.import" && e.actor == "admin"));
+
+    // The same document again: refused in words until Replace is ticked; nothing changes.
+    let dup = app
+        .multipart_named_as(&admin, "/admin/import/confirm", &as_refs, &[])
+        .await;
+    assert_eq!(dup.status, 422);
+    assert!(dup.body.contains("已导入"), "{}", dup.body);
+    assert_eq!(
+        app.get_json("/api/v1/documents")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        before + 1
+    );
+
+    // A liaison may not import, and a form without the CSRF token is refused.
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let liaison = app.login("renshe", "password-renshe").await;
+    let refused = app
+        .multipart_named_as(&liaison, "/admin/import/preview", &[("text", &text)], &[])
+        .await;
+    assert_eq!(refused.status, 403);
+    let (content_type, body) = multipart_named(&[("text", &text)], &[]);
+    let forged = app
+        .send_body(
+            app.client
+                .post(app.url("/admin/import/confirm"))
+                .insert_header(admin.header())
+                .insert_header(("Content-Type", content_type)),
+            body,
+        )
+        .await;
+    assert_eq!(forged.status, 403);
 }

@@ -5,6 +5,7 @@
 //! Pure: no database, no I/O. Text published on the web still carries the page around the
 //! document (navigation, 上一条/下一条, share links); the importer reads past it.
 
+pub mod corrections;
 pub mod text;
 pub mod units;
 
