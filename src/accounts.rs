@@ -440,7 +440,14 @@ pub fn set_language(
         users::set_language(conn, user.id, Some(lang.code()))?;
         let change = user.change(now);
         let summary = format!("language: {}", lang.code());
-        record(conn, change, "user.language", "user", Some(user.id), &summary)?;
+        record(
+            conn,
+            change,
+            "user.language",
+            "user",
+            Some(user.id),
+            &summary,
+        )?;
         Ok(())
     })
 }

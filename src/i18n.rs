@@ -86,10 +86,26 @@ pub const FILES: &[(&str, &str, &str)] = &[
     ("en", "login", include_str!("../locales/en/login.toml")),
     ("zh", "plan", include_str!("../locales/zh/plan.toml")),
     ("en", "plan", include_str!("../locales/en/plan.toml")),
-    ("zh", "reporting", include_str!("../locales/zh/reporting.toml")),
-    ("en", "reporting", include_str!("../locales/en/reporting.toml")),
-    ("zh", "scorecard", include_str!("../locales/zh/scorecard.toml")),
-    ("en", "scorecard", include_str!("../locales/en/scorecard.toml")),
+    (
+        "zh",
+        "reporting",
+        include_str!("../locales/zh/reporting.toml"),
+    ),
+    (
+        "en",
+        "reporting",
+        include_str!("../locales/en/reporting.toml"),
+    ),
+    (
+        "zh",
+        "scorecard",
+        include_str!("../locales/zh/scorecard.toml"),
+    ),
+    (
+        "en",
+        "scorecard",
+        include_str!("../locales/en/scorecard.toml"),
+    ),
     ("zh", "admin", include_str!("../locales/zh/admin.toml")),
     ("en", "admin", include_str!("../locales/en/admin.toml")),
     ("zh", "email", include_str!("../locales/zh/email.toml")),
@@ -103,7 +119,11 @@ pub struct Catalog {
     texts: HashMap<(Lang, String), String>,
 }
 
-fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) -> Result<(), String> {
+fn flatten(
+    prefix: &str,
+    table: &toml::Table,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), String> {
     for (k, v) in table {
         let key = format!("{prefix}.{k}");
         match v {
@@ -120,9 +140,9 @@ impl Catalog {
         let mut texts = HashMap::new();
         for (lang, area, source) in files {
             let l = Lang::parse(lang).ok_or_else(|| format!("unknown language {lang}"))?;
-            let table: toml::Table = source
-                .parse()
-                .map_err(|e: toml::de::Error| format!("locales/{lang}/{area}.toml: {}", e.message()))?;
+            let table: toml::Table = source.parse().map_err(|e: toml::de::Error| {
+                format!("locales/{lang}/{area}.toml: {}", e.message())
+            })?;
             let mut entries = Vec::new();
             flatten(area, &table, &mut entries)
                 .map_err(|e| format!("locales/{lang}/{area}.toml: {e}"))?;
@@ -165,7 +185,9 @@ impl Catalog {
 pub fn t(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     match Catalog::get().text(lang, key) {
         Some(text) => fill(text, |name| {
-            args.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+            args.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
         }),
         None => {
             tracing::warn!("missing text {key} ({})", lang.code());
@@ -182,7 +204,11 @@ fn fill(text: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         match after.find('}') {
-            Some(close) if after[..close].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            Some(close)
+                if after[..close]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
                 let name = &after[..close];
                 match value(name) {
                     Some(v) => out.push_str(&v),
@@ -238,7 +264,9 @@ impl HelperDef for TextHelper {
             Some(serde_json::Value::Number(n)) => format!("{key}.{n}"),
             Some(serde_json::Value::Bool(b)) => format!("{key}.{b}"),
             Some(serde_json::Value::Null) | None => key.to_string(),
-            Some(other) => return Err(RenderErrorReason::Other(format!("t: bad value {other}")).into()),
+            Some(other) => {
+                return Err(RenderErrorReason::Other(format!("t: bad value {other}")).into())
+            }
         };
         let lang = ctx
             .data()
@@ -266,8 +294,14 @@ mod tests {
     #[test]
     fn accept_language_picks_the_first_supported_by_quality() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
-        assert_eq!(Lang::from_accept_language("fr;q=1, en;q=0.5, zh;q=0.7"), Lang::Zh);
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr;q=1, en;q=0.5, zh;q=0.7"),
+            Lang::Zh
+        );
         assert_eq!(Lang::from_accept_language("de, en;q=0.1"), Lang::En);
         assert_eq!(Lang::from_accept_language("de"), Lang::Zh);
         assert_eq!(Lang::from_accept_language("en;q=0, zh;q=0.1"), Lang::Zh);
@@ -292,7 +326,10 @@ mod tests {
 
     #[test]
     fn texts_fill_their_placeholders_and_templates_fail_on_a_missing_key() {
-        assert_eq!(fill("共 {n} 项，{who}", |k| (k == "n").then(|| "3".into())), "共 3 项，{who}");
+        assert_eq!(
+            fill("共 {n} 项，{who}", |k| (k == "n").then(|| "3".into())),
+            "共 3 项，{who}"
+        );
         assert_eq!(fill("a {b", |_| None), "a {b");
         let mut hbs = Handlebars::new();
         hbs.register_helper("t", Box::new(TextHelper));

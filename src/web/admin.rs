@@ -173,7 +173,7 @@ pub async fn users_page(
     let data = state.db(move |conn| users_data(conn, form, None)).await?;
     state.page(
         "admin_users",
-        &Page::for_viewer(&viewer, "用户管理", "users", data),
+        &Page::for_viewer(&viewer, viewer.t("admin.users.title"), "users", data),
     )
 }
 
@@ -206,7 +206,11 @@ pub async fn create_user(
             let change = v.user.change(now);
             match outcome(accounts::create_user(conn, &input, &form.password, change))? {
                 Outcome::Done(_) => {
-                    flash(conn, &v, &format!("已创建用户 {}", input.username.trim()))?;
+                    let message = v.t_with(
+                        "admin.users.created",
+                        &[("username", input.username.trim())],
+                    );
+                    flash(conn, &v, &message)?;
                     Ok(None)
                 }
                 Outcome::Invalid(m) => {
@@ -223,7 +227,7 @@ pub async fn create_user(
         result,
         "/admin/users".into(),
         "admin_users",
-        "用户管理",
+        &viewer.t("admin.users.title"),
         "users",
     )
 }
@@ -277,7 +281,7 @@ pub async fn user_page(
     let data = state
         .db(move |conn| user_data(conn, id, None, None))
         .await?;
-    let title = format!("用户 {}", data.username);
+    let title = viewer.t_with("admin.user.title", &[("username", data.username.as_str())]);
     state.page(
         "admin_user",
         &Page::for_viewer(&viewer, title, "users", data),
@@ -300,7 +304,7 @@ pub async fn update_user(
             let change = v.user.change(now);
             match outcome(accounts::update_user(conn, id, &input, change))? {
                 Outcome::Done(()) => {
-                    flash(conn, &v, "用户信息已保存")?;
+                    flash(conn, &v, &v.t("admin.user.saved"))?;
                     Ok(None)
                 }
                 Outcome::Invalid(m) => Ok(Some(user_data(conn, id, Some(form), Some(m))?)),
@@ -313,7 +317,7 @@ pub async fn update_user(
         result,
         format!("/admin/users/{id}"),
         "admin_user",
-        "用户",
+        &viewer.t("admin.user.title_plain"),
         "users",
     )
 }
@@ -346,7 +350,7 @@ pub async fn reset_password(
                 change,
             ))? {
                 Outcome::Done(()) => {
-                    flash(conn, &v, "密码已重置，该用户的其他登录已失效")?;
+                    flash(conn, &v, &v.t("admin.user.password_reset"))?;
                     Ok(None)
                 }
                 Outcome::Invalid(m) => Ok(Some(user_data(conn, id, None, Some(m))?)),
@@ -359,7 +363,7 @@ pub async fn reset_password(
         result,
         format!("/admin/users/{id}"),
         "admin_user",
-        "用户",
+        &viewer.t("admin.user.title_plain"),
         "users",
     )
 }
@@ -377,6 +381,12 @@ pub struct DepartmentForm {
 }
 
 #[derive(Serialize)]
+struct Liaison {
+    display_name: String,
+    username: String,
+}
+
+#[derive(Serialize)]
 struct DepartmentData {
     id: i32,
     name: String,
@@ -384,7 +394,7 @@ struct DepartmentData {
     others: Vec<Choice>,
     lead_count: i64,
     co_count: i64,
-    liaisons: Vec<String>,
+    liaisons: Vec<Liaison>,
     error: Option<String>,
 }
 
@@ -401,7 +411,10 @@ fn department_data(
     let liaisons = users::list(conn)?
         .into_iter()
         .filter(|u| u.user.department_id == Some(id))
-        .map(|u| format!("{}（{}）", u.user.display_name, u.user.username))
+        .map(|u| Liaison {
+            display_name: u.user.display_name,
+            username: u.user.username,
+        })
         .collect();
     Ok(DepartmentData {
         id,
@@ -438,7 +451,7 @@ pub async fn department_page(
     let data = state
         .db(move |conn| department_data(conn, id, None, None))
         .await?;
-    let title = format!("管理单位 {}", data.name);
+    let title = viewer.t_with("admin.department.title", &[("name", data.name.as_str())]);
     state.page(
         "admin_department",
         &Page::for_viewer(&viewer, title, "departments", data),
@@ -482,7 +495,7 @@ pub async fn update_department(
             let change = v.user.change(now);
             match department_outcome(departments::edit(conn, id, &edit, change))? {
                 Outcome::Done(_) => {
-                    flash(conn, &v, "单位信息已保存")?;
+                    flash(conn, &v, &v.t("admin.department.saved"))?;
                     Ok(None)
                 }
                 Outcome::Invalid(m) => Ok(Some(department_data(conn, id, Some(form), Some(m))?)),
@@ -495,7 +508,7 @@ pub async fn update_department(
         result,
         format!("/admin/departments/{id}"),
         "admin_department",
-        "管理单位",
+        &viewer.t("admin.department.title_plain"),
         "departments",
     )
 }
@@ -519,15 +532,19 @@ pub async fn merge_department(
     let result = state
         .db(move |conn| {
             let Ok(target) = form.target.trim().parse::<i32>() else {
-                let m = "请选择要并入的单位".to_string();
+                let m = v.t("admin.department.choose_target");
                 return Ok(Err(department_data(conn, source, None, Some(m))?));
             };
             let change = v.user.change(now);
             match department_outcome(departments::merge(conn, source, target, change))? {
                 Outcome::Done(o) => {
-                    let message = format!(
-                        "已合并：转移 {} 项分工，合并 {} 项重复分工，转移 {} 名联络员",
-                        o.assignments_moved, o.assignments_combined, o.users_moved
+                    let message = v.t_with(
+                        "admin.department.merged",
+                        &[
+                            ("moved", &o.assignments_moved.to_string()),
+                            ("combined", &o.assignments_combined.to_string()),
+                            ("users", &o.users_moved.to_string()),
+                        ],
                     );
                     flash(conn, &v, &message)?;
                     Ok(Ok(target))
@@ -541,7 +558,12 @@ pub async fn merge_department(
         Err(data) => form_again(
             &state,
             "admin_department",
-            &Page::for_viewer(&viewer, "管理单位", "departments", data),
+            &Page::for_viewer(
+                &viewer,
+                viewer.t("admin.department.title_plain"),
+                "departments",
+                data,
+            ),
         ),
     }
 }
@@ -559,7 +581,12 @@ pub async fn tokens_page(
     let tokens = state.db(|conn| Ok(tokens::list(conn)?)).await?;
     state.page(
         "admin_tokens",
-        &Page::for_viewer(&viewer, "API 令牌", "tokens", TokensData { tokens }),
+        &Page::for_viewer(
+            &viewer,
+            viewer.t("admin.tokens.title"),
+            "tokens",
+            TokensData { tokens },
+        ),
     )
 }
 
@@ -576,7 +603,8 @@ pub async fn revoke_token(
         .db(move |conn| {
             let change = viewer.user.change(now);
             accounts::revoke_token(conn, id, change)?;
-            flash(conn, &viewer, &format!("令牌 {id} 已撤销"))
+            let message = viewer.t_with("admin.tokens.revoked_flash", &[("id", &id.to_string())]);
+            flash(conn, &viewer, &message)
         })
         .await?;
     Ok(see_other("/admin/tokens"))
@@ -628,12 +656,13 @@ struct AuditData {
     error: Option<String>,
 }
 
-fn day(s: &str, field: &str) -> Result<Option<NaiveDate>, String> {
+/// A date filter; `field` names the catalog text of the field, for the message.
+fn day(s: &str, viewer: &Viewer, field: &str) -> Result<Option<NaiveDate>, String> {
     match s.trim() {
         "" => Ok(None),
         d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| format!("{field}日期应为 年-月-日，如 2026-03-01")),
+            .map_err(|_| viewer.t_with("admin.audit.bad_date", &[("field", &viewer.t(field))])),
     }
 }
 
@@ -645,7 +674,8 @@ pub async fn audit_page(
     require(&viewer.user, Action::Administer)?;
     let query = query.into_inner();
     const LIMIT: i64 = 500;
-    let parsed = day(&query.from, "起始").and_then(|f| Ok((f, day(&query.to, "截止")?)));
+    let parsed = day(&query.from, &viewer, "admin.audit.from_field")
+        .and_then(|f| Ok((f, day(&query.to, &viewer, "admin.audit.to_field")?)));
     let (entries, error) = match parsed {
         Ok((from, to)) => {
             // Dates are days in the office's time zone; the log keeps UTC.
@@ -681,6 +711,6 @@ pub async fn audit_page(
     };
     state.page(
         "admin_audit",
-        &Page::for_viewer(&viewer, "操作日志", "audit", data),
+        &Page::for_viewer(&viewer, viewer.t("admin.audit.title"), "audit", data),
     )
 }

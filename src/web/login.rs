@@ -9,11 +9,10 @@ use crate::authz::{require, Action};
 use crate::db::departments::Change;
 use crate::domain::accounts::safe_next;
 use crate::error::AppError;
-use crate::security;
 use crate::i18n::Lang;
+use crate::security;
 use crate::web::auth::{
-    cookie, csrf_refused, removal, CsrfForm, Viewer, LANG_COOKIE, LOGIN_CSRF_COOKIE,
-    SESSION_COOKIE,
+    cookie, csrf_refused, removal, CsrfForm, Viewer, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
 };
 use crate::web::respond::see_other;
 use crate::web::state::AppState;
@@ -189,7 +188,12 @@ pub async fn password_form(
     viewer: Viewer,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ChangeOwnPassword)?;
-    let page = Page::for_viewer(&viewer, "修改密码", "account", PasswordData { error: None });
+    let page = Page::for_viewer(
+        &viewer,
+        viewer.t("plan.password.heading"),
+        "account",
+        PasswordData { error: None },
+    );
     state.page("account_password", &page)
 }
 
@@ -210,6 +214,9 @@ pub async fn change_password(
     let CsrfForm { viewer, form } = post;
     require(&viewer.user, Action::ChangeOwnPassword)?;
     let now = state.clock.now();
+    let wrong_current = viewer.t("plan.password.wrong_current");
+    let mismatch = viewer.t("plan.password.mismatch");
+    let changed = viewer.t("plan.password.changed");
     let (user_id, username, session) = (
         viewer.user.id,
         viewer.user.username.clone(),
@@ -220,10 +227,10 @@ pub async fn change_password(
             let user = crate::db::users::find(conn, user_id)?
                 .ok_or_else(|| AppError::not_found("用户"))?;
             if !security::verify_password(&form.current, &user.password_hash) {
-                return Ok(Err("当前密码不正确".to_string()));
+                return Ok(Err(wrong_current));
             }
             if form.password != form.confirm {
-                return Ok(Err("两次输入的新密码不一致".to_string()));
+                return Ok(Err(mismatch));
             }
             let change = Change {
                 actor: &username,
@@ -231,7 +238,7 @@ pub async fn change_password(
             };
             match accounts::set_password(conn, user_id, &form.password, Some(&session), change) {
                 Ok(()) => {
-                    crate::db::sessions::set_flash(conn, &session, Some("密码已修改"))?;
+                    crate::db::sessions::set_flash(conn, &session, Some(&changed))?;
                     Ok(Ok(()))
                 }
                 Err(accounts::AccountError::Invalid(m)) => Ok(Err(m)),
@@ -244,7 +251,7 @@ pub async fn change_password(
         Err(message) => {
             let page = Page::for_viewer(
                 &viewer,
-                "修改密码",
+                viewer.t("plan.password.heading"),
                 "account",
                 PasswordData {
                     error: Some(message),
@@ -304,9 +311,8 @@ pub async fn set_language(
     post: CsrfForm<LanguageForm>,
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm { viewer, form } = post;
-    let lang = Lang::parse(&form.language).ok_or_else(|| {
-        AppError::Validation(format!("unknown language `{}`", form.language))
-    })?;
+    let lang = Lang::parse(&form.language)
+        .ok_or_else(|| AppError::Validation(format!("unknown language `{}`", form.language)))?;
     let now = state.clock.now();
     let user = viewer.user.clone();
     state

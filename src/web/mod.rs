@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod errors;
 pub mod import;
@@ -51,6 +52,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         // Public.
         spec(M::GET, "/healthz", pages::healthz),
         spec(M::GET, "/static/app.css", pages::stylesheet),
+        spec(M::GET, "/static/favicon.svg", assets::favicon),
         spec(M::GET, "/login", login::login_form),
         spec(M::POST, "/login", login::login),
         spec(M::GET, "/language/{code}", login::set_language_cookie),

@@ -42,6 +42,8 @@ struct EmailView {
     row: outbox::OutboxRow,
     state_label: &'static str,
     kind_label: &'static str,
+    /// The kind as the catalog names it (`admin.outbox.kinds.*`).
+    kind_key: &'static str,
     failed: bool,
 }
 
@@ -61,6 +63,15 @@ struct OutboxData {
     limit: i64,
     /// Departments nobody can be written to about.
     unreachable: Vec<String>,
+}
+
+fn kind_key(kind: &str) -> &'static str {
+    match kind {
+        "reminder" => "reminder",
+        "escalation" => "escalation",
+        "digest" => "digest",
+        _ => "other",
+    }
 }
 
 fn kind_label(kind: &str) -> &'static str {
@@ -107,6 +118,7 @@ pub async fn outbox_page(
                     .map(|row| EmailView {
                         state_label: crate::reminders::state_label(&row.state),
                         kind_label: kind_label(&row.kind),
+                        kind_key: kind_key(&row.kind),
                         failed: row.state == "failed",
                         row,
                     })
@@ -118,7 +130,7 @@ pub async fn outbox_page(
         .await?;
     state.page(
         "admin_outbox",
-        &Page::for_viewer(&viewer, "催办邮件", "outbox", data),
+        &Page::for_viewer(&viewer, viewer.t("admin.outbox.title"), "outbox", data),
     )
 }
 
@@ -133,11 +145,8 @@ pub async fn resend(
     state
         .db(move |conn| {
             crate::reminders::resend(conn, &viewer.user, id, now)?;
-            flash(
-                conn,
-                &viewer,
-                &format!("邮件 {id} 已重新排队，将在下次发送时投递"),
-            )
+            let message = viewer.t_with("admin.outbox.resent", &[("id", &id.to_string())]);
+            flash(conn, &viewer, &message)
         })
         .await?;
     Ok(see_other("/admin/outbox"))
@@ -371,7 +380,7 @@ fn policy_page(
 ) -> Result<HttpResponse, AppError> {
     let html = state.templates.render(
         "admin_reminders",
-        &Page::for_viewer(viewer, "催办设置", "reminders", data),
+        &Page::for_viewer(viewer, viewer.t("admin.reminders.title"), "reminders", data),
     )?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -426,7 +435,7 @@ pub async fn save_policy(
     state
         .db(move |conn| {
             crate::reminders::save_policy(conn, &viewer.user, &policy, now)?;
-            flash(conn, &viewer, "催办设置已保存，下次催办时生效")
+            flash(conn, &viewer, &viewer.t("admin.reminders.saved"))
         })
         .await?;
     Ok(see_other("/admin/reminders"))

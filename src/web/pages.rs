@@ -44,7 +44,7 @@ pub async fn index(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRes
     };
     state.page(
         "index",
-        &Page::for_viewer(&viewer, "文件与措施", "documents", data),
+        &Page::for_viewer(&viewer, viewer.t("plan.index.heading"), "documents", data),
     )
 }
 
@@ -63,7 +63,7 @@ pub async fn document(
         .title
         .clone()
         .or_else(|| view.document.number.clone())
-        .unwrap_or_else(|| "未命名文件".into());
+        .unwrap_or_else(|| viewer.t("plan.document.untitled"));
     state.page(
         "document",
         &Page::for_viewer(&viewer, title, "documents", view),
@@ -81,7 +81,13 @@ pub async fn measure(
     let view = state
         .db_lit(move |conn, rules| views::measure(conn, id, &user, rules))
         .await?;
-    let title = format!("措施 {} {}", view.measure.label, view.measure.title);
+    let title = viewer.t_with(
+        "plan.measure.title",
+        &[
+            ("label", &view.measure.label),
+            ("title", &view.measure.title),
+        ],
+    );
     state.page(
         "measure",
         &Page::for_viewer(&viewer, title, "documents", view),
@@ -96,7 +102,12 @@ pub async fn departments(
     let view = state.db(views::directory).await?;
     state.page(
         "departments",
-        &Page::for_viewer(&viewer, "责任单位", "departments", view),
+        &Page::for_viewer(
+            &viewer,
+            viewer.t("plan.departments.heading"),
+            "departments",
+            view,
+        ),
     )
 }
 

@@ -215,9 +215,29 @@ pub struct TimelineEntry {
     pub department: String,
     pub period_label: String,
     pub obligation_id: i32,
+    /// What happened, in Chinese (kept for older callers); pages show `detail` through the
+    /// catalog (`reporting.timeline.<kind>`).
     pub what: String,
     pub by: String,
     pub text: String,
+    #[serde(flatten)]
+    pub detail: TimelineDetail,
+}
+
+/// The raw facts of a timeline entry, for the catalog's `reporting.timeline.<kind>` texts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TimelineDetail {
+    /// report, accepted, returned, extension_requested, extension_approved or
+    /// extension_rejected.
+    pub kind: &'static str,
+    pub version: Option<i32>,
+    /// The report's state (draft, submitted, returned, accepted), for kind `report`.
+    pub report_state: Option<String>,
+    pub percent: Option<i32>,
+    /// on_track, at_risk or completed, for kind `report`.
+    pub progress: Option<String>,
+    pub requested_due_on: Option<NaiveDate>,
+    pub previous_due_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -260,7 +280,7 @@ pub fn measure_progress(
     let mut timeline = Vec::new();
     for v in &versions {
         let ob = &by_id[&v.report.obligation_id];
-        let entry = |at, what: String, by: &str, text: String| TimelineEntry {
+        let entry = |at, what: String, by: &str, text: String, detail| TimelineEntry {
             at,
             department: ob.department.clone(),
             period_label: ob.period_label.clone(),
@@ -268,6 +288,7 @@ pub fn measure_progress(
             what,
             by: by.to_string(),
             text,
+            detail,
         };
         let r = &v.report;
         timeline.push(entry(
@@ -278,19 +299,38 @@ pub fn measure_progress(
             ),
             &r.author,
             r.summary.chars().take(200).collect(),
+            TimelineDetail {
+                kind: "report",
+                version: Some(r.version),
+                report_state: Some(r.state.clone()),
+                percent: Some(r.percent),
+                progress: Some(r.progress.clone()),
+                ..TimelineDetail::default()
+            },
         ));
         for rv in &v.reviews {
-            let what = if rv.decision == "accept" {
-                format!("第 {} 版审核通过", r.version)
+            let (what, kind) = if rv.decision == "accept" {
+                (format!("第 {} 版审核通过", r.version), "accepted")
             } else {
-                format!("第 {} 版退回修改", r.version)
+                (format!("第 {} 版退回修改", r.version), "returned")
             };
-            timeline.push(entry(rv.created_at, what, &rv.reviewer, rv.comment.clone()));
+            let detail = TimelineDetail {
+                kind,
+                version: Some(r.version),
+                ..TimelineDetail::default()
+            };
+            timeline.push(entry(
+                rv.created_at,
+                what,
+                &rv.reviewer,
+                rv.comment.clone(),
+                detail,
+            ));
         }
     }
     for e in &exts {
         let ob = &by_id[&e.obligation_id];
-        let mut push = |at, what: String, by: &str, text: String| {
+        let mut push = |at, what: String, by: &str, text: String, kind| {
             timeline.push(TimelineEntry {
                 at,
                 department: ob.department.clone(),
@@ -299,6 +339,12 @@ pub fn measure_progress(
                 what,
                 by: by.to_string(),
                 text,
+                detail: TimelineDetail {
+                    kind,
+                    requested_due_on: Some(e.requested_due_on),
+                    previous_due_on: Some(e.previous_due_on),
+                    ..TimelineDetail::default()
+                },
             })
         };
         push(
@@ -309,14 +355,15 @@ pub fn measure_progress(
             ),
             &e.requested_by,
             e.reason.clone(),
+            "extension_requested",
         );
         if let (Some(at), Some(by)) = (e.decided_at, &e.decided_by) {
-            let what = if e.state == "approved" {
-                "批准延期"
+            let (what, kind) = if e.state == "approved" {
+                ("批准延期", "extension_approved")
             } else {
-                "不予延期"
+                ("不予延期", "extension_rejected")
             };
-            push(at, what.to_string(), by, e.decision_comment.clone());
+            push(at, what.to_string(), by, e.decision_comment.clone(), kind);
         }
     }
     timeline.sort_by_key(|t| t.at);

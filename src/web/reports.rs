@@ -35,9 +35,13 @@ async fn obligation_view(
     let view = state
         .db_lit(move |conn, rules| progress::obligation_page(conn, &user, id, rules))
         .await?;
-    let title = format!(
-        "措施 {} · {} · {}",
-        view.obligation.measure_label, view.obligation.department, view.obligation.period_label
+    let title = viewer.t_with(
+        "reporting.obligation.title",
+        &[
+            ("measure", &view.obligation.measure_label),
+            ("department", &view.obligation.department),
+            ("period", &view.obligation.period_label),
+        ],
     );
     #[derive(Serialize)]
     struct Data {
@@ -167,12 +171,12 @@ pub async fn post_report_form(
         let v = viewer.clone();
         save_with_files(&state, up.files, move |conn, files| {
             reporting::save_report(conn, &user, id, &content, submit, revision, files, now)?;
-            let message = if submit {
-                "已提交，等待督查室审核"
+            let message = v.t(if submit {
+                "reporting.flash.submitted"
             } else {
-                "草稿已保存"
-            };
-            flash(conn, &v, message)
+                "reporting.flash.draft_saved"
+            });
+            flash(conn, &v, &message)
         })
         .await?;
         Ok(see_other(format!("/obligations/{id}")))
@@ -217,7 +221,7 @@ pub async fn request_extension(
         state
             .db(move |conn| {
                 reporting::request_extension(conn, &user, id, due, &form.reason, today, now)?;
-                flash(conn, &v, "延期申请已提交，等待督查室审批")
+                flash(conn, &v, &v.t("reporting.flash.extension_requested"))
             })
             .await?;
         Ok(see_other(format!("/obligations/{id}")))
@@ -283,11 +287,11 @@ pub async fn review_form(
                     &form.insufficient,
                     now,
                 )?;
-                let message = match decision {
-                    Decision::Accept => "已审核通过",
-                    Decision::Return => "已退回，联络员将看到您的意见",
-                };
-                flash(conn, &v, message)
+                let message = v.t(match decision {
+                    Decision::Accept => "reporting.flash.accepted",
+                    Decision::Return => "reporting.flash.returned",
+                });
+                flash(conn, &v, &message)
             })
             .await?;
         Ok(see_other(format!("/obligations/{obligation}")))
@@ -309,7 +313,12 @@ pub async fn review_queue(
     let items = state.db_lit(progress::review_queue).await?;
     state.page(
         "admin_reviews",
-        &Page::for_viewer(&viewer, "待审核报告", "reviews", QueueData { items }),
+        &Page::for_viewer(
+            &viewer,
+            viewer.t("reporting.reviews.heading"),
+            "reviews",
+            QueueData { items },
+        ),
     )
 }
 
@@ -321,7 +330,12 @@ pub async fn extension_queue(
     let items = state.db_lit(progress::extension_queue).await?;
     state.page(
         "admin_extensions",
-        &Page::for_viewer(&viewer, "延期申请", "extensions", QueueData { items }),
+        &Page::for_viewer(
+            &viewer,
+            viewer.t("reporting.extensions.heading"),
+            "extensions",
+            QueueData { items },
+        ),
     )
 }
 
@@ -358,15 +372,12 @@ pub async fn decide_extension(
     state
         .db(move |conn| {
             reporting::decide_extension(conn, &user, id, approve, &form.comment, now)?;
-            flash(
-                conn,
-                &v,
-                if approve {
-                    "已批准延期"
-                } else {
-                    "已驳回延期申请"
-                },
-            )
+            let message = v.t(if approve {
+                "reporting.flash.extension_approved"
+            } else {
+                "reporting.flash.extension_rejected"
+            });
+            flash(conn, &v, &message)
         })
         .await?;
     Ok(see_other("/admin/extensions"))
@@ -417,16 +428,22 @@ pub async fn set_schedule(
     state
         .db(move |conn| {
             let sync = reporting::set_schedule(conn, &user, id, &input, now)?;
-            let message = format!(
-                "报送周期已保存：新增 {} 项、调整 {} 项、移除 {} 项报送任务{}",
-                sync.created,
-                sync.updated,
-                sync.removed,
-                if sync.kept > 0 {
-                    format!("（{} 项已有报送，予以保留）", sync.kept)
-                } else {
-                    String::new()
-                }
+            let kept_note = if sync.kept > 0 {
+                v.t_with(
+                    "reporting.flash.schedule_kept",
+                    &[("kept", &sync.kept.to_string())],
+                )
+            } else {
+                String::new()
+            };
+            let message = v.t_with(
+                "reporting.flash.schedule_saved",
+                &[
+                    ("created", &sync.created.to_string()),
+                    ("updated", &sync.updated.to_string()),
+                    ("removed", &sync.removed.to_string()),
+                    ("kept_note", &kept_note),
+                ],
             );
             flash(conn, &v, &message)
         })
@@ -446,7 +463,8 @@ pub async fn dispatch(
     state
         .db(move |conn| {
             let n = reporting::dispatch(conn, &viewer.user, id, today, &settings, now)?;
-            flash(conn, &viewer, &format!("已下发至 {n} 个单位，等待签收"))
+            let message = viewer.t_with("reporting.flash.dispatched", &[("n", &n.to_string())]);
+            flash(conn, &viewer, &message)
         })
         .await?;
     Ok(see_other(format!("/documents/{id}")))
@@ -462,7 +480,7 @@ pub async fn acknowledge(
     state
         .db(move |conn| {
             reporting::acknowledge(conn, &viewer.user, id, now)?;
-            flash(conn, &viewer, "已签收")
+            flash(conn, &viewer, &viewer.t("reporting.flash.acknowledged"))
         })
         .await?;
     Ok(see_other("/"))
@@ -771,8 +789,17 @@ pub async fn set_deadline(
         .db(move |conn| {
             let sync = reporting::set_deadline(conn, &viewer.user, id, deadline, now)?;
             let message = match deadline {
-                Some(d) => format!("办结时限已设为 {d}：移除 {} 项此后的报送任务", sync.removed),
-                None => format!("已取消办结时限：新增 {} 项报送任务", sync.created),
+                Some(d) => viewer.t_with(
+                    "reporting.flash.deadline_set",
+                    &[
+                        ("date", &d.to_string()),
+                        ("removed", &sync.removed.to_string()),
+                    ],
+                ),
+                None => viewer.t_with(
+                    "reporting.flash.deadline_cleared",
+                    &[("created", &sync.created.to_string())],
+                ),
             };
             flash(conn, &viewer, &message)
         })

@@ -87,7 +87,6 @@ pub struct Trend {
 pub struct HeatCell {
     pub light: &'static str,
     pub light_label: &'static str,
-    pub short: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -119,6 +118,20 @@ pub struct ScorecardView {
     pub scores: Vec<DepartmentScore>,
     #[serde(skip)]
     pub names: HashMap<i32, String>,
+    /// The day a whole-document scorecard runs to.
+    #[serde(skip)]
+    pub today: NaiveDate,
+}
+
+impl ScorecardView {
+    /// The period as the viewer reads it: "as of" today for the document to date. (The
+    /// exports keep the Chinese label.)
+    fn period_label_for(&self, viewer: &Viewer) -> String {
+        match self.period {
+            Some(_) => self.period_label.clone(),
+            None => viewer.t_with("scorecard.as_of", &[("date", &self.today.to_string())]),
+        }
+    }
 }
 
 const COLOURS: [&str; 6] = [
@@ -127,16 +140,6 @@ const COLOURS: [&str; 6] = [
 
 fn pct(x: Option<f64>) -> String {
     x.map_or("—".into(), |v| format!("{:.0}%", v * 100.0))
-}
-
-fn short(l: Light) -> &'static str {
-    match l {
-        Light::Red => "逾",
-        Light::Yellow => "临",
-        Light::Green => "正",
-        Light::Done => "完",
-        Light::None => "",
-    }
 }
 
 /// Everything the scorecard shows, for a document and a period (or the document to date).
@@ -315,7 +318,6 @@ pub fn load(
                     .map(|l| HeatCell {
                         light: l.as_str(),
                         light_label: l.label(),
-                        short: short(l),
                     })
                     .collect(),
             }
@@ -379,6 +381,7 @@ pub fn load(
         query: query_string,
         scores: card,
         names,
+        today: rules.today,
     })
 }
 
@@ -398,10 +401,11 @@ pub async fn page(
     query: web::Query<ScorecardQuery>,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadScorecard)?;
-    let view = load_for(&state, query.into_inner()).await?;
+    let mut view = load_for(&state, query.into_inner()).await?;
+    view.period_label = view.period_label_for(&viewer);
     state.page(
         "scorecard",
-        &Page::for_viewer(&viewer, "考核评分", "scorecard", view),
+        &Page::for_viewer(&viewer, viewer.t("scorecard.title"), "scorecard", view),
     )
 }
 
@@ -411,7 +415,8 @@ struct BreakdownRow {
     measure_label: String,
     measure_title: String,
     period_label: String,
-    role_label: &'static str,
+    /// `lead` or `co`.
+    role: String,
     due_on: NaiveDate,
     weight: f64,
     on_time: bool,
@@ -470,7 +475,7 @@ pub async fn breakdown(
                 measure_label: o.measure_label.clone(),
                 measure_title: o.measure_title.clone(),
                 period_label: o.period_label.clone(),
-                role_label: if o.role == "lead" { "牵头" } else { "配合" },
+                role: if o.role == "lead" { "lead" } else { "co" }.to_string(),
                 due_on: o.due_on,
                 weight: c.weight,
                 on_time: c.on_time,
@@ -487,7 +492,7 @@ pub async fn breakdown(
     let data = BreakdownView {
         document: view.document.clone(),
         department: view.names.get(&department_id).cloned().unwrap_or_default(),
-        period_label: view.period_label.clone(),
+        period_label: view.period_label_for(&viewer),
         row: view
             .rows
             .iter()
@@ -498,7 +503,10 @@ pub async fn breakdown(
         total: format!("{total:.2}"),
         query: view.query.clone(),
     };
-    let title = format!("{} 得分明细", data.department);
+    let title = viewer.t_with(
+        "scorecard.breakdown.title",
+        &[("department", data.department.as_str())],
+    );
     state.page(
         "score_breakdown",
         &Page::for_viewer(&viewer, title, "scorecard", data),

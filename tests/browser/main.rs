@@ -1,0 +1,487 @@
+//! Journeys in a real browser: headless Chromium driven through chromedriver (WebDriver)
+//! against the real server on 127.0.0.1. Every step saves a screenshot into the folder named
+//! by `DUBAN_SCREENSHOTS` (default `target/screenshots`), and any console error or failed
+//! request in the browser fails the test. Needs Debian's `chromium` and `chromium-driver`
+//! (`scripts/test` installs them).
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use helpers::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// One browser session with its own chromedriver and profile.
+struct Browser {
+    client: Client,
+    driver: Child,
+    driver_url: String,
+    base: String,
+    journey: &'static str,
+    step: std::cell::Cell<u32>,
+    shots: PathBuf,
+    profile: tempfile::TempDir,
+    http: awc::Client,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    async fn start(app: &TestApp, journey: &'static str, width: u32) -> Browser {
+        for tool in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                Path::new(tool).exists(),
+                "{tool} is missing: install Debian's chromium and chromium-driver (scripts/test does)"
+            );
+        }
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let driver_url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let downloads = profile.path().join("downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:loggingPrefs": {"browser": "ALL"},
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--lang=zh-CN",
+                    format!("--user-data-dir={}", profile.path().join("chrome").display()),
+                    format!("--window-size={width},900"),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                    "intl.accept_languages": "zh-CN,zh",
+                }
+            }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver_url)
+            .await
+            .expect("a WebDriver session");
+        let shots = std::env::var("DUBAN_SCREENSHOTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| repo_path("target/screenshots"));
+        std::fs::create_dir_all(&shots).unwrap();
+        Browser {
+            client,
+            driver,
+            driver_url,
+            base: app.address.clone(),
+            journey,
+            step: std::cell::Cell::new(0),
+            shots,
+            profile,
+            http: awc::Client::default(),
+        }
+    }
+
+    fn downloads(&self) -> PathBuf {
+        self.profile.path().join("downloads")
+    }
+
+    async fn go(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+        self.check_console().await;
+    }
+
+    /// Saves a screenshot of the page as it is, named by the journey and step.
+    async fn shot(&self, name: &str) {
+        self.step.set(self.step.get() + 1);
+        let png = self.client.screenshot().await.unwrap();
+        let file = self.shots.join(format!(
+            "{}-{:02}-{name}.png",
+            self.journey,
+            self.step.get()
+        ));
+        std::fs::write(&file, png).unwrap();
+    }
+
+    /// Fails on any console error or failed request the browser logged since the last call.
+    async fn check_console(&self) {
+        let id = self.client.session_id().await.unwrap().unwrap();
+        let mut res = self
+            .http
+            .post(format!("{}/session/{id}/se/log", self.driver_url))
+            .send_json(&json!({"type": "browser"}))
+            .await
+            .expect("the browser log");
+        let body: serde_json::Value = res.json().limit(10 << 20).await.unwrap();
+        let errors: Vec<String> = body["value"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e["level"] == "SEVERE")
+                    .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(
+            errors.is_empty(),
+            "{}: browser errors on {}: {errors:#?}",
+            self.journey,
+            self.client.current_url().await.unwrap()
+        );
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{}: no {css}: {e}", self.journey))
+    }
+
+    async fn body_text(&self) -> String {
+        self.find("body").await.text().await.unwrap()
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks and waits until the next page has loaded (a new document, not the old one).
+    async fn click_through(&self, css: &str) {
+        let element = self.find(css).await;
+        self.client
+            .execute("window.__dubanOld = true", vec![])
+            .await
+            .unwrap();
+        element.click().await.unwrap();
+        for _ in 0..200 {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.__dubanOld === undefined && document.readyState === 'complete'",
+                    vec![],
+                )
+                .await
+                .unwrap_or(json!(false));
+            if loaded == json!(true) {
+                self.check_console().await;
+                return;
+            }
+            tokio_sleep(50).await;
+        }
+        panic!("{}: clicking {css} led nowhere", self.journey);
+    }
+
+    async fn login(&self, username: &str, password: &str) {
+        self.go("/login").await;
+        self.shot("login").await;
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.click_through("form[action='/login'] button[type=submit]")
+            .await;
+        let url = self.client.current_url().await.unwrap();
+        assert!(!url.path().starts_with("/login"), "{username} signed in");
+    }
+
+    async fn finish(mut self) {
+        self.check_console().await;
+        self.client.clone().close().await.ok();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn tokio_sleep(ms: u64) {
+    actix_web::rt::time::sleep(Duration::from_millis(ms)).await;
+}
+
+/// The seed plan on 2026-04-09: co units' first-quarter reports were due 04-07.
+async fn office_after_the_first_deadline() -> TestApp {
+    let app = spawn_app().await;
+    app.clock.advance(chrono::Duration::days(38));
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    app.add_user("lingdao", "leader", None);
+    app
+}
+
+#[actix_web::test]
+async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_done() {
+    let app = office_after_the_first_deadline().await;
+    let liaison = Browser::start(&app, "report", 1280).await;
+    liaison.login("renshe", "password-renshe").await;
+    let home = liaison.body_text().await;
+    assert!(
+        home.contains("逾期"),
+        "the home page leads with what is overdue"
+    );
+    liaison.shot("home-overdue").await;
+
+    // The first overdue item: its report form.
+    liaison
+        .click_through(".desk.urgent tbody tr:first-child a[href^='/obligations/']")
+        .await;
+    let obligation_url = liaison.client.current_url().await.unwrap();
+    liaison.shot("obligation").await;
+    liaison
+        .fill("#summary", "已完成第一季度培训 3 场，覆盖 420 人。")
+        .await;
+    liaison.fill("#percent", "40").await;
+    let evidence = liaison.profile.path().join("培训签到表.pdf");
+    std::fs::write(&evidence, pdf("sign-in sheet")).unwrap();
+    liaison
+        .find("#evidence")
+        .await
+        .send_keys(evidence.to_str().unwrap())
+        .await
+        .unwrap();
+    liaison.shot("report-filled").await;
+    liaison
+        .click_through("button[name=action][value=submit]")
+        .await;
+    let after = liaison.body_text().await;
+    assert!(after.contains("待审核"), "the report is pending review");
+    assert!(after.contains("培训签到表.pdf"));
+    liaison.shot("report-pending").await;
+
+    // The office returns it with a comment.
+    let office = Browser::start(&app, "review", 1280).await;
+    office.login("admin", ADMIN_PASSWORD).await;
+    office.go("/admin/reviews").await;
+    office.shot("review-queue").await;
+    office
+        .click_through(&format!("a[href='{}']", obligation_url.path()))
+        .await;
+    office
+        .find("input[name=decision][value=return]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    office.fill("#comment", "请补充培训照片。").await;
+    office.shot("return-with-comment").await;
+    office
+        .click_through("form[action$='/review'] button[type=submit]")
+        .await;
+    assert!(office.body_text().await.contains("已退回"));
+
+    // The liaison sees why, revises and submits again.
+    liaison.go(obligation_url.path()).await;
+    let returned = liaison.body_text().await;
+    assert!(
+        returned.contains("请补充培训照片。"),
+        "the office's comment shows"
+    );
+    liaison.shot("returned").await;
+    liaison
+        .fill(
+            "#summary",
+            "已完成第一季度培训 3 场，覆盖 420 人，补充现场照片。",
+        )
+        .await;
+    let photo = liaison.profile.path().join("现场照片.png");
+    std::fs::write(&photo, png("photo")).unwrap();
+    liaison
+        .find("#evidence")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    liaison
+        .click_through("button[name=action][value=submit]")
+        .await;
+    assert!(liaison.body_text().await.contains("待审核"));
+    liaison.shot("resubmitted").await;
+
+    // The office accepts; the obligation's light is done.
+    office.go(obligation_url.path()).await;
+    office
+        .find("input[name=decision][value=accept]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    office
+        .click_through("form[action$='/review'] button[type=submit]")
+        .await;
+    liaison.go(obligation_url.path()).await;
+    let light = liaison.find(".light").await;
+    assert_eq!(
+        light.attr("class").await.unwrap().as_deref(),
+        Some("light light-done")
+    );
+    assert!(liaison.body_text().await.contains("已通过"));
+    liaison.shot("accepted-done").await;
+    office.finish().await;
+    liaison.finish().await;
+}
+
+#[actix_web::test]
+async fn a_leader_reads_the_scorecard_with_its_charts_and_downloads_the_xlsx() {
+    let app = office_after_the_first_deadline().await;
+    let leader = Browser::start(&app, "scorecard", 1280).await;
+    leader.login("lingdao", "password-lingdao").await;
+    leader.go("/scorecard").await;
+    leader.shot("scorecard").await;
+    // The charts are drawn: bars with a size, and the trend.
+    let bars = leader
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('svg.chart rect'))\
+             .filter(r => r.getBoundingClientRect().width > 0).length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(bars.as_u64().unwrap() > 3, "bars drawn: {bars}");
+    leader
+        .find("a[href^='/scorecard.xlsx']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let mut file = None;
+    for _ in 0..100 {
+        file = std::fs::read_dir(leader.downloads())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "xlsx"));
+        if file.is_some() {
+            break;
+        }
+        tokio_sleep(100).await;
+    }
+    let file = file.expect("the XLSX downloaded");
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let cells: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
+    assert!(
+        cells.iter().any(|c| c == "地区人社局"),
+        "the ranking lists departments"
+    );
+    leader.check_console().await;
+
+    // On a phone the page still reads: nothing wider than the screen.
+    leader.client.set_window_size(360, 800).await.unwrap();
+    leader.go("/scorecard").await;
+    let overflow = leader
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "no sideways scrolling at 360 px: {overflow}"
+    );
+    leader.shot("scorecard-phone").await;
+    leader.finish().await;
+}
+
+#[actix_web::test]
+async fn the_office_imports_a_plan_and_corrects_a_unit_in_the_preview() {
+    let app = spawn_app().await;
+    let office = Browser::start(&app, "import", 1280).await;
+    office.login("admin", ADMIN_PASSWORD).await;
+    office.go("/admin/import").await;
+    office.shot("import-form").await;
+    let plan = repo_path("tests/fixtures/convention-c-labels.txt");
+    office
+        .find("#file")
+        .await
+        .send_keys(plan.to_str().unwrap())
+        .await
+        .unwrap();
+    office
+        .click_through("form[action='/admin/import/preview'] button[type=submit]")
+        .await;
+    let preview = office.body_text().await;
+    assert!(preview.contains("东湖区深化“放管服”改革工作要点"));
+    assert!(preview.contains("新单位"));
+    office.shot("preview").await;
+
+    // 区税务所 is the tax bureau's old name: correct it, preview again, import.
+    let field = office
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('input[id^=rename_]'))\
+             .find(i => i.value === '区税务所').id",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let css = format!("#{}", field.as_str().unwrap());
+    office.fill(&css, "区税务局").await;
+    office
+        .click_through("button[formaction='/admin/import/preview']")
+        .await;
+    assert!(office.body_text().await.contains("已应用 1 处更正"));
+    office.shot("preview-corrected").await;
+    office
+        .click_through("#preview-form button.primary[type=submit]")
+        .await;
+    let url = office.client.current_url().await.unwrap();
+    assert!(url.path().starts_with("/documents/"), "{url}");
+    let page = office.body_text().await;
+    assert!(page.contains("已导入"));
+    assert!(page.contains("区税务局") && !page.contains("区税务所"));
+    office.shot("imported").await;
+    office.finish().await;
+}
+
+#[actix_web::test]
+async fn a_visitor_switches_the_interface_to_english_and_back() {
+    let app = spawn_app().await;
+    let b = Browser::start(&app, "language", 1280).await;
+    b.go("/login").await;
+    assert!(b.body_text().await.contains("登录督办"));
+    b.click_through("a[href='/language/en']").await;
+    assert!(b.body_text().await.contains("Sign in to Duban"));
+    b.shot("login-english").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    let home = b.body_text().await;
+    assert!(home.contains("Sign out"), "English follows the person in");
+    b.shot("home-english").await;
+    b.click_through("form[action='/account/language'] button")
+        .await;
+    assert!(b.body_text().await.contains("退出"));
+    b.finish().await;
+}
