@@ -161,6 +161,26 @@ impl Browser {
             self.journey,
             self.client.current_url().await.unwrap()
         );
+        // Every field a person can fill has a label (or an accessible name).
+        let unlabelled = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll(\
+                 'input:not([type=hidden]), select, textarea'))\
+                 .filter(e => !e.hidden && !(e.labels && e.labels.length)\
+                   && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))\
+                 .map(e => e.outerHTML.slice(0, 120))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            unlabelled,
+            json!([]),
+            "{}: fields without a label on {}",
+            self.journey,
+            self.client.current_url().await.unwrap()
+        );
     }
 
     async fn find(&self, css: &str) -> fantoccini::elements::Element {
@@ -476,7 +496,38 @@ async fn a_visitor_switches_the_interface_to_english_and_back() {
     b.click_through("a[href='/language/en']").await;
     assert!(b.body_text().await.contains("Sign in to Duban"));
     b.shot("login-english").await;
-    b.login("admin", ADMIN_PASSWORD).await;
+    // Signing in by keyboard alone: the form starts on the user name; Tab, then Enter.
+    b.find("#username").await.send_keys("admin").await.unwrap();
+    let active = b
+        .client
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .unwrap();
+    assert_eq!(active, "username", "the user name field has the focus");
+    b.client
+        .execute("window.__dubanOld = true", vec![])
+        .await
+        .unwrap();
+    b.find("#username")
+        .await
+        .send_keys(&format!("\u{e004}{ADMIN_PASSWORD}\u{e007}"))
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let done = b
+            .client
+            .execute(
+                "return window.__dubanOld === undefined && document.readyState === 'complete'",
+                vec![],
+            )
+            .await
+            .unwrap_or(json!(false));
+        if done == json!(true) {
+            break;
+        }
+        tokio_sleep(50).await;
+    }
+    b.check_console().await;
     let home = b.body_text().await;
     assert!(home.contains("Sign out"), "English follows the person in");
     b.shot("home-english").await;
