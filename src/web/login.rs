@@ -268,12 +268,14 @@ pub async fn change_password(
 /// Where the language switch returns to: the page it was pressed on (the same-origin
 /// `Referer`), else the home page.
 fn back_to(req: &HttpRequest) -> String {
+    let host = req.connection_info().host().to_string();
     req.headers()
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
-        .and_then(safe_next)
+        .and_then(|rest| rest.find('/').map(|i| (&rest[..i], &rest[i..])))
+        .filter(|(authority, _)| *authority == host)
+        .and_then(|(_, path)| safe_next(path))
         .filter(|p| !p.starts_with("/language/"))
         .unwrap_or("/")
         .to_string()

@@ -7,6 +7,7 @@ mod browse;
 mod config;
 mod helpers;
 mod import;
+mod language;
 mod migrations;
 mod queries;
 mod reminders;

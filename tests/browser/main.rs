@@ -161,6 +161,17 @@ impl Browser {
             self.journey,
             self.client.current_url().await.unwrap()
         );
+        // Nothing is fetched from anywhere but the server itself: no CDN, no outside asset.
+        let outside = self
+            .client
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name)\
+                 .filter(n => !n.startsWith(location.origin))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(outside, json!([]), "{}: outside requests", self.journey);
         // Every field a person can fill has a label (or an accessible name).
         let unlabelled = self
             .client
