@@ -114,9 +114,17 @@ pub const FILES: &[(&str, &str, &str)] = &[
     ("en", "import", include_str!("../locales/en/import.toml")),
 ];
 
-/// Both languages' texts, by full key.
+/// Both languages' texts, by full key: one map per language, so a lookup borrows the key
+/// instead of building one (a page makes hundreds).
 pub struct Catalog {
-    texts: HashMap<(Lang, String), String>,
+    texts: [HashMap<String, String>; 2],
+}
+
+fn slot(lang: Lang) -> usize {
+    match lang {
+        Lang::Zh => 0,
+        Lang::En => 1,
+    }
 }
 
 fn flatten(
@@ -137,7 +145,7 @@ fn flatten(
 
 impl Catalog {
     pub fn from_files(files: &[(&str, &str, &str)]) -> Result<Catalog, String> {
-        let mut texts = HashMap::new();
+        let mut texts = [HashMap::new(), HashMap::new()];
         for (lang, area, source) in files {
             let l = Lang::parse(lang).ok_or_else(|| format!("unknown language {lang}"))?;
             let table: toml::Table = source.parse().map_err(|e: toml::de::Error| {
@@ -147,7 +155,7 @@ impl Catalog {
             flatten(area, &table, &mut entries)
                 .map_err(|e| format!("locales/{lang}/{area}.toml: {e}"))?;
             for (key, text) in entries {
-                if texts.insert((l, key.clone()), text).is_some() {
+                if texts[slot(l)].insert(key.clone(), text).is_some() {
                     return Err(format!("{key} is defined twice for {lang}"));
                 }
             }
@@ -164,17 +172,12 @@ impl Catalog {
     }
 
     pub fn text(&self, lang: Lang, key: &str) -> Option<&str> {
-        self.texts.get(&(lang, key.to_string())).map(String::as_str)
+        self.texts[slot(lang)].get(key).map(String::as_str)
     }
 
     /// Every key of a language.
     pub fn keys(&self, lang: Lang) -> Vec<&str> {
-        let mut keys: Vec<&str> = self
-            .texts
-            .keys()
-            .filter(|(l, _)| *l == lang)
-            .map(|(_, k)| k.as_str())
-            .collect();
+        let mut keys: Vec<&str> = self.texts[slot(lang)].keys().map(String::as_str).collect();
         keys.sort_unstable();
         keys
     }
