@@ -112,6 +112,12 @@ pub const FILES: &[(&str, &str, &str)] = &[
     ("en", "email", include_str!("../locales/en/email.toml")),
     ("zh", "import", include_str!("../locales/zh/import.toml")),
     ("en", "import", include_str!("../locales/en/import.toml")),
+    ("zh", "service", include_str!("../locales/zh/service.toml")),
+    ("en", "service", include_str!("../locales/en/service.toml")),
+    ("zh", "web", include_str!("../locales/zh/web.toml")),
+    ("en", "web", include_str!("../locales/en/web.toml")),
+    ("zh", "domain", include_str!("../locales/zh/domain.toml")),
+    ("en", "domain", include_str!("../locales/en/domain.toml")),
 ];
 
 /// Both languages' texts, by full key: one map per language, so a lookup borrows the key
@@ -181,6 +187,52 @@ impl Catalog {
         keys.sort_unstable();
         keys
     }
+}
+
+tokio::task_local! {
+    /// The language of the request being handled (set by `web::language_scope`, refined by
+    /// the sign-in extractor to the person's own choice).
+    static REQUEST: std::rc::Rc<std::cell::Cell<Lang>>;
+}
+
+thread_local! {
+    /// The language on a blocking thread doing a request's database work.
+    static BLOCKING: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
+/// The language messages are written in here: the request's, or Chinese outside requests
+/// (the command line, the reminder scheduler).
+pub fn current() -> Lang {
+    BLOCKING
+        .with(|b| b.get())
+        .or_else(|| REQUEST.try_with(|c| c.get()).ok())
+        .unwrap_or_default()
+}
+
+/// Runs `fut` with `lang` as the request's language.
+pub fn scope<F: std::future::Future>(
+    lang: Lang,
+    fut: F,
+) -> impl std::future::Future<Output = F::Output> {
+    REQUEST.scope(std::rc::Rc::new(std::cell::Cell::new(lang)), fut)
+}
+
+/// Refines the request's language (once the person is known).
+pub fn set_current(lang: Lang) {
+    let _ = REQUEST.try_with(|c| c.set(lang));
+}
+
+/// Runs blocking work in `lang` (captured by the caller from the request).
+pub fn with_lang<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
+    let previous = BLOCKING.with(|b| b.replace(Some(lang)));
+    let out = f();
+    BLOCKING.with(|b| b.set(previous));
+    out
+}
+
+/// A message in the current language: `tr("web.x", &[("name", value)])`.
+pub fn tr(key: &str, args: &[(&str, &str)]) -> String {
+    t(current(), key, args)
 }
 
 /// A text with its `{name}` placeholders filled; the key itself when it is missing (for
@@ -325,6 +377,16 @@ mod tests {
             let b = placeholders(c.text(Lang::En, key).unwrap());
             assert_eq!(a, b, "placeholders of {key}");
         }
+    }
+
+    #[test]
+    fn blocking_work_speaks_the_language_it_was_given() {
+        assert_eq!(current(), Lang::Zh);
+        assert_eq!(
+            with_lang(Lang::En, || tr("common.sign_out", &[])),
+            "Sign out"
+        );
+        assert_eq!(tr("common.sign_out", &[]), "退出", "and only there");
     }
 
     #[test]

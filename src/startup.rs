@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, Service};
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers, Logger};
 use actix_web::{web::Data, App, HttpServer};
 use anyhow::Context;
@@ -179,6 +179,12 @@ impl Application {
                         .add(("Referrer-Policy", "same-origin")),
                 )
                 .wrap(Logger::new("%r %s %b %Dms"))
+                // Outermost: every handler, extractor and error page runs in the request's
+                // language.
+                .wrap_fn(|req, srv| {
+                    let lang = crate::web::auth::request_lang(req.request());
+                    crate::i18n::scope(lang, srv.call(req))
+                })
                 .configure(configure)
                 .default_service(actix_web::web::to(errors::not_found))
         })

@@ -126,13 +126,15 @@ impl FromRequest for Viewer {
                 })
                 .await?;
             let s = found.ok_or_else(login)?;
+            let lang = s
+                .user
+                .language
+                .as_deref()
+                .and_then(Lang::parse)
+                .unwrap_or(browser_lang);
+            crate::i18n::set_current(lang);
             Ok(Viewer {
-                lang: s
-                    .user
-                    .language
-                    .as_deref()
-                    .and_then(Lang::parse)
-                    .unwrap_or(browser_lang),
+                lang,
                 user: current_user(&s.user, s.department),
                 session: s.id_hash,
                 csrf: s.csrf_token,

@@ -31,9 +31,12 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let lang = crate::i18n::current();
         web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            crate::i18n::with_lang(lang, || {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            })
         })
         .await?
     }
