@@ -14,6 +14,7 @@ use crate::domain::accounts::{
     after_failed_login, check_password, is_locked, parse_display_name, parse_email_list,
     parse_username, LockoutPolicy, Role,
 };
+use crate::i18n::tr;
 use crate::security;
 
 #[derive(Debug, thiserror::Error)]
@@ -90,23 +91,36 @@ fn validate(conn: &mut DbConn, input: &UserInput) -> Result<ValidUser, AccountEr
     let display_name = parse_display_name(&input.display_name).map_err(AccountError::Invalid)?;
     let email = parse_email_list(&input.email).map_err(AccountError::Invalid)?;
     if email.contains(',') {
-        return Err(AccountError::Invalid("个人邮箱只能填写一个地址".into()));
+        return Err(AccountError::Invalid(tr(
+            "service.accounts.one_email_only",
+            &[],
+        )));
     }
     let department_id = match (&input.department_name, input.department_id) {
         (Some(name), _) if !name.trim().is_empty() => Some(
             departments::find_by_name_or_alias(conn, name.trim())?
-                .ok_or_else(|| AccountError::Invalid(format!("单位“{}”不存在", name.trim())))?
+                .ok_or_else(|| {
+                    AccountError::Invalid(tr(
+                        "service.accounts.department_unknown",
+                        &[("name", name.trim())],
+                    ))
+                })?
                 .id,
         ),
         (_, Some(id)) => Some(
             departments::find(conn, id)?
-                .ok_or_else(|| AccountError::Invalid("所选单位不存在".into()))?
+                .ok_or_else(|| {
+                    AccountError::Invalid(tr("service.accounts.selected_department_unknown", &[]))
+                })?
                 .id,
         ),
         _ => None,
     };
     if role == Role::Liaison && department_id.is_none() {
-        return Err(AccountError::Invalid("联络员必须属于一个单位".into()));
+        return Err(AccountError::Invalid(tr(
+            "service.accounts.liaison_needs_department",
+            &[],
+        )));
     }
     Ok(ValidUser {
         display_name,
@@ -130,7 +144,10 @@ pub fn create_user(
     conn.transaction(|conn| {
         let valid = validate(conn, input)?;
         if users::find_by_username(conn, &username)?.is_some() {
-            return Err(AccountError::Conflict(format!("用户名“{username}”已存在")));
+            return Err(AccountError::Conflict(tr(
+                "service.accounts.username_taken",
+                &[("username", &username)],
+            )));
         }
         let id = users::create(
             conn,
@@ -164,13 +181,14 @@ pub fn update_user(
     change: Change<'_>,
 ) -> Result<(), AccountError> {
     conn.transaction(|conn| {
-        let before =
-            users::find(conn, id)?.ok_or_else(|| AccountError::NotFound("用户不存在".into()))?;
+        let before = users::find(conn, id)?
+            .ok_or_else(|| AccountError::NotFound(tr("service.accounts.user_not_found", &[])))?;
         let valid = validate(conn, input)?;
         if before.username == change.actor && (!input.active || valid.role != Role::Admin) {
-            return Err(AccountError::Invalid(
-                "不能停用自己的账户，也不能取消自己的管理员角色".into(),
-            ));
+            return Err(AccountError::Invalid(tr(
+                "service.accounts.cannot_demote_self",
+                &[],
+            )));
         }
         users::update(
             conn,
@@ -215,8 +233,12 @@ pub fn disable_user(
     change: Change<'_>,
 ) -> Result<(), AccountError> {
     conn.transaction(|conn| {
-        let user = users::find_by_username(conn, username)?
-            .ok_or_else(|| AccountError::NotFound(format!("用户“{username}”不存在")))?;
+        let user = users::find_by_username(conn, username)?.ok_or_else(|| {
+            AccountError::NotFound(tr(
+                "service.accounts.username_not_found",
+                &[("username", username)],
+            ))
+        })?;
         diesel::update(crate::db::schema::users::table.find(user.id))
             .set(crate::db::schema::users::active.eq(false))
             .execute(conn)?;
@@ -245,8 +267,8 @@ pub fn set_password(
     check_password(password).map_err(AccountError::Invalid)?;
     let hash = security::hash_password(password)?;
     conn.transaction(|conn| {
-        let user =
-            users::find(conn, id)?.ok_or_else(|| AccountError::NotFound("用户不存在".into()))?;
+        let user = users::find(conn, id)?
+            .ok_or_else(|| AccountError::NotFound(tr("service.accounts.user_not_found", &[])))?;
         users::set_password(conn, id, &hash)?;
         let ended = diesel::delete(
             crate::db::schema::sessions::table
@@ -397,14 +419,24 @@ pub fn create_token(
 ) -> Result<(i32, String), AccountError> {
     let label = label.trim();
     if label.chars().count() > 80 || label.chars().any(char::is_control) {
-        return Err(AccountError::Invalid("令牌名称最多 80 个字符".into()));
+        return Err(AccountError::Invalid(tr(
+            "service.accounts.token_label_too_long",
+            &[],
+        )));
     }
     let token = format!("duban_{}", security::random_hex(32));
     conn.transaction(|conn| {
-        let user = users::find_by_username(conn, username)?
-            .ok_or_else(|| AccountError::NotFound(format!("用户“{username}”不存在")))?;
+        let user = users::find_by_username(conn, username)?.ok_or_else(|| {
+            AccountError::NotFound(tr(
+                "service.accounts.username_not_found",
+                &[("username", username)],
+            ))
+        })?;
         if !user.active {
-            return Err(AccountError::Invalid(format!("用户“{username}”已停用")));
+            return Err(AccountError::Invalid(tr(
+                "service.accounts.user_disabled",
+                &[("username", username)],
+            )));
         }
         let id = tokens::create(
             conn,
@@ -421,8 +453,12 @@ pub fn create_token(
 
 pub fn revoke_token(conn: &mut DbConn, id: i32, change: Change<'_>) -> Result<(), AccountError> {
     conn.transaction(|conn| {
-        let owner = tokens::revoke(conn, id, change.at)?
-            .ok_or_else(|| AccountError::NotFound(format!("令牌 {id} 不存在或已撤销")))?;
+        let owner = tokens::revoke(conn, id, change.at)?.ok_or_else(|| {
+            AccountError::NotFound(tr(
+                "service.accounts.token_not_found",
+                &[("id", &id.to_string())],
+            ))
+        })?;
         let summary = format!("token {id} of {owner} revoked");
         record(conn, change, "token.revoke", "token", Some(id), &summary)?;
         Ok(())

@@ -67,9 +67,9 @@ pub fn require(user: &CurrentUser, action: Action) -> Result<(), AppError> {
         return Ok(());
     }
     Err(AppError::Forbidden(match action {
-        Action::Administer => "只有督查室管理员可以进行此操作".into(),
-        Action::ActFor { .. } => "只能为本单位的任务进行此操作".into(),
-        _ => "没有权限进行此操作".into(),
+        Action::Administer => crate::i18n::tr("service.authz.admin_only", &[]),
+        Action::ActFor { .. } => crate::i18n::tr("service.authz.own_department_only", &[]),
+        _ => crate::i18n::tr("service.authz.forbidden", &[]),
     }))
 }
 

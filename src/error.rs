@@ -6,14 +6,16 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::i18n::tr;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
     NotFound(String),
-    #[error("该地址不支持这种请求方式")]
+    #[error("{}", tr("service.error.method_not_allowed", &[]))]
     MethodNotAllowed,
     /// A page asked without a live session: go to the login page, then back to `0`.
-    #[error("请先登录")]
+    #[error("{}", tr("service.error.login_required", &[]))]
     LoginRequired(String),
     #[error("{0}")]
     Unauthorized(String),
@@ -42,8 +44,12 @@ pub struct ErrorInfo {
 }
 
 impl AppError {
-    pub fn not_found(what: &str) -> Self {
-        AppError::NotFound(format!("{what}不存在或已被删除"))
+    /// "`thing` does not exist or has been deleted", in the request's language. `thing` is
+    /// a key of `service.error.thing` (obligation, report, evidence, measure, page,
+    /// document, department, user).
+    pub fn not_found(thing: &str) -> Self {
+        let what = tr(&format!("service.error.thing.{thing}"), &[]);
+        AppError::NotFound(tr("service.error.not_found", &[("what", &what)]))
     }
 
     pub fn code(&self) -> &'static str {
@@ -65,7 +71,7 @@ impl AppError {
     /// The message for the person who made the request: never the internal cause.
     pub fn user_message(&self) -> String {
         match self {
-            AppError::Internal(_) => "服务器内部错误，请稍后再试；如问题持续，请联系管理员".into(),
+            AppError::Internal(_) => tr("service.error.internal", &[]),
             other => other.to_string(),
         }
     }
@@ -124,7 +130,10 @@ impl From<diesel::result::Error> for AppError {
 
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        AppError::Unavailable(format!("数据库暂时不可用，请稍后再试（{e}）"))
+        AppError::Unavailable(tr(
+            "service.error.db_unavailable",
+            &[("cause", &e.to_string())],
+        ))
     }
 }
 
@@ -137,5 +146,32 @@ impl From<actix_web::error::BlockingError> for AppError {
 impl From<handlebars::RenderError> for AppError {
     fn from(e: handlebars::RenderError) -> Self {
         AppError::Internal(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{with_lang, Lang};
+
+    #[test]
+    fn messages_follow_the_language() {
+        assert_eq!(
+            AppError::not_found("report").to_string(),
+            "报告不存在或已被删除"
+        );
+        assert_eq!(
+            with_lang(Lang::En, || AppError::not_found("report").to_string()),
+            "The report does not exist or has been deleted."
+        );
+        assert_eq!(
+            AppError::MethodNotAllowed.to_string(),
+            "该地址不支持这种请求方式"
+        );
+        assert_eq!(
+            with_lang(Lang::En, || crate::reminders::state_label("failed")),
+            "Failed"
+        );
+        assert_eq!(crate::reminders::stage_label("digest"), "督办周报");
     }
 }

@@ -118,12 +118,13 @@ pub fn resend(
     crate::authz::require(user, Action::Administer)
         .map_err(|e| ReportingError::Forbidden(e.to_string()))?;
     conn.transaction(|conn| {
-        let row = outbox::find(conn, id)?
-            .ok_or_else(|| ReportingError::NotFound("没有这封邮件".into()))?;
+        let row = outbox::find(conn, id)?.ok_or_else(|| {
+            ReportingError::NotFound(crate::i18n::tr("service.reminders.email_not_found", &[]))
+        })?;
         if !outbox::requeue_failed(conn, id, now)? {
-            return Err(ReportingError::Conflict(format!(
-                "这封邮件的状态是「{}」，只有发送失败的邮件可以重发",
-                state_label(&row.state)
+            return Err(ReportingError::Conflict(crate::i18n::tr(
+                "service.reminders.resend_only_failed",
+                &[("state", state_label(&row.state))],
             )));
         }
         audit::record(
@@ -141,26 +142,38 @@ pub fn resend(
     })
 }
 
+/// An email's state, in the current language.
 pub fn state_label(state: &str) -> &'static str {
-    match state {
-        "queued" => "待发送",
-        "sending" => "发送中",
-        "sent" => "已发送",
-        "failed" => "发送失败",
-        _ => "未知",
-    }
+    static_text(match state {
+        "queued" => "common.email_state.queued",
+        "sending" => "common.email_state.sending",
+        "sent" => "common.email_state.sent",
+        "failed" => "common.email_state.failed",
+        _ => "service.reminders.unknown_state",
+    })
 }
 
+/// A reminder's stage, in the current language.
 pub fn stage_label(stage: &str) -> &'static str {
-    match stage {
-        "before" => "到期前提醒",
-        "due" => "到期当日提醒",
-        "overdue" => "逾期催办",
-        "escalation" => "升级催办",
-        "receipt" => "签收提醒",
-        "digest" => "督办周报",
-        _ => "提醒",
-    }
+    static_text(match stage {
+        "before" => "common.chase_stage.before",
+        "due" => "common.chase_stage.due",
+        "overdue" => "common.chase_stage.overdue",
+        "escalation" => "common.chase_stage.escalation",
+        "receipt" => "common.chase_stage.receipt",
+        "digest" => "common.chase_stage.digest",
+        _ => "service.reminders.unknown_stage",
+    })
+}
+
+/// A catalog text in the current language, borrowed from the compiled-in catalogs.
+fn static_text(key: &str) -> &'static str {
+    crate::i18n::Catalog::get()
+        .text(crate::i18n::current(), key)
+        .unwrap_or_else(|| {
+            tracing::warn!("missing text {key}");
+            ""
+        })
 }
 
 fn stage_parts(stage: Stage) -> (&'static str, i32) {
@@ -550,22 +563,30 @@ impl Runner<'_> {
             &[],
         );
         if let Some(ob) = r.obligation_id.and_then(|id| cx.obligations.get(&id)) {
-            let role = if ob.role == "lead" {
-                "牵头"
-            } else {
-                "配合"
-            };
+            let role = text(
+                if ob.role == "lead" {
+                    "common.role.lead"
+                } else {
+                    "common.role.co"
+                },
+                &[],
+            );
+            let document = ob
+                .document_number
+                .as_deref()
+                .map(|d| format!("{d} "))
+                .unwrap_or_default();
             Item {
                 n,
                 label,
-                what: format!(
-                    "{}措施 {}：{}（{role}）",
-                    ob.document_number
-                        .as_deref()
-                        .map(|d| format!("{d} "))
-                        .unwrap_or_default(),
-                    ob.measure_label,
-                    ob.measure_title
+                what: text(
+                    "email.item.what",
+                    &[
+                        ("document", &document),
+                        ("label", &ob.measure_label),
+                        ("title", &ob.measure_title),
+                        ("role", &role),
+                    ],
                 ),
                 department,
                 period: ob.period_label.clone(),

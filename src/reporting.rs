@@ -16,6 +16,7 @@ use crate::domain::importer::ParsedDocument;
 use crate::domain::reporting::ReportContent;
 use crate::domain::schedule::parse_custom_periods;
 use crate::error::AppError;
+use crate::i18n::tr;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportingError {
@@ -95,21 +96,23 @@ impl ScheduleInput {
     }
 
     fn validate(&self, document_id: i32, now: NaiveDateTime) -> Result<ScheduleRow> {
-        let invalid = |m: &str| ReportingError::Invalid(m.to_string());
+        let invalid = |key: &str| ReportingError::Invalid(tr(key, &[]));
         if !["monthly", "quarterly", "custom"].contains(&self.cadence.as_str()) {
-            return Err(invalid(
-                "cadence：报送周期应为 monthly、quarterly 或 custom",
-            ));
+            return Err(invalid("service.reporting.invalid_cadence"));
         }
         if !(1..=120).contains(&self.periods) {
-            return Err(invalid("periods：周期数应为 1–120"));
+            return Err(invalid("service.reporting.invalid_periods"));
         }
         if !(0..=90).contains(&self.due_days) || !(0..=90).contains(&self.co_days) {
-            return Err(invalid("due_days / co_days：天数应为 0–90"));
+            return Err(invalid("service.reporting.invalid_days"));
         }
         if self.cadence == "custom" {
-            parse_custom_periods(&self.custom_periods)
-                .map_err(|m| ReportingError::Invalid(format!("custom_periods：{m}")))?;
+            parse_custom_periods(&self.custom_periods).map_err(|m| {
+                ReportingError::Invalid(tr(
+                    "service.reporting.invalid_custom_periods",
+                    &[("message", &m)],
+                ))
+            })?;
         }
         Ok(ScheduleRow {
             document_id,
@@ -157,7 +160,7 @@ pub fn set_schedule(
     let row = input.validate(document_id, now)?;
     conn.transaction(|conn| {
         documents::find(conn, document_id)?
-            .ok_or_else(|| ReportingError::NotFound("文件不存在".into()))?;
+            .ok_or_else(|| ReportingError::NotFound(tr("service.reporting.document_not_found", &[])))?;
         schedules::save(conn, &row)?;
         let sync = schedules::sync_obligations(conn, document_id)?;
         let summary = format!(
@@ -193,8 +196,9 @@ pub fn save_report(
     now: NaiveDateTime,
 ) -> Result<i32> {
     conn.transaction(|conn| {
-        let ob = obligations::find(conn, obligation_id)?
-            .ok_or_else(|| ReportingError::NotFound("报送任务不存在".into()))?;
+        let ob = obligations::find(conn, obligation_id)?.ok_or_else(|| {
+            ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
+        })?;
         require(
             user,
             Action::ActFor {
@@ -222,16 +226,18 @@ pub fn save_report(
                 r.id
             }
             Some(r) if r.state == "submitted" => {
-                return Err(ReportingError::Conflict(format!(
-                    "第 {} 版已于 {} 提交，正在等待审核，不能修改；如需补充请联系督查室退回",
-                    r.version,
-                    r.submitted_at.unwrap_or(r.updated_at)
+                return Err(ReportingError::Conflict(tr(
+                    "service.reporting.submitted_awaiting_review",
+                    &[
+                        ("version", &r.version.to_string()),
+                        ("at", &r.submitted_at.unwrap_or(r.updated_at).to_string()),
+                    ],
                 )))
             }
             Some(r) if r.state == "accepted" => {
-                return Err(ReportingError::Conflict(format!(
-                    "第 {} 版已审核通过，本期报送已完成",
-                    r.version
+                return Err(ReportingError::Conflict(tr(
+                    "service.reporting.already_accepted",
+                    &[("version", &r.version.to_string())],
                 )))
             }
             previous => {
@@ -297,13 +303,15 @@ pub fn save_report(
 }
 
 fn stale(r: &reports::Report) -> ReportingError {
-    ReportingError::Conflict(format!(
-        "草稿已被 {} 于 {} 修改（现为第 {} 次保存，完成 {}%，进展：{}）；您的修改没有保存，请刷新后在最新内容上修改",
-        r.author,
-        r.updated_at,
-        r.revision,
-        r.percent,
-        r.summary.chars().take(40).collect::<String>()
+    ReportingError::Conflict(tr(
+        "service.reporting.stale_draft",
+        &[
+            ("author", &r.author),
+            ("at", &r.updated_at.to_string()),
+            ("revision", &r.revision.to_string()),
+            ("percent", &r.percent.to_string()),
+            ("summary", &r.summary.chars().take(40).collect::<String>()),
+        ],
     ))
 }
 
@@ -319,8 +327,9 @@ impl Decision {
         match s.trim() {
             "accept" => Ok(Decision::Accept),
             "return" => Ok(Decision::Return),
-            other => Err(ReportingError::Invalid(format!(
-                "decision：“{other}”无效，应为 accept（通过）或 return（退回）"
+            other => Err(ReportingError::Invalid(tr(
+                "service.reporting.invalid_decision",
+                &[("value", other)],
             ))),
         }
     }
@@ -339,16 +348,21 @@ pub fn review(
     require(user, Action::Administer)?;
     let comment = comment.trim();
     if decision == Decision::Return && comment.is_empty() {
-        return Err(ReportingError::Invalid(
-            "comment：退回时必须填写意见，说明需要补充或修改的内容".into(),
-        ));
+        return Err(ReportingError::Invalid(tr(
+            "service.reporting.return_needs_comment",
+            &[],
+        )));
     }
     if comment.chars().count() > 2000 {
-        return Err(ReportingError::Invalid("comment：意见最多 2000 字".into()));
+        return Err(ReportingError::Invalid(tr(
+            "service.reporting.comment_too_long",
+            &[],
+        )));
     }
     conn.transaction(|conn| {
-        let r = reports::find(conn, report_id)?
-            .ok_or_else(|| ReportingError::NotFound("报告不存在".into()))?;
+        let r = reports::find(conn, report_id)?.ok_or_else(|| {
+            ReportingError::NotFound(tr("service.reporting.report_not_found", &[]))
+        })?;
         let (to, verb) = match decision {
             Decision::Accept => ("accepted", "accept"),
             Decision::Return => ("returned", "return"),
@@ -356,9 +370,9 @@ pub fn review(
         if r.state != "submitted"
             || !reports::transition(conn, r.id, "submitted", to, r.revision, now)?
         {
-            return Err(ReportingError::Conflict(format!(
-                "第 {} 版当前状态为“{}”，不是待审核；可能已由他人审核，请刷新",
-                r.version, r.state
+            return Err(ReportingError::Conflict(tr(
+                "service.reporting.not_awaiting_review",
+                &[("version", &r.version.to_string()), ("state", &r.state)],
             )));
         }
         reports::add_review(conn, r.id, &user.username, verb, comment, now)?;
@@ -392,13 +406,15 @@ pub fn request_extension(
 ) -> Result<i32> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ReportingError::Invalid(
-            "reason：请填写延期理由（最多 1000 字）".into(),
-        ));
+        return Err(ReportingError::Invalid(tr(
+            "service.reporting.extension_reason",
+            &[],
+        )));
     }
     conn.transaction(|conn| {
-        let ob = obligations::find(conn, obligation_id)?
-            .ok_or_else(|| ReportingError::NotFound("报送任务不存在".into()))?;
+        let ob = obligations::find(conn, obligation_id)?.ok_or_else(|| {
+            ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
+        })?;
         require(
             user,
             Action::ActFor {
@@ -406,26 +422,34 @@ pub fn request_extension(
             },
         )?;
         if requested <= today || requested <= ob.due_on {
-            return Err(ReportingError::Invalid(format!(
-                "due_on：新的截止日期须晚于今天（{today}）和当前截止日期（{}）",
-                ob.due_on
+            return Err(ReportingError::Invalid(tr(
+                "service.reporting.extension_too_early",
+                &[
+                    ("today", &today.to_string()),
+                    ("due_on", &ob.due_on.to_string()),
+                ],
             )));
         }
         if requested > ob.due_on + Duration::days(366) {
-            return Err(ReportingError::Invalid("due_on：延期不能超过一年".into()));
+            return Err(ReportingError::Invalid(tr(
+                "service.reporting.extension_too_long",
+                &[],
+            )));
         }
         if ob.state == "accepted" {
-            return Err(ReportingError::Conflict(
-                "本期报送已审核通过，无需延期".into(),
-            ));
+            return Err(ReportingError::Conflict(tr(
+                "service.reporting.extension_not_needed",
+                &[],
+            )));
         }
         if extensions::for_obligations(conn, &[obligation_id])?
             .iter()
             .any(|e| e.state == "pending")
         {
-            return Err(ReportingError::Conflict(
-                "已有一项延期申请在等待审批".into(),
-            ));
+            return Err(ReportingError::Conflict(tr(
+                "service.reporting.extension_pending",
+                &[],
+            )));
         }
         let id = extensions::create(
             conn,
@@ -464,18 +488,20 @@ pub fn decide_extension(
 ) -> Result<()> {
     require(user, Action::Administer)?;
     conn.transaction(|conn| {
-        let ext = extensions::find(conn, extension_id)?
-            .ok_or_else(|| ReportingError::NotFound("延期申请不存在".into()))?;
+        let ext = extensions::find(conn, extension_id)?.ok_or_else(|| {
+            ReportingError::NotFound(tr("service.reporting.extension_not_found", &[]))
+        })?;
         let state = if approve { "approved" } else { "rejected" };
         if !extensions::decide(conn, ext.id, state, &user.username, comment.trim(), now)? {
-            return Err(ReportingError::Conflict(format!(
-                "该申请已处理（{}）",
-                ext.state
+            return Err(ReportingError::Conflict(tr(
+                "service.reporting.extension_decided",
+                &[("state", &ext.state)],
             )));
         }
         if approve {
-            let ob = obligations::find(conn, ext.obligation_id)?
-                .ok_or_else(|| ReportingError::NotFound("报送任务不存在".into()))?;
+            let ob = obligations::find(conn, ext.obligation_id)?.ok_or_else(|| {
+                ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
+            })?;
             let original = ob.original_due_on.unwrap_or(ob.due_on);
             obligations::extend(conn, ob.id, original, ext.requested_due_on)?;
         }
@@ -509,8 +535,9 @@ pub fn dispatch(
 ) -> Result<usize> {
     require(user, Action::Administer)?;
     conn.transaction(|conn| {
-        documents::find(conn, document_id)?
-            .ok_or_else(|| ReportingError::NotFound("文件不存在".into()))?;
+        documents::find(conn, document_id)?.ok_or_else(|| {
+            ReportingError::NotFound(tr("service.reporting.document_not_found", &[]))
+        })?;
         let due = today + Duration::days(settings.receipt_days.into());
         let created = receipts::dispatch(conn, document_id, due, now)?;
         let summary = format!("dispatched to {created} departments, receipt due {due}");
@@ -537,12 +564,15 @@ pub fn acknowledge(
     let department_id = user
         .department_id
         .filter(|d| allows(user, Action::ActFor { department_id: *d }))
-        .ok_or_else(|| ReportingError::Forbidden("只有单位联络员可以签收".into()))?;
+        .ok_or_else(|| {
+            ReportingError::Forbidden(tr("service.reporting.liaison_only_acknowledge", &[]))
+        })?;
     conn.transaction(|conn| {
         if !receipts::acknowledge(conn, document_id, department_id, &user.username, now)? {
-            return Err(ReportingError::Conflict(
-                "没有待签收的文件（可能已签收）".into(),
-            ));
+            return Err(ReportingError::Conflict(tr(
+                "service.reporting.nothing_to_acknowledge",
+                &[],
+            )));
         }
         let summary = format!(
             "{} acknowledged receipt",
@@ -572,8 +602,10 @@ pub fn set_deadline(
 ) -> Result<SyncOutcome> {
     require(user, Action::Administer)?;
     conn.transaction(|conn| {
-        let document = crate::db::measures::set_deadline(conn, measure_id, deadline)?
-            .ok_or_else(|| ReportingError::NotFound("措施不存在".into()))?;
+        let document =
+            crate::db::measures::set_deadline(conn, measure_id, deadline)?.ok_or_else(|| {
+                ReportingError::NotFound(tr("service.reporting.measure_not_found", &[]))
+            })?;
         let sync = schedules::sync_obligations(conn, document)?;
         let summary = format!(
             "deadline {}: {} obligations created, {} removed, {} kept",

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::schema::{assignments, department_aliases, departments, measures};
 use super::DbConn;
+use crate::i18n::tr;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = departments)]
@@ -126,13 +127,14 @@ pub struct Change<'a> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
-    #[error("单位不存在")]
+    #[error("{}", tr("service.departments.not_found", &[]))]
     NotFound,
-    #[error("名称“{0}”已被其他单位使用")]
+    #[error("{}", tr("service.departments.name_taken", &[("name", .0.as_str())]))]
     NameTaken(String),
-    #[error("不能把单位合并到它自己")]
+    #[error("{}", tr("service.departments.merge_into_itself", &[]))]
     MergeIntoItself,
-    #[error("无法合并：{0}")]
+    /// Why the merge cannot be done, already in the request's language.
+    #[error("{}", tr("service.departments.cannot_merge", &[("reason", .0.as_str())]))]
     BothReported(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
@@ -414,8 +416,9 @@ fn move_obligations(conn: &mut DbConn, source: i32, target: i32) -> Result<(), E
         if let Some(&other) = theirs.get(&(measure, period.clone())) {
             match (with_reports.contains(&id), with_reports.contains(&other)) {
                 (true, true) => {
-                    return Err(EditError::BothReported(format!(
-                        "两个单位在同一措施的“{period}”周期都已有报送"
+                    return Err(EditError::BothReported(tr(
+                        "service.departments.both_reported",
+                        &[("period", &period)],
                     )))
                 }
                 (false, _) => {

@@ -95,7 +95,9 @@ pub fn labels(conn: &mut DbConn) -> QueryResult<Vec<(i32, String)>> {
     Ok(rows
         .into_iter()
         .map(|(id, number, title)| {
-            let label = number.or(title).unwrap_or_else(|| format!("文件{id}"));
+            let label = number.or(title).unwrap_or_else(|| {
+                crate::i18n::tr("service.documents.untitled", &[("id", &id.to_string())])
+            });
             (id, label)
         })
         .collect())

@@ -4,6 +4,8 @@
 use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 
+use crate::i18n::tr;
+
 /// What a person does in duban.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,9 +43,7 @@ impl Role {
             "admin" => Ok(Role::Admin),
             "liaison" => Ok(Role::Liaison),
             "leader" => Ok(Role::Leader),
-            other => Err(format!(
-                "角色“{other}”无效：应为 admin（督查室）、liaison（联络员）或 leader（领导）"
-            )),
+            other => Err(tr("domain.accounts.invalid_role", &[("role", other)])),
         }
     }
 }
@@ -59,7 +59,7 @@ pub fn parse_username(s: &str) -> Result<String, String> {
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
     if !(3..=32).contains(&s.chars().count()) || !ok_chars {
-        return Err("用户名须为 3–32 个字符，只含小写字母、数字和 . _ -".into());
+        return Err(tr("domain.accounts.username", &[]));
     }
     Ok(s)
 }
@@ -68,7 +68,7 @@ pub fn parse_username(s: &str) -> Result<String, String> {
 pub fn parse_display_name(s: &str) -> Result<String, String> {
     let s = s.trim();
     if s.is_empty() || s.chars().count() > 50 || has_control(s) {
-        return Err("姓名须为 1–50 个字符".into());
+        return Err(tr("domain.accounts.display_name", &[]));
     }
     Ok(s.to_string())
 }
@@ -77,7 +77,7 @@ pub fn parse_display_name(s: &str) -> Result<String, String> {
 pub fn parse_department_name(s: &str) -> Result<String, String> {
     let s = s.trim();
     if s.chars().count() < 2 || s.chars().count() > 60 || has_control(s) {
-        return Err("单位名称须为 2–60 个字符".into());
+        return Err(tr("domain.accounts.department_name", &[]));
     }
     Ok(s.to_string())
 }
@@ -85,7 +85,7 @@ pub fn parse_department_name(s: &str) -> Result<String, String> {
 /// One email address, checked for shape (the mail server has the last word).
 pub fn parse_email(s: &str) -> Result<String, String> {
     let s = s.trim();
-    let bad = || format!("邮箱地址“{s}”格式不正确");
+    let bad = || tr("domain.accounts.bad_email", &[("email", s)]);
     if s.len() > 254 || has_control(s) || s.contains(char::is_whitespace) {
         return Err(bad());
     }
@@ -119,7 +119,7 @@ pub fn parse_email_list(s: &str) -> Result<String, String> {
         }
     }
     if out.len() > 20 {
-        return Err("邮箱地址最多 20 个".into());
+        return Err(tr("domain.accounts.too_many_emails", &[]));
     }
     Ok(out.join(","))
 }
@@ -132,7 +132,7 @@ pub fn parse_aliases(s: &str) -> Result<Vec<String>, String> {
             continue;
         }
         let alias = parse_department_name(part)
-            .map_err(|_| format!("别名“{}”须为 2–60 个字符", part.trim()))?;
+            .map_err(|_| tr("domain.accounts.bad_alias", &[("alias", part.trim())]))?;
         if !out.contains(&alias) {
             out.push(alias);
         }
@@ -144,10 +144,10 @@ pub fn parse_aliases(s: &str) -> Result<Vec<String>, String> {
 pub fn check_password(s: &str) -> Result<(), String> {
     let n = s.chars().count();
     if n < 8 {
-        return Err("密码至少 8 个字符".into());
+        return Err(tr("domain.accounts.password_too_short", &[]));
     }
     if n > 128 {
-        return Err("密码最多 128 个字符".into());
+        return Err(tr("domain.accounts.password_too_long", &[]));
     }
     Ok(())
 }
@@ -229,6 +229,19 @@ mod tests {
             vec!["财政局", "财政厅", "地区财政局"]
         );
         assert!(parse_aliases("财").is_err());
+    }
+
+    #[test]
+    fn messages_speak_the_request_language() {
+        use crate::i18n::{with_lang, Lang};
+        assert_eq!(
+            check_password("short"),
+            Err("密码至少 8 个字符".to_string())
+        );
+        assert_eq!(
+            with_lang(Lang::En, || parse_email("a@b")),
+            Err("“a@b” is not a valid email address".to_string())
+        );
     }
 
     #[test]

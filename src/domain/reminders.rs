@@ -10,6 +10,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::Calendar;
+use crate::i18n::tr;
 
 /// Whom an escalation copies besides the department itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -89,10 +90,10 @@ impl Policy {
     /// Checks what a person may have typed: ranges, and rungs in increasing order.
     pub fn validate(&self) -> Result<(), String> {
         if self.before_days.iter().any(|d| *d == 0 || *d > 90) {
-            return Err("提前提醒天数须在 1–90 之间".into());
+            return Err(tr("domain.reminders.before_days", &[]));
         }
         if self.overdue_every_days == 0 || self.overdue_every_days > 30 {
-            return Err("逾期提醒间隔须在 1–30 天之间".into());
+            return Err(tr("domain.reminders.overdue_every_days", &[]));
         }
         if self
             .escalation
@@ -100,13 +101,13 @@ impl Policy {
             .any(|w| w[0].after_days >= w[1].after_days)
             || self.escalation.iter().any(|e| e.after_days == 0)
         {
-            return Err("升级催办的天数须大于 0 且逐级递增".into());
+            return Err(tr("domain.reminders.escalation_order", &[]));
         }
         if self.escalation.len() > 5 {
-            return Err("升级催办最多 5 级".into());
+            return Err(tr("domain.reminders.escalation_levels", &[]));
         }
         if self.digest.is_some_and(|d| d.hour > 23) {
-            return Err("周报发送时刻须在 0–23 时之间".into());
+            return Err(tr("domain.reminders.digest_hour", &[]));
         }
         Ok(())
     }

@@ -4,6 +4,8 @@
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
+use crate::i18n::tr;
+
 /// Where an obligation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -140,9 +142,7 @@ impl Progress {
             "on_track" => Ok(Progress::OnTrack),
             "at_risk" => Ok(Progress::AtRisk),
             "completed" => Ok(Progress::Completed),
-            other => Err(format!(
-                "status：“{other}”无效，应为 on_track（正常推进）、at_risk（存在困难）或 completed（已完成）"
-            )),
+            other => Err(tr("domain.reporting.invalid_status", &[("status", other)])),
         }
     }
 }
@@ -159,16 +159,16 @@ pub struct ReportContent {
 pub fn parse_report(summary: &str, percent: &str, status: &str) -> Result<ReportContent, String> {
     let summary = summary.trim();
     if summary.is_empty() {
-        return Err("summary：进展情况不能为空".into());
+        return Err(tr("domain.reporting.summary_empty", &[]));
     }
     if summary.chars().count() > 5000 {
-        return Err("summary：进展情况最多 5000 字".into());
+        return Err(tr("domain.reporting.summary_too_long", &[]));
     }
     if summary
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
-        return Err("summary：含有无法显示的控制字符".into());
+        return Err(tr("domain.reporting.summary_control", &[]));
     }
     let percent: i32 = percent
         .trim()
@@ -176,9 +176,9 @@ pub fn parse_report(summary: &str, percent: &str, status: &str) -> Result<Report
         .ok()
         .filter(|p| (0..=100).contains(p))
         .ok_or_else(|| {
-            format!(
-                "percent：完成百分比应为 0–100 的整数，而不是“{}”",
-                percent.trim()
+            tr(
+                "domain.reporting.bad_percent",
+                &[("percent", percent.trim())],
             )
         })?;
     Ok(ReportContent {

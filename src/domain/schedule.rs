@@ -5,6 +5,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
 use super::calendar::Calendar;
+use crate::i18n::tr;
 
 /// How often reports are due.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,12 +122,8 @@ pub fn parse_custom_periods(text: &str) -> Result<Vec<Period>, String> {
             continue;
         }
         let parts: Vec<&str> = line.split([',', '，', '|']).map(str::trim).collect();
-        let bad = || {
-            format!(
-                "第 {} 行应为“名称, 开始日期, 结束日期”，如“上半年, 2026-01-01, 2026-06-30”",
-                n + 1
-            )
-        };
+        let line_error = |key: &str| tr(key, &[("line", &(n + 1).to_string())]);
+        let bad = || line_error("domain.schedule.bad_period_line");
         let [label, start, end] = parts.as_slice() else {
             return Err(bad());
         };
@@ -136,7 +133,7 @@ pub fn parse_custom_periods(text: &str) -> Result<Vec<Period>, String> {
             return Err(bad());
         }
         if out.last().is_some_and(|p| start <= p.end) {
-            return Err(format!("第 {} 行的周期与上一周期重叠或顺序颠倒", n + 1));
+            return Err(line_error("domain.schedule.period_overlap"));
         }
         out.push(Period {
             key: format!("{start}~{end}"),
@@ -146,10 +143,10 @@ pub fn parse_custom_periods(text: &str) -> Result<Vec<Period>, String> {
         });
     }
     if out.is_empty() {
-        return Err("自定义周期至少需要一行".into());
+        return Err(tr("domain.schedule.no_periods", &[]));
     }
     if out.len() > 120 {
-        return Err("自定义周期最多 120 个".into());
+        return Err(tr("domain.schedule.too_many_periods", &[]));
     }
     Ok(out)
 }
@@ -293,8 +290,15 @@ mod tests {
         assert_eq!(p[1].label, "下半年");
         assert!(parse_custom_periods("").is_err());
         assert!(parse_custom_periods("a, 2026-02-01, 2026-01-01").is_err());
-        assert!(
-            parse_custom_periods("a, 2026-01-01, 2026-06-30\nb, 2026-06-01, 2026-12-31").is_err()
+        let overlap = "a, 2026-01-01, 2026-06-30\nb, 2026-06-01, 2026-12-31";
+        assert_eq!(
+            parse_custom_periods(overlap).unwrap_err(),
+            "第 2 行的周期与上一周期重叠或顺序颠倒"
+        );
+        assert_eq!(
+            crate::i18n::with_lang(crate::i18n::Lang::En, || parse_custom_periods(overlap))
+                .unwrap_err(),
+            "The period on line 2 overlaps the one before it or is out of order"
         );
         assert!(parse_custom_periods("a, 2026-13-01, 2026-12-31").is_err());
     }

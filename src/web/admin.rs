@@ -107,10 +107,9 @@ impl UserForm {
     fn input(&self) -> Result<UserInput, AppError> {
         let department_id = match self.department_id.trim() {
             "" => None,
-            id => Some(
-                id.parse()
-                    .map_err(|_| AppError::Validation("所选单位无效".into()))?,
-            ),
+            id => Some(id.parse().map_err(|_| {
+                AppError::Validation(crate::i18n::tr("web.admin.bad_department", &[]))
+            })?),
         };
         Ok(UserInput {
             username: self.username.clone(),
@@ -248,7 +247,7 @@ fn user_data(
     form: Option<UserForm>,
     error: Option<String>,
 ) -> Result<UserData, AppError> {
-    let user = users::find(conn, id)?.ok_or_else(|| AppError::not_found("用户"))?;
+    let user = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
     let form = form.unwrap_or_else(|| UserForm {
         username: user.username.clone(),
         display_name: user.display_name.clone(),
@@ -404,7 +403,7 @@ fn department_data(
     form: Option<DepartmentForm>,
     error: Option<String>,
 ) -> Result<DepartmentData, AppError> {
-    let dept = departments::find(conn, id)?.ok_or_else(|| AppError::not_found("单位"))?;
+    let dept = departments::find(conn, id)?.ok_or_else(|| AppError::not_found("department"))?;
     let aliases = departments::aliases_of(conn, id)?;
     let all = departments::list(conn)?;
     let counts = all.iter().find(|d| d.department.id == id);

@@ -61,7 +61,7 @@ pub async fn measures(
     let items = state
         .db_lit(move |conn, rules| {
             if let Some(id) = document {
-                documents::find(conn, id)?.ok_or_else(|| AppError::not_found("文件"))?;
+                documents::find(conn, id)?.ok_or_else(|| AppError::not_found("document"))?;
             }
             views::measure_items(conn, document, rules)
         })
@@ -315,7 +315,7 @@ pub async fn patch_department(
 impl From<EditError> for AppError {
     fn from(e: EditError) -> Self {
         match e {
-            EditError::NotFound => AppError::not_found("单位"),
+            EditError::NotFound => AppError::not_found("department"),
             EditError::NameTaken(_) => AppError::Conflict(e.to_string()),
             EditError::MergeIntoItself => AppError::Validation(e.to_string()),
             EditError::BothReported(_) => AppError::Conflict(e.to_string()),

@@ -165,9 +165,7 @@ impl FromRequest for ApiCaller {
         Box::pin(async move {
             let state = state?;
             let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
-                AppError::Unauthorized(
-                    "需要 API 令牌：请在请求头中提供 Authorization: Bearer <令牌>".into(),
-                )
+                AppError::Unauthorized(crate::i18n::tr("web.auth.token_required", &[]))
             })?;
             let hash = security::sha256_hex(&token);
             let now = state.clock.now();
@@ -183,7 +181,7 @@ impl FromRequest for ApiCaller {
                 })
                 .await?;
             let (_, _, user, department) = found.ok_or_else(|| {
-                AppError::Unauthorized("API 令牌无效、已撤销，或其用户已停用".into())
+                AppError::Unauthorized(crate::i18n::tr("web.auth.token_invalid", &[]))
             })?;
             Ok(ApiCaller {
                 user: current_user(&user, department),
@@ -218,23 +216,30 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let viewer = viewer.await?;
-            let body = body
-                .await
-                .map_err(|e| AppError::Validation(format!("无法读取表单：{e}")))?;
+            let body = body.await.map_err(|e| {
+                AppError::Validation(crate::i18n::tr(
+                    "web.form.unreadable",
+                    &[("error", &e.to_string())],
+                ))
+            })?;
             let field: CsrfField = serde_urlencoded::from_bytes(&body)
-                .map_err(|_| AppError::Validation("表单内容有误".into()))?;
+                .map_err(|_| AppError::Validation(crate::i18n::tr("web.form.invalid", &[])))?;
             if !security::same_secret(&field.csrf_token, &viewer.csrf) {
                 return Err(csrf_refused());
             }
-            let form = serde_urlencoded::from_bytes(&body)
-                .map_err(|e| AppError::Validation(format!("表单内容有误：{e}")))?;
+            let form = serde_urlencoded::from_bytes(&body).map_err(|e| {
+                AppError::Validation(crate::i18n::tr(
+                    "web.form.invalid_detail",
+                    &[("error", &e.to_string())],
+                ))
+            })?;
             Ok(CsrfForm { viewer, form })
         })
     }
 }
 
 pub fn csrf_refused() -> AppError {
-    AppError::Forbidden("表单已过期或来源不明（缺少有效的安全令牌），请刷新页面后重试".into())
+    AppError::Forbidden(crate::i18n::tr("web.form.csrf_refused", &[]))
 }
 
 /// A cookie as duban sets them: HttpOnly, SameSite=Lax, Secure behind https.

@@ -9,22 +9,26 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::{AppError, ErrorInfo};
+use crate::i18n::tr;
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_, _| AppError::not_found("页面").into())
+    web::PathConfig::default().error_handler(|_, _| AppError::not_found("page").into())
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|e, _| AppError::Validation(format!("查询参数有误：{e}")).into())
+    web::QueryConfig::default().error_handler(|e, _| {
+        AppError::Validation(tr("web.form.bad_query", &[("error", &e.to_string())])).into()
+    })
 }
 
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(256 * 1024)
-        .error_handler(|e, _| AppError::Validation(format!("请求内容有误：{e}")).into())
+        .error_handler(|e, _| {
+            AppError::Validation(tr("web.form.bad_body", &[("error", &e.to_string())])).into()
+        })
 }
 
 /// For a known path asked with a method it does not take.
@@ -34,7 +38,7 @@ pub async fn method_not_allowed() -> Result<HttpResponse, AppError> {
 
 /// For unknown routes.
 pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::not_found("页面"))
+    Err(AppError::not_found("page"))
 }
 
 pub fn is_api(req: &HttpRequest) -> bool {
@@ -71,12 +75,14 @@ pub fn render_html<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     let html = req
         .app_data::<web::Data<AppState>>()
         .and_then(|state| {
+            // The request's language, refined to the signed-in person's own choice: the
+            // language the error's message was written in.
             let title = title_of(status);
             state
                 .templates
                 .render(
                     "error",
-                    &Page::new(title, "", &info).in_lang(crate::web::auth::request_lang(&req)),
+                    &Page::new(title, "", &info).in_lang(crate::i18n::current()),
                 )
                 .map_err(|e| tracing::error!(error = %e, "error page failed to render"))
                 .ok()
@@ -91,19 +97,20 @@ pub fn render_html<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     )))
 }
 
-fn title_of(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 | 422 => "请求有误",
-        401 => "请先登录",
-        403 => "没有权限",
-        404 => "找不到页面",
-        405 => "不支持的操作",
-        409 => "内容已被修改",
-        413 => "文件过大",
-        415 => "不支持的文件类型",
-        503 => "服务暂时不可用",
-        _ => "出错了",
-    }
+fn title_of(status: StatusCode) -> String {
+    let key = match status.as_u16() {
+        400 | 422 => "bad_request",
+        401 => "login",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method",
+        409 => "conflict",
+        413 => "too_large",
+        415 => "unsupported",
+        503 => "unavailable",
+        _ => "other",
+    };
+    tr(&format!("web.errors.title.{key}"), &[])
 }
 
 fn generic(status: StatusCode) -> ErrorInfo {
@@ -114,10 +121,31 @@ fn generic(status: StatusCode) -> ErrorInfo {
             s if s < 500 => "bad_request",
             _ => "internal",
         },
-        message: match status.as_u16() {
-            405 => "该地址不支持这种请求方式".into(),
-            s if s < 500 => "请求无法处理，请检查后重试".into(),
-            _ => "服务器内部错误，请稍后再试".into(),
-        },
+        message: tr(
+            match status.as_u16() {
+                405 => "web.errors.generic.method_not_allowed",
+                s if s < 500 => "web.errors.generic.bad_request",
+                _ => "web.errors.generic.internal",
+            },
+            &[],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{with_lang, Lang};
+
+    #[test]
+    fn error_pages_speak_the_request_language() {
+        assert_eq!(title_of(StatusCode::NOT_FOUND), "找不到页面");
+        with_lang(Lang::En, || {
+            assert_eq!(title_of(StatusCode::NOT_FOUND), "Page not found");
+            assert_eq!(
+                generic(StatusCode::METHOD_NOT_ALLOWED).message,
+                "This address does not accept this kind of request."
+            );
+        });
     }
 }

@@ -16,6 +16,7 @@ use crate::db::documents::StoreError;
 use crate::domain::importer::corrections::{self, split_units, Corrections};
 use crate::domain::importer::{self, ParsedDocument};
 use crate::error::AppError;
+use crate::i18n::tr;
 use crate::reporting::ScheduleInput;
 use crate::security;
 use crate::web::auth::{csrf_refused, Viewer};
@@ -40,10 +41,17 @@ impl Posted {
     }
 }
 
+fn too_large() -> AppError {
+    AppError::TooLarge(tr(
+        "web.import.too_large",
+        &[("mb", &(MAX_TEXT / 1024 / 1024).to_string())],
+    ))
+}
+
 /// Reads the multipart form under the limits; checks its CSRF token.
 async fn read_form(viewer: &Viewer, mut body: Multipart) -> Result<Posted, AppError> {
     let broken = |e: actix_multipart::MultipartError| {
-        AppError::Validation(format!("上传未完成或格式有误（{e}），请重新提交"))
+        AppError::Validation(tr("web.form.upload_broken", &[("error", &e.to_string())]))
     };
     let mut fields = HashMap::new();
     let mut total = 0usize;
@@ -56,17 +64,14 @@ async fn read_form(viewer: &Viewer, mut body: Multipart) -> Result<Posted, AppEr
             .and_then(|cd| cd.get_filename())
             .is_some();
         if fields.len() >= MAX_FIELDS {
-            return Err(AppError::TooLarge("表单字段过多".into()));
+            return Err(AppError::TooLarge(tr("web.form.too_many_fields", &[])));
         }
         let mut value = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(broken)?;
             total += chunk.len();
             if total > MAX_TEXT * 2 + 256 * 1024 {
-                return Err(AppError::TooLarge(format!(
-                    "文件过大：导入的文件不能超过 {} MB",
-                    MAX_TEXT / 1024 / 1024
-                )));
+                return Err(too_large());
             }
             value.extend_from_slice(&chunk);
         }
@@ -77,7 +82,7 @@ async fn read_form(viewer: &Viewer, mut body: Multipart) -> Result<Posted, AppEr
             continue;
         }
         let value = String::from_utf8(value)
-            .map_err(|_| AppError::Validation(format!("{name}：不是有效的 UTF-8 文本")))?;
+            .map_err(|_| AppError::Validation(tr("web.form.not_utf8", &[("field", &name)])))?;
         fields.insert(name, value);
     }
     let token = fields.get("csrf_token").map_or("", String::as_str);
@@ -98,10 +103,7 @@ async fn read_form(viewer: &Viewer, mut body: Multipart) -> Result<Posted, AppEr
         fields.insert("text".into(), text.to_string());
     }
     if fields.get("text").is_some_and(|t| t.len() > MAX_TEXT) {
-        return Err(AppError::TooLarge(format!(
-            "文件过大：导入的文件不能超过 {} MB",
-            MAX_TEXT / 1024 / 1024
-        )));
+        return Err(too_large());
     }
     Ok(Posted { fields })
 }
@@ -217,10 +219,8 @@ pub async fn import_form(
 fn parse_posted(form: &Posted) -> Result<(ParsedDocument, ParsedDocument, Corrections), String> {
     let text = form.get("text");
     let original = importer::parse(text).map_err(|e| match e {
-        importer::ImportError::Empty => "没有可导入的内容：请选择文件或粘贴文件正文".to_string(),
-        importer::ImportError::NoMeasures => {
-            "没有找到编号的措施（如“1.”“1、”或“（一）”）：请确认粘贴的是实施方案正文".to_string()
-        }
+        importer::ImportError::Empty => tr("web.import.empty", &[]),
+        importer::ImportError::NoMeasures => tr("web.import.no_measures", &[]),
         other => other.to_string(),
     })?;
     let c = corrections_in(form, &original);
@@ -423,7 +423,7 @@ pub async fn confirm(
     let starts_on = match form.get("starts_on").trim() {
         "" => Ok(today),
         s => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| format!("报送起始日期「{s}」不是有效日期（如 2026-01-01）")),
+            .map_err(|_| tr("web.import.bad_start_date", &[("value", s)])),
     };
     let schedule = starts_on.map(|d| ScheduleInput::defaults(&state.settings.reporting, d));
     let replace = !form.get("replace").is_empty();

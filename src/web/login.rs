@@ -106,7 +106,10 @@ pub async fn login(
         return Err(csrf_refused());
     }
     if form.username.len() > 64 || form.password.len() > 256 {
-        return Err(AppError::Validation("用户名或密码过长".into()));
+        return Err(AppError::Validation(crate::i18n::tr(
+            "web.login.too_long",
+            &[],
+        )));
     }
     let now = state.clock.now();
     let auth = state.settings.auth.clone();
@@ -167,7 +170,7 @@ pub async fn logout(
     state
         .db(move |conn| {
             let user = crate::db::users::find(conn, user_id)?
-                .ok_or_else(|| AppError::not_found("用户"))?;
+                .ok_or_else(|| AppError::not_found("user"))?;
             Ok(accounts::end_session(conn, &session, &user, now)?)
         })
         .await?;
@@ -225,7 +228,7 @@ pub async fn change_password(
     let outcome = state
         .db(move |conn| {
             let user = crate::db::users::find(conn, user_id)?
-                .ok_or_else(|| AppError::not_found("用户"))?;
+                .ok_or_else(|| AppError::not_found("user"))?;
             if !security::verify_password(&form.current, &user.password_hash) {
                 return Ok(Err(wrong_current));
             }
@@ -287,8 +290,12 @@ pub async fn set_language_cookie(
     req: HttpRequest,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::parse(&code)
-        .ok_or_else(|| AppError::NotFound(format!("unknown language `{}`", code.as_str())))?;
+    let lang = Lang::parse(&code).ok_or_else(|| {
+        AppError::NotFound(crate::i18n::tr(
+            "web.login.unknown_language",
+            &[("code", code.as_str())],
+        ))
+    })?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, back_to(&req)))
         .cookie(language_cookie(lang, state.settings.auth.secure_cookies))
@@ -313,8 +320,12 @@ pub async fn set_language(
     post: CsrfForm<LanguageForm>,
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm { viewer, form } = post;
-    let lang = Lang::parse(&form.language)
-        .ok_or_else(|| AppError::Validation(format!("unknown language `{}`", form.language)))?;
+    let lang = Lang::parse(&form.language).ok_or_else(|| {
+        AppError::Validation(crate::i18n::tr(
+            "web.login.unknown_language",
+            &[("code", &form.language)],
+        ))
+    })?;
     let now = state.clock.now();
     let user = viewer.user.clone();
     state

@@ -11,6 +11,7 @@ use crate::db::{chase, outbox};
 use crate::domain::accounts::parse_email_list;
 use crate::domain::reminders::{Copy, Digest, Escalation, Policy};
 use crate::error::AppError;
+use crate::i18n::tr;
 use crate::web::auth::{ApiCaller, CsrfForm, NoFields, Viewer};
 use crate::web::respond::{flash, see_other};
 use crate::web::state::AppState;
@@ -29,8 +30,9 @@ impl OutboxQuery {
         match self.state.trim() {
             "" => Ok(None),
             s if STATES.contains(&s) => Ok(Some(s.to_string())),
-            s => Err(AppError::Validation(format!(
-                "state `{s}` must be one of queued, sending, sent, failed"
+            s => Err(AppError::Validation(tr(
+                "web.outbox.bad_state",
+                &[("state", s)],
             ))),
         }
     }
@@ -304,22 +306,31 @@ impl PolicyForm {
     }
 
     fn parse(&self) -> Result<Policy, String> {
-        let number = |s: &str, what: &str| -> Result<u32, String> {
-            s.trim()
-                .parse::<u32>()
-                .map_err(|_| format!("{what}「{}」不是整数", s.trim()))
+        // `field` names the form field (`web.outbox.field.*`) for the message.
+        let number = |s: &str, field: &str| -> Result<u32, String> {
+            s.trim().parse::<u32>().map_err(|_| {
+                tr(
+                    "web.outbox.not_integer",
+                    &[
+                        ("what", &tr(&format!("web.outbox.field.{field}"), &[])),
+                        ("value", s.trim()),
+                    ],
+                )
+            })
         };
         let before_days = self
             .before_days
             .split([',', '，', '、', ' '])
             .filter(|s| !s.trim().is_empty())
-            .map(|s| number(s, "提前提醒天数"))
+            .map(|s| number(s, "before_days"))
             .collect::<Result<Vec<_>, _>>()?;
         let digest = match self.digest_weekday.trim() {
             "" => None,
             day => Some(Digest {
-                weekday: day.parse().map_err(|_| format!("「{day}」不是星期几"))?,
-                hour: number(&self.digest_hour, "周报发送时刻")?,
+                weekday: day
+                    .parse()
+                    .map_err(|_| tr("web.outbox.not_weekday", &[("value", day)]))?,
+                hour: number(&self.digest_hour, "digest_hour")?,
             }),
         };
         let mut escalation = Vec::new();
@@ -338,10 +349,13 @@ impl PolicyForm {
                 }
             }
             if copy.is_empty() {
-                return Err(format!("第 {} 级升级催办没有选择抄送对象", rung.n));
+                return Err(tr(
+                    "web.outbox.rung_without_copy",
+                    &[("n", &rung.n.to_string())],
+                ));
             }
             escalation.push(Escalation {
-                after_days: number(&rung.days, "升级催办天数")?,
+                after_days: number(&rung.days, "rung_days")?,
                 copy,
             });
         }
@@ -349,7 +363,7 @@ impl PolicyForm {
         let policy = Policy {
             before_days,
             on_due_day: self.on_due_day.is_some(),
-            overdue_every_days: number(&self.overdue_every_days, "逾期提醒间隔")?,
+            overdue_every_days: number(&self.overdue_every_days, "overdue_every_days")?,
             escalation,
             receipts: self.receipts.is_some(),
             digest,
@@ -458,5 +472,7 @@ mod tests {
         form.before_days = "5".into();
         form.rungs[0].head = false;
         assert!(form.parse().unwrap_err().contains("第 1 级"));
+        let en = crate::i18n::with_lang(crate::i18n::Lang::En, || form.parse().unwrap_err());
+        assert!(en.contains("Escalation level 1"), "{en}");
     }
 }

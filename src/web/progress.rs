@@ -17,6 +17,7 @@ use crate::db::{measures, DbConn};
 use crate::domain::accounts::Role;
 use crate::domain::reporting::{light, Light, ObligationState, Progress};
 use crate::error::AppError;
+use crate::i18n::tr;
 
 /// What a light needs beyond the obligation: today's date and late receipts.
 #[derive(Debug, Clone)]
@@ -185,6 +186,24 @@ fn report_state_label(state: &str) -> &'static str {
     }
 }
 
+/// A report's state in the request's language (empty when unknown).
+fn report_state_text(state: &str) -> String {
+    match state {
+        "draft" | "submitted" | "returned" | "accepted" => {
+            tr(&format!("common.report_state.{state}"), &[])
+        }
+        _ => String::new(),
+    }
+}
+
+/// A report's progress in the request's language (empty when unknown).
+fn progress_text(progress: &str) -> String {
+    match progress {
+        "on_track" | "at_risk" | "completed" => tr(&format!("common.progress.{progress}"), &[]),
+        _ => String::new(),
+    }
+}
+
 pub fn versions_of(conn: &mut DbConn, reports: Vec<Report>) -> Result<Vec<VersionView>, AppError> {
     let ids: Vec<i32> = reports.iter().map(|r| r.id).collect();
     let mut evidence: HashMap<i32, Vec<Evidence>> = HashMap::new();
@@ -215,8 +234,8 @@ pub struct TimelineEntry {
     pub department: String,
     pub period_label: String,
     pub obligation_id: i32,
-    /// What happened, in Chinese (kept for older callers); pages show `detail` through the
-    /// catalog (`reporting.timeline.<kind>`).
+    /// What happened, in the request's language (kept for older callers); pages show
+    /// `detail` through the catalog (`reporting.timeline.<kind>`).
     pub what: String,
     pub by: String,
     pub text: String,
@@ -293,9 +312,14 @@ pub fn measure_progress(
         let r = &v.report;
         timeline.push(entry(
             r.submitted_at.unwrap_or(r.updated_at),
-            format!(
-                "第 {} 版{}（{}%，{}）",
-                r.version, v.state_label, r.percent, v.progress_label
+            tr(
+                "reporting.timeline.report",
+                &[
+                    ("version", &r.version.to_string()),
+                    ("state", &report_state_text(&r.state)),
+                    ("percent", &r.percent.to_string()),
+                    ("progress", &progress_text(&r.progress)),
+                ],
             ),
             &r.author,
             r.summary.chars().take(200).collect(),
@@ -309,11 +333,15 @@ pub fn measure_progress(
             },
         ));
         for rv in &v.reviews {
-            let (what, kind) = if rv.decision == "accept" {
-                (format!("第 {} 版审核通过", r.version), "accepted")
+            let kind = if rv.decision == "accept" {
+                "accepted"
             } else {
-                (format!("第 {} 版退回修改", r.version), "returned")
+                "returned"
             };
+            let what = tr(
+                &format!("reporting.timeline.{kind}"),
+                &[("version", &r.version.to_string())],
+            );
             let detail = TimelineDetail {
                 kind,
                 version: Some(r.version),
@@ -349,21 +377,25 @@ pub fn measure_progress(
         };
         push(
             e.created_at,
-            format!(
-                "申请延期至 {}（原 {}）",
-                e.requested_due_on, e.previous_due_on
+            tr(
+                "reporting.timeline.extension_requested",
+                &[
+                    ("requested", &e.requested_due_on.to_string()),
+                    ("previous", &e.previous_due_on.to_string()),
+                ],
             ),
             &e.requested_by,
             e.reason.clone(),
             "extension_requested",
         );
         if let (Some(at), Some(by)) = (e.decided_at, &e.decided_by) {
-            let (what, kind) = if e.state == "approved" {
-                ("批准延期", "extension_approved")
+            let kind = if e.state == "approved" {
+                "extension_approved"
             } else {
-                ("不予延期", "extension_rejected")
+                "extension_rejected"
             };
-            push(at, what.to_string(), by, e.decision_comment.clone(), kind);
+            let what = tr(&format!("reporting.timeline.{kind}"), &[]);
+            push(at, what, by, e.decision_comment.clone(), kind);
         }
     }
     timeline.sort_by_key(|t| t.at);
@@ -423,10 +455,13 @@ pub fn obligation_page(
     id: i32,
     rules: &LightRules,
 ) -> Result<ObligationPage, AppError> {
-    let ob = obligations::find(conn, id)?.ok_or_else(|| AppError::not_found("报送任务"))?;
+    let ob = obligations::find(conn, id)?.ok_or_else(|| AppError::not_found("obligation"))?;
     let lead = lead_department(conn, ob.measure_id)?;
     if !visible_to(user, ob.department_id, lead) {
-        return Err(AppError::Forbidden("只能查看本单位的报送任务".into()));
+        return Err(AppError::Forbidden(tr(
+            "web.progress.own_obligations_only",
+            &[],
+        )));
     }
     let may_act = allows(
         user,

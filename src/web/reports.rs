@@ -15,6 +15,7 @@ use crate::db::reports::{self, NewEvidence};
 use crate::db::{obligations, DbConn};
 use crate::domain::reporting::parse_report;
 use crate::error::AppError;
+use crate::i18n::tr;
 use crate::reporting::{self, Decision, ScheduleInput};
 use crate::security;
 use crate::web::auth::{csrf_refused, ApiCaller, CsrfForm, NoFields, Viewer};
@@ -109,7 +110,7 @@ async fn require_act_for_obligation(
     let department_id = state
         .db(move |conn| Ok(obligations::find(conn, obligation_id)?.map(|o| o.department_id)))
         .await?
-        .ok_or_else(|| AppError::not_found("报送任务"))?;
+        .ok_or_else(|| AppError::not_found("obligation"))?;
     require(user, Action::ActFor { department_id })
 }
 
@@ -126,18 +127,22 @@ where
 {
     let store = state.evidence.clone();
     let pool = state.pool.clone();
+    // The messages of a failed save speak the request's language, as `AppState::db` does.
+    let lang = crate::i18n::current();
     web::block(move || {
-        let (kept, created) = upload::keep_all(&store, files)?;
-        let result = pool
-            .get()
-            .map_err(AppError::from)
-            .and_then(|mut conn| save(&mut conn, &kept));
-        if result.is_err() {
-            for sha in created {
-                store.discard(&sha);
+        crate::i18n::with_lang(lang, || {
+            let (kept, created) = upload::keep_all(&store, files)?;
+            let result = pool
+                .get()
+                .map_err(AppError::from)
+                .and_then(|mut conn| save(&mut conn, &kept));
+            if result.is_err() {
+                for sha in created {
+                    store.discard(&sha);
+                }
             }
-        }
-        result
+            result
+        })
     })
     .await?
 }
@@ -163,7 +168,7 @@ pub async fn post_report_form(
             "" => None,
             r => Some(
                 r.parse()
-                    .map_err(|_| AppError::Validation("revision 无效".into()))?,
+                    .map_err(|_| AppError::Validation(tr("web.reports.bad_revision", &[])))?,
             ),
         };
         let user = viewer.user.clone();
@@ -199,7 +204,7 @@ pub struct ExtensionForm {
 
 fn parse_date(field: &str, s: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::Validation(format!("{field}：日期应为 年-月-日，如 2026-05-01")))
+        .map_err(|_| AppError::Validation(tr("web.reports.bad_date", &[("field", field)])))
 }
 
 pub async fn request_extension(
@@ -249,7 +254,7 @@ pub async fn review_form(
     let report_id = id.into_inner();
     // Repeated checkbox fields: parse pairs by hand.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|_| AppError::Validation("表单内容有误".into()))?;
+        .map_err(|_| AppError::Validation(tr("web.form.invalid", &[])))?;
     let get = |k: &str| {
         pairs
             .iter()
@@ -273,7 +278,7 @@ pub async fn review_form(
     let obligation = state
         .db(move |conn| Ok(reports::find(conn, report_id)?.map(|r| r.obligation_id)))
         .await?
-        .ok_or_else(|| AppError::not_found("报告"))?;
+        .ok_or_else(|| AppError::not_found("report"))?;
     let result = async {
         state
             .db(move |conn| {
@@ -357,11 +362,7 @@ pub async fn decide_extension(
     let approve = match form.decision.as_str() {
         "approve" => true,
         "reject" => false,
-        _ => {
-            return Err(AppError::Validation(
-                "decision：应为 approve 或 reject".into(),
-            ))
-        }
+        _ => return Err(AppError::Validation(tr("web.reports.bad_decision", &[]))),
     };
     let (id, user, v, now) = (
         id.into_inner(),
@@ -409,7 +410,7 @@ pub async fn set_schedule(
     let number = |field: &str, s: &str| {
         s.trim()
             .parse::<i32>()
-            .map_err(|_| AppError::Validation(format!("{field}：应为整数")))
+            .map_err(|_| AppError::Validation(tr("web.reports.not_integer", &[("field", field)])))
     };
     let input = ScheduleInput {
         cadence: form.cadence.clone(),
@@ -494,9 +495,9 @@ fn readable_report(
     report_id: i32,
     rules: &LightRules,
 ) -> Result<(ObligationView, VersionView), AppError> {
-    let report = reports::find(conn, report_id)?.ok_or_else(|| AppError::not_found("报告"))?;
+    let report = reports::find(conn, report_id)?.ok_or_else(|| AppError::not_found("report"))?;
     let ob = obligations::find(conn, report.obligation_id)?
-        .ok_or_else(|| AppError::not_found("报送任务"))?;
+        .ok_or_else(|| AppError::not_found("obligation"))?;
     let lead = crate::db::measures::assignments_of_measure(conn, ob.measure_id)?
         .into_iter()
         .find(|a| a.role == "lead")
@@ -508,11 +509,11 @@ fn readable_report(
         },
     );
     if !progress::visible_to(user, ob.department_id, lead) || (report.state == "draft" && !own) {
-        return Err(AppError::Forbidden("只能查看本单位的报告".into()));
+        return Err(AppError::Forbidden(tr("web.reports.own_reports_only", &[])));
     }
     let version = progress::versions_of(conn, vec![report])?
         .pop()
-        .ok_or_else(|| AppError::not_found("报告"))?;
+        .ok_or_else(|| AppError::not_found("report"))?;
     Ok((ObligationView::new(ob, rules), version))
 }
 
@@ -525,11 +526,11 @@ async fn evidence_response(
     let (file, bytes) = state
         .db_lit(move |conn, rules| {
             let file =
-                reports::find_evidence(conn, id)?.ok_or_else(|| AppError::not_found("佐证材料"))?;
+                reports::find_evidence(conn, id)?.ok_or_else(|| AppError::not_found("evidence"))?;
             readable_report(conn, &user, file.report_id, rules)?;
             let path = store
                 .path_of(&file.sha256)
-                .ok_or_else(|| AppError::not_found("佐证材料"))?;
+                .ok_or_else(|| AppError::not_found("evidence"))?;
             let bytes = std::fs::read(&path).map_err(|e| {
                 AppError::Internal(anyhow::anyhow!("reading {}: {e}", path.display()))
             })?;
@@ -671,23 +672,24 @@ pub async fn post_report_api(
 ) -> Result<HttpResponse, AppError> {
     let user = caller.user;
     if user.role == crate::domain::accounts::Role::Leader {
-        return Err(AppError::Forbidden("领导账户不能报送".into()));
+        return Err(AppError::Forbidden(tr(
+            "web.reports.leader_cannot_report",
+            &[],
+        )));
     }
     let measure_id = id.into_inner();
     let exists = state
         .db(move |conn| Ok(crate::db::measures::find(conn, measure_id)?.is_some()))
         .await?;
     if !exists {
-        return Err(AppError::not_found("措施"));
+        return Err(AppError::not_found("measure"));
     }
     let up: Upload = upload::read(body, &state.evidence, state.settings.evidence).await?;
     let content = parse_report(up.field("summary"), up.field("percent"), up.field("status"))
         .map_err(AppError::Validation)?;
     let period = up.field("period").trim().to_string();
     if period.is_empty() {
-        return Err(AppError::Validation(
-            "period：请指明报送周期，如 2026-Q1".into(),
-        ));
+        return Err(AppError::Validation(tr("web.reports.period_required", &[])));
     }
     let department = up.field("department").trim().to_string();
     let now = state.clock.now();
@@ -696,9 +698,10 @@ pub async fn post_report_api(
         let department_id = match (u.department_id, department.as_str()) {
             (Some(own), "") => own,
             (_, "") => {
-                return Err(AppError::Validation(
-                    "department：督查室代为报送时须指明单位".into(),
-                ))
+                return Err(AppError::Validation(tr(
+                    "web.reports.department_required",
+                    &[],
+                )))
             }
             (_, name) => {
                 let by_id = name.parse::<i32>().ok();
@@ -707,16 +710,19 @@ pub async fn post_report_api(
                     None => crate::db::departments::find_by_name_or_alias(conn, name)?,
                 };
                 found
-                    .ok_or_else(|| AppError::Validation(format!("department：单位“{name}”不存在")))?
+                    .ok_or_else(|| {
+                        AppError::Validation(tr(
+                            "web.reports.unknown_department",
+                            &[("name", name)],
+                        ))
+                    })?
                     .id
             }
         };
         require(&u, Action::ActFor { department_id })?;
         let ob = obligations::find_for_department(conn, measure_id, department_id, &period)?
             .ok_or_else(|| {
-                AppError::Validation(format!(
-                    "period：该单位在此措施没有“{period}”周期的报送任务"
-                ))
+                AppError::Validation(tr("web.reports.no_such_period", &[("period", &period)]))
             })?;
         Ok(reporting::save_report(
             conn, &u, ob.id, &content, true, None, files, now,
@@ -746,7 +752,7 @@ pub async fn review_api(
     // Access first, then the body: a liaison hears "not allowed", not "bad JSON".
     require(&caller.user, Action::Administer)?;
     let body: ReviewRequest = serde_json::from_slice(&body)
-        .map_err(|e| AppError::Validation(format!("请求内容有误：{e}")))?;
+        .map_err(|e| AppError::Validation(tr("web.form.bad_body", &[("error", &e.to_string())])))?;
     let (report_id, user, now) = (id.into_inner(), caller.user.clone(), state.clock.now());
     state
         .db(move |conn| {

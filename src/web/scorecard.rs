@@ -154,8 +154,8 @@ pub fn load(
     let doc_id = query
         .document
         .or_else(|| all_docs.first().map(|d| d.0))
-        .ok_or_else(|| AppError::not_found("文件"))?;
-    let document = documents::find(conn, doc_id)?.ok_or_else(|| AppError::not_found("文件"))?;
+        .ok_or_else(|| AppError::not_found("document"))?;
+    let document = documents::find(conn, doc_id)?.ok_or_else(|| AppError::not_found("document"))?;
     let period = query.period.clone().filter(|p| !p.is_empty());
 
     let schedule_periods = match schedules::find(conn, doc_id)? {
@@ -164,8 +164,9 @@ pub fn load(
     };
     if let Some(p) = &period {
         if !schedule_periods.iter().any(|sp| &sp.key == p) {
-            return Err(AppError::Validation(format!(
-                "period：本文件没有“{p}”这一报送周期"
+            return Err(AppError::Validation(crate::i18n::tr(
+                "web.scorecard.no_such_period",
+                &[("period", p)],
             )));
         }
     }
@@ -454,7 +455,7 @@ pub async fn breakdown(
         .iter()
         .find(|s| s.department_id == department_id)
         .cloned()
-        .ok_or_else(|| AppError::not_found("单位"))?;
+        .ok_or_else(|| AppError::not_found("department"))?;
     let ids: Vec<i32> = score
         .contributions
         .iter()
@@ -681,7 +682,7 @@ async fn measure_rows(
                 None => documents::labels(conn)?
                     .first()
                     .map(|d| d.0)
-                    .ok_or_else(|| AppError::not_found("文件"))?,
+                    .ok_or_else(|| AppError::not_found("document"))?,
             };
             views::measure_items(conn, Some(doc), rules)
         })

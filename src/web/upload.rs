@@ -12,6 +12,7 @@ use crate::config::EvidenceSettings;
 use crate::db::reports::NewEvidence;
 use crate::domain::reporting::{sanitize_filename, sniff, EvidenceType};
 use crate::error::AppError;
+use crate::i18n::tr;
 use crate::storage::{EvidenceStore, Staged};
 
 /// The name of the file field, as the contract names it.
@@ -51,7 +52,7 @@ pub async fn read(
     limits: EvidenceSettings,
 ) -> Result<Upload, AppError> {
     let broken = |e: actix_multipart::MultipartError| {
-        AppError::Validation(format!("上传未完成或格式有误（{e}），请重新提交"))
+        AppError::Validation(tr("web.form.upload_broken", &[("error", &e.to_string())]))
     };
     let mut upload = Upload {
         fields: HashMap::new(),
@@ -69,13 +70,15 @@ pub async fn read(
         match filename {
             Some(original) => {
                 if name != EVIDENCE_FIELD {
-                    return Err(AppError::Validation(format!(
-                        "文件字段应名为 {EVIDENCE_FIELD}，而不是“{name}”"
+                    return Err(AppError::Validation(tr(
+                        "web.upload.wrong_field",
+                        &[("field", EVIDENCE_FIELD), ("name", &name)],
                     )));
                 }
                 if upload.files.len() >= MAX_FILES {
-                    return Err(AppError::TooLarge(format!(
-                        "evidence：一次最多上传 {MAX_FILES} 个文件"
+                    return Err(AppError::TooLarge(tr(
+                        "web.upload.too_many_files",
+                        &[("max", &MAX_FILES.to_string())],
                     )));
                 }
                 let mut staged = store
@@ -85,15 +88,18 @@ pub async fn read(
                     let chunk = chunk.map_err(broken)?;
                     total += chunk.len() as u64;
                     if staged.size() + chunk.len() as u64 > limits.max_file {
-                        return Err(AppError::TooLarge(format!(
-                            "evidence：文件“{original}”超过单个文件 {} MB 的上限",
-                            mb(limits.max_file)
+                        return Err(AppError::TooLarge(tr(
+                            "web.upload.file_too_large",
+                            &[
+                                ("file", &original),
+                                ("mb", &mb(limits.max_file).to_string()),
+                            ],
                         )));
                     }
                     if total > limits.max_report {
-                        return Err(AppError::TooLarge(format!(
-                            "evidence：本次报送的文件合计超过 {} MB 的上限",
-                            mb(limits.max_report)
+                        return Err(AppError::TooLarge(tr(
+                            "web.upload.report_too_large",
+                            &[("mb", &mb(limits.max_report).to_string())],
                         )));
                     }
                     staged.write(&chunk).map_err(|e| {
@@ -105,9 +111,7 @@ pub async fn read(
                     continue;
                 }
                 let kind = sniff(staged.head(), &original).ok_or_else(|| {
-                    AppError::Unsupported(format!(
-                        "evidence：文件“{original}”不是允许的类型；佐证材料须为 PDF、PNG、JPEG、Word、Excel、PowerPoint 或 zip（按文件内容识别）"
-                    ))
+                    AppError::Unsupported(tr("web.upload.unsupported_type", &[("file", &original)]))
                 })?;
                 upload.files.push(StagedEvidence {
                     filename: sanitize_filename(&original, kind),
@@ -117,19 +121,23 @@ pub async fn read(
             }
             None => {
                 if upload.fields.len() >= MAX_FIELDS {
-                    return Err(AppError::TooLarge("表单字段过多".into()));
+                    return Err(AppError::TooLarge(tr("web.form.too_many_fields", &[])));
                 }
                 let mut value: Vec<u8> = Vec::new();
                 while let Some(chunk) = field.next().await {
                     let chunk = chunk.map_err(broken)?;
                     text_total += chunk.len();
                     if value.len() + chunk.len() > MAX_TEXT_FIELD || text_total > MAX_TEXT_TOTAL {
-                        return Err(AppError::TooLarge(format!("{name}：内容过长")));
+                        return Err(AppError::TooLarge(tr(
+                            "web.upload.field_too_long",
+                            &[("field", &name)],
+                        )));
                     }
                     value.extend_from_slice(&chunk);
                 }
-                let value = String::from_utf8(value)
-                    .map_err(|_| AppError::Validation(format!("{name}：不是有效的 UTF-8 文本")))?;
+                let value = String::from_utf8(value).map_err(|_| {
+                    AppError::Validation(tr("web.form.not_utf8", &[("field", &name)]))
+                })?;
                 upload.fields.insert(name, value);
             }
         }

@@ -110,7 +110,7 @@ pub fn measure_items(
 }
 
 pub fn document(conn: &mut DbConn, id: i32, rules: &LightRules) -> Result<DocumentView, AppError> {
-    let document = documents::find(conn, id)?.ok_or_else(|| AppError::not_found("文件"))?;
+    let document = documents::find(conn, id)?.ok_or_else(|| AppError::not_found("document"))?;
     let sections = documents::sections_of(conn, id)?;
     let mut items = measure_items(conn, Some(id), rules)?;
     let lights = [
@@ -266,9 +266,9 @@ pub fn measure(
     user: &CurrentUser,
     rules: &LightRules,
 ) -> Result<MeasureView, AppError> {
-    let measure = measures::find(conn, id)?.ok_or_else(|| AppError::not_found("措施"))?;
-    let document =
-        documents::find(conn, measure.document_id)?.ok_or_else(|| AppError::not_found("文件"))?;
+    let measure = measures::find(conn, id)?.ok_or_else(|| AppError::not_found("measure"))?;
+    let document = documents::find(conn, measure.document_id)?
+        .ok_or_else(|| AppError::not_found("document"))?;
     let assignments = measures::assignments_of_measure(conn, id)?;
     let Responsible { lead, co } = measures::group_by_measure(assignments.clone())
         .remove(&id)
@@ -399,7 +399,8 @@ pub fn department(
     user: &CurrentUser,
     rules: &LightRules,
 ) -> Result<DepartmentView, AppError> {
-    let department = departments::find(conn, id)?.ok_or_else(|| AppError::not_found("单位"))?;
+    let department =
+        departments::find(conn, id)?.ok_or_else(|| AppError::not_found("department"))?;
     let aliases = departments::aliases_of(conn, id)?;
     let numbers = document_numbers(conn)?;
     let (lead, co) = links(departments::measures_of(conn, Some(id))?, &numbers)

@@ -127,3 +127,43 @@ async fn a_persons_choice_is_kept_with_the_account_and_every_page_renders_in_eng
     let home = app.get_as(&liaison, "/").await;
     assert!(home.body.contains("退出"));
 }
+
+#[actix_web::test]
+async fn errors_speak_the_readers_language() {
+    let app = spawn_app().await;
+    // The API: Accept-Language decides (Chinese by default).
+    let zh = app
+        .api_get("/api/v1/measures/999999", &app.admin_token)
+        .await;
+    assert_eq!(zh.status, 404);
+    assert!(zh.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("不存在"));
+    let req = app
+        .client
+        .get(app.url("/api/v1/measures/999999"))
+        .insert_header(("Authorization", format!("Bearer {}", app.admin_token)))
+        .insert_header(("Accept-Language", "en"));
+    let en = app.send(req).await;
+    assert_eq!(en.status, 404);
+    let message = en.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("does not exist"), "{message}");
+
+    // A form error for a person who chose English.
+    let admin = app.login_admin().await;
+    app.post_as(&admin, "/account/language", &[("language", "en")])
+        .await;
+    let bad = app
+        .post_as(
+            &admin,
+            "/admin/reminders",
+            &[("before_days", "7"), ("overdue_every_days", "zero")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(!bad.body.contains("不是整数"), "{}", bad.body);
+    let page = app.get_as(&admin, "/admin/outbox?state=lost").await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains(r#"<html lang="en">"#));
+}

@@ -101,3 +101,52 @@ fn every_text_a_template_names_is_in_both_catalogs() {
     }
     assert_eq!(files.len(), duban::i18n::FILES.len());
 }
+
+/// Text and its background meet WCAG AA contrast (4.5:1) for the stylesheet's colour pairs:
+/// body text, muted text, links, the navigation, and every light.
+#[test]
+fn the_stylesheet_colours_have_sufficient_contrast() {
+    let css = std::fs::read_to_string(repo_path("assets/app.css")).unwrap();
+    let var = |name: &str| -> String {
+        let re = regex::Regex::new(&format!(r"--{name}:\s*(#[0-9a-fA-F]{{6}})")).unwrap();
+        re.captures(&css)
+            .unwrap_or_else(|| panic!("--{name} in app.css"))[1]
+            .to_string()
+    };
+    let luminance = |hex: &str| {
+        let c = |i: usize| {
+            let v = u8::from_str_radix(&hex[i..i + 2], 16).unwrap() as f64 / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * c(1) + 0.7152 * c(3) + 0.0722 * c(5)
+    };
+    let ratio = |a: &str, b: &str| {
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    };
+    let mut pairs = vec![
+        ("body text", var("ink"), var("bg")),
+        ("muted text", var("muted"), var("bg")),
+        ("muted text on a card", var("muted"), var("card")),
+        ("links", var("link"), var("card")),
+        ("navigation", "#ffffff".to_string(), var("brand")),
+        ("warning tag", var("warn-ink"), var("warn-bg")),
+    ];
+    let light = regex::Regex::new(
+        r"\.light-(\w+) \{ color: (#[0-9a-fA-F]{6}); background: (#[0-9a-fA-F]{6});",
+    )
+    .unwrap();
+    let lights: Vec<_> = light.captures_iter(&css).collect();
+    assert!(lights.len() >= 4, "the lights' colours are found");
+    for c in &lights {
+        pairs.push(("a light", c[2].to_string(), c[3].to_string()));
+    }
+    for (what, fg, bg) in pairs {
+        let r = ratio(&fg, &bg);
+        assert!(r >= 4.5, "{what}: {fg} on {bg} is only {r:.1}:1");
+    }
+}

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use crate::i18n::tr;
+
 use super::{ParsedAssignment, ParsedDepartment, ParsedDocument, Role, WarningKind};
 
 /// What the office changed.
@@ -53,27 +55,28 @@ pub fn apply(doc: &ParsedDocument, c: &Corrections) -> Result<ParsedDocument, St
         .collect();
     for (from, to) in &renamed {
         if to.is_empty() {
-            return Err(format!("单位「{from}」的新名称不能为空"));
+            return Err(tr("domain.corrections.empty_rename", &[("name", *from)]));
         }
         if to.chars().count() > 60 {
-            return Err(format!("单位名称「{to}」过长"));
+            return Err(tr("domain.corrections.name_too_long", &[("name", *to)]));
         }
         if !doc.departments.iter().any(|d| d.name == *from) {
-            return Err(format!("文件中没有单位「{from}」"));
+            return Err(tr("domain.corrections.no_such_unit", &[("name", *from)]));
         }
     }
     for (number, names) in &c.units {
+        let measure_error = |key: &str| tr(key, &[("number", &number.to_string())]);
         if !doc.measures.iter().any(|m| m.number == *number) {
-            return Err(format!("没有第 {number} 项措施"));
+            return Err(measure_error("domain.corrections.no_such_measure"));
         }
         if names.iter().any(|n| n.chars().count() > 60) {
-            return Err(format!("第 {number} 项措施的单位名称过长"));
+            return Err(measure_error("domain.corrections.measure_unit_too_long"));
         }
         let mut seen = names.clone();
         seen.sort();
         seen.dedup();
         if seen.len() != names.len() {
-            return Err(format!("第 {number} 项措施中有重复的单位"));
+            return Err(measure_error("domain.corrections.measure_duplicate_unit"));
         }
     }
 
