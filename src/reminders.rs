@@ -67,6 +67,18 @@ pub struct Planned {
     pub keys: Vec<String>,
 }
 
+impl Planned {
+    fn new(e: &crate::domain::reminders::Envelope, subject: String, keys: Vec<String>) -> Self {
+        Planned {
+            kind: e.kind.as_str(),
+            to: e.to.clone(),
+            cc: e.cc.clone(),
+            subject,
+            keys,
+        }
+    }
+}
+
 /// The policy in force: the office's stored edits, else the configured one.
 pub fn effective_policy(conn: &mut DbConn, settings: &Settings) -> QueryResult<Policy> {
     Ok(chase::stored_policy(conn)?
@@ -308,13 +320,8 @@ impl Runner<'_> {
                 let rendered = render(e.kind, &e.items, &e.cc, e.department_id)?;
                 summary.planned += e.items.len();
                 summary.emails += 1;
-                planned.push(Planned {
-                    kind: e.kind.as_str(),
-                    to: e.to.clone(),
-                    cc: e.cc.clone(),
-                    subject: rendered.subject,
-                    keys: e.items.iter().map(|i| due[*i].key.clone()).collect(),
-                });
+                let keys = e.items.iter().map(|i| due[*i].key.clone()).collect();
+                planned.push(Planned::new(e, rendered.subject, keys));
             }
             return Ok((summary, planned));
         }
@@ -396,13 +403,7 @@ impl Runner<'_> {
                     .collect();
                 chase::attach(conn, &own, id)?;
                 summary.emails += 1;
-                planned.push(Planned {
-                    kind: e.kind.as_str(),
-                    to: e.to.clone(),
-                    cc: e.cc.clone(),
-                    subject: rendered.subject,
-                    keys,
-                });
+                planned.push(Planned::new(e, rendered.subject, keys));
             }
             summary.planned = recorded_keys.len();
             if summary.planned > 0 {

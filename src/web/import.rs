@@ -367,6 +367,26 @@ fn lookups(
     Ok((known, exists))
 }
 
+/// The posted form, the parse of its text before and after its corrections, and the
+/// corrections; or the first form again, saying why the text could not be read.
+async fn read_and_parse(
+    state: &AppState,
+    viewer: &Viewer,
+    body: Multipart,
+) -> Result<Result<(Posted, ParsedDocument, ParsedDocument, Corrections), HttpResponse>, AppError> {
+    let form = read_form(viewer, body).await?;
+    match parse_posted(&form) {
+        Ok((original, fixed, c)) => Ok(Ok((form, original, fixed, c))),
+        Err(error) => {
+            let data = FormData {
+                text: form.get("text").to_string(),
+                error: Some(error),
+            };
+            form_page(state, viewer, data, StatusCode::UNPROCESSABLE_ENTITY).map(Err)
+        }
+    }
+}
+
 /// `POST /admin/import/preview`: the parse, with any corrections applied.
 pub async fn preview(
     state: web::Data<AppState>,
@@ -374,16 +394,9 @@ pub async fn preview(
     body: Multipart,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::Administer)?;
-    let form = read_form(&viewer, body).await?;
-    let (original, fixed, c) = match parse_posted(&form) {
+    let (form, original, fixed, c) = match read_and_parse(&state, &viewer, body).await? {
         Ok(parsed) => parsed,
-        Err(error) => {
-            let data = FormData {
-                text: form.get("text").to_string(),
-                error: Some(error),
-            };
-            return form_page(&state, &viewer, data, StatusCode::UNPROCESSABLE_ENTITY);
-        }
+        Err(page) => return Ok(page),
     };
     let number = fixed.number.clone();
     let (known, exists) = state.db(move |conn| lookups(conn, number)).await?;
@@ -408,16 +421,9 @@ pub async fn confirm(
     body: Multipart,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::Administer)?;
-    let form = read_form(&viewer, body).await?;
-    let (original, fixed, c) = match parse_posted(&form) {
+    let (form, original, fixed, c) = match read_and_parse(&state, &viewer, body).await? {
         Ok(parsed) => parsed,
-        Err(error) => {
-            let data = FormData {
-                text: form.get("text").to_string(),
-                error: Some(error),
-            };
-            return form_page(&state, &viewer, data, StatusCode::UNPROCESSABLE_ENTITY);
-        }
+        Err(page) => return Ok(page),
     };
     let today = state.today();
     let starts_on = match form.get("starts_on").trim() {
