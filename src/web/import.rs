@@ -200,10 +200,7 @@ fn form_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let page = Page::for_viewer(viewer, viewer.t("import.title"), "import", data);
-    let html = state.templates.render("admin_import", &page)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    state.page_with_status("admin_import", &page, status)
 }
 
 /// `GET /admin/import`.
@@ -348,10 +345,7 @@ fn preview_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let page = Page::for_viewer(viewer, viewer.t("import.preview_title"), "import", data);
-    let html = state.templates.render("admin_import_preview", &page)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    state.page_with_status("admin_import_preview", &page, status)
 }
 
 /// The directory's names and aliases, and the id of a stored document with this number.

@@ -392,13 +392,8 @@ fn policy_page(
     data: PolicyData,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let html = state.templates.render(
-        "admin_reminders",
-        &Page::for_viewer(viewer, viewer.t("admin.reminders.title"), "reminders", data),
-    )?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    let page = Page::for_viewer(viewer, viewer.t("admin.reminders.title"), "reminders", data);
+    state.page_with_status("admin_reminders", &page, status)
 }
 
 pub async fn policy_form(

@@ -66,8 +66,18 @@ impl AppState {
         template: &str,
         page: &Page<T>,
     ) -> Result<actix_web::HttpResponse, AppError> {
+        self.page_with_status(template, page, actix_web::http::StatusCode::OK)
+    }
+
+    /// A page with another status: a form shown again with its error (422).
+    pub fn page_with_status<T: serde::Serialize>(
+        &self,
+        template: &str,
+        page: &Page<T>,
+        status: actix_web::http::StatusCode,
+    ) -> Result<actix_web::HttpResponse, AppError> {
         let html = self.templates.render(template, page)?;
-        Ok(actix_web::HttpResponse::Ok()
+        Ok(actix_web::HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(html))
     }
