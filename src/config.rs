@@ -60,6 +60,7 @@ struct RawReminders {
 #[serde(deny_unknown_fields)]
 struct RawMail {
     smtp_url: String,
+    tls_ca_file: String,
     from: String,
     max_attempts: u32,
     retry_seconds: u32,
@@ -175,6 +176,8 @@ pub struct ReminderSettings {
 pub struct MailSettings {
     /// `None`: emails are written as files under the data directory.
     pub smtp_url: Option<String>,
+    /// Extra certificate authorities (PEM) for the SMTP server's certificate.
+    pub tls_ca_file: Option<PathBuf>,
     pub from: String,
     pub max_attempts: u32,
     pub retry: chrono::Duration,
@@ -606,8 +609,24 @@ fn mail_settings(
             "max_attempts must be 1–20 and pool_size at least 1".into(),
         ));
     }
+    let tls_ca_file = Some(m.tls_ca_file.trim())
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from);
+    if tls_ca_file.is_some()
+        && !smtp_url.as_deref().is_some_and(|u| {
+            u.starts_with("smtps://")
+                || u.contains("tls=required")
+                || u.contains("tls=opportunistic")
+        })
+    {
+        return Err(invalid(
+            "mail.tls_ca_file",
+            "needs an SMTP URL with TLS: smtps://… or smtp://…?tls=required".into(),
+        ));
+    }
     Ok(MailSettings {
         smtp_url,
+        tls_ca_file,
         from,
         max_attempts: m.max_attempts,
         retry: chrono::Duration::seconds(m.retry_seconds.into()),
@@ -831,6 +850,15 @@ mod tests {
             err.contains("DUBAN_SMTP_URL") && !err.contains("secret"),
             "{err}"
         );
+        std::fs::write(&file, "[mail]\ntls_ca_file = \"/etc/ca.pem\"\n").unwrap();
+        let err = load(&[("DUBAN_CONFIG", path)]).unwrap_err().to_string();
+        assert!(err.contains("mail.tls_ca_file"), "a CA without TLS: {err}");
+        let tls = load(&[
+            ("DUBAN_CONFIG", path),
+            ("DUBAN_SMTP_URL", "smtps://mail.x.cn"),
+        ])
+        .unwrap();
+        assert_eq!(tls.mail.tls_ca_file, Some(PathBuf::from("/etc/ca.pem")));
         let err = load(&[("DUBAN_MAIL_FROM", "not an address")])
             .unwrap_err()
             .to_string();

@@ -96,12 +96,14 @@ impl Transport {
         };
         let masked = crate::config::mask_password(url);
         let pool = lettre::transport::smtp::PoolConfig::new().max_size(mail.pool_size);
-        let transport = lettre::SmtpTransport::from_url(url)
+        let mut builder = lettre::SmtpTransport::from_url(url)
             .map_err(|e| format!("DUBAN_SMTP_URL `{masked}`: {e}"))?
             .timeout(Some(mail.timeout))
-            .pool_config(pool)
-            .build();
-        Ok(Transport::Smtp(Box::new(transport)))
+            .pool_config(pool);
+        if let Some(file) = &mail.tls_ca_file {
+            builder = builder.tls(tls_with_ca(url, file)?);
+        }
+        Ok(Transport::Smtp(Box::new(builder.build())))
     }
 
     /// Where mail goes, for logs (no password).
@@ -145,6 +147,51 @@ impl Transport {
                 Ok(())
             }
         }
+    }
+}
+
+/// The URL's TLS mode, trusting the certificate authorities in `file` besides the web's.
+fn tls_with_ca(url: &str, file: &Path) -> Result<lettre::transport::smtp::client::Tls, String> {
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    let key = "mail.tls_ca_file";
+    let pem = std::fs::read(file).map_err(|e| format!("{key} {}: {e}", file.display()))?;
+    let mut params = TlsParameters::builder(smtp_host(url).to_string());
+    // A bundle may hold several certificates; each is added.
+    let mut found = 0;
+    for block in String::from_utf8_lossy(&pem).split_inclusive("-----END CERTIFICATE-----") {
+        if let Some(start) = block.find("-----BEGIN CERTIFICATE-----") {
+            let cert = Certificate::from_pem(block[start..].as_bytes())
+                .map_err(|e| format!("{key} {}: {e}", file.display()))?;
+            params = params.add_root_certificate(cert);
+            found += 1;
+        }
+    }
+    if found == 0 {
+        return Err(format!(
+            "{key} {}: no PEM certificate in it",
+            file.display()
+        ));
+    }
+    let params = params
+        .build_rustls()
+        .map_err(|e| format!("{key} {}: {e}", file.display()))?;
+    Ok(if url.starts_with("smtps://") {
+        Tls::Wrapper(params)
+    } else if url.contains("tls=opportunistic") {
+        Tls::Opportunistic(params)
+    } else {
+        Tls::Required(params)
+    })
+}
+
+/// The host of `smtp[s]://[user[:pass]@]host[:port][/…][?…]`.
+fn smtp_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => host_port.split(':').next().unwrap_or(host_port),
     }
 }
 
@@ -251,6 +298,39 @@ mod tests {
         assert!(raw.contains("Subject: =?utf-8?"), "{raw}");
         assert_eq!(m.envelope().to().len(), 3, "cc is in the envelope too");
         assert!(build_message("x@y.cn", "not an address", "", "s", "t", "h", "<i@y>").is_err());
+    }
+
+    /// A self-signed certificate authority, for trusting an internal mail server.
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBhDCCASugAwIBAgIUN9dENdNKgCSl0LFDvbVSMU/BE8wwCgYIKoZIzj0EAwIw\nGDEWMBQGA1UEAwwNZHViYW4gdGVzdCBDQTAeFw0yNjExMjcwMjA5MzlaFw0zNjEx\nMjQwMjA5MzlaMBgxFjAUBgNVBAMMDWR1YmFuIHRlc3QgQ0EwWTATBgcqhkjOPQIB\nBggqhkjOPQMBBwNCAAS4JMHJfDfkGCBWEJmAFYwFBXgzpwWbNsgbTXnyxGWEQ+I4\nC0oHNuwD5NW1MvQr5dm+UkVvnN6kEpfpxy6apCeAo1MwUTAdBgNVHQ4EFgQUyRxm\nwAya1L596DoCIXPWC3mgAoQwHwYDVR0jBBgwFoAUyRxmwAya1L596DoCIXPWC3mg\nAoQwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiBQJc5MPn0WPSF4\nt3HtlGHDMEyTImQJF0DLsRoHFIRw1gIgE51h7qrr6LiHSO3l75SqjPLfokp53/e9\nfWxsRuYy7W0=\n-----END CERTIFICATE-----";
+
+    #[test]
+    fn an_internal_certificate_authority_can_be_trusted_for_smtp() {
+        assert_eq!(smtp_host("smtps://u:p@mail.x.gov.cn:465"), "mail.x.gov.cn");
+        assert_eq!(smtp_host("smtp://10.0.0.5:587?tls=required"), "10.0.0.5");
+        assert_eq!(smtp_host("smtp://[::1]:25"), "::1");
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, TEST_CA).unwrap();
+        let settings = |file: &Path| MailSettings {
+            smtp_url: Some("smtp://mail.x.gov.cn:587?tls=required".into()),
+            tls_ca_file: Some(file.to_path_buf()),
+            from: "duban@x.gov.cn".into(),
+            max_attempts: 1,
+            retry: chrono::Duration::seconds(1),
+            pool_size: 1,
+            timeout: std::time::Duration::from_secs(1),
+        };
+        assert!(Transport::from_settings(&settings(&ca), dir.path()).is_ok());
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").unwrap();
+        let err = Transport::from_settings(&settings(&junk), dir.path()).unwrap_err();
+        assert!(
+            err.contains("mail.tls_ca_file") && err.contains("no PEM"),
+            "{err}"
+        );
+        let err = Transport::from_settings(&settings(&dir.path().join("missing.pem")), dir.path())
+            .unwrap_err();
+        assert!(err.contains("missing.pem"), "{err}");
     }
 
     #[test]
