@@ -160,7 +160,7 @@ fn tls_with_ca(url: &str, file: &Path) -> Result<lettre::transport::smtp::client
     let mut found = 0;
     for block in String::from_utf8_lossy(&pem).split_inclusive("-----END CERTIFICATE-----") {
         if let Some(start) = block.find("-----BEGIN CERTIFICATE-----") {
-            let cert = Certificate::from_pem(block[start..].as_bytes())
+            let cert = Certificate::from_pem(&block.as_bytes()[start..])
                 .map_err(|e| format!("{key} {}: {e}", file.display()))?;
             params = params.add_root_certificate(cert);
             found += 1;
