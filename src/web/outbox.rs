@@ -42,8 +42,6 @@ impl OutboxQuery {
 struct EmailView {
     #[serde(flatten)]
     row: outbox::OutboxRow,
-    state_label: &'static str,
-    kind_label: &'static str,
     /// The kind as the catalog names it (`admin.outbox.kinds.*`).
     kind_key: &'static str,
     failed: bool,
@@ -52,7 +50,6 @@ struct EmailView {
 #[derive(Serialize)]
 struct StateCount {
     state: &'static str,
-    label: &'static str,
     count: i64,
     current: bool,
 }
@@ -73,15 +70,6 @@ fn kind_key(kind: &str) -> &'static str {
         "escalation" => "escalation",
         "digest" => "digest",
         _ => "other",
-    }
-}
-
-fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "reminder" => "催办提醒",
-        "escalation" => "升级催办",
-        "digest" => "督办周报",
-        _ => "邮件",
     }
 }
 
@@ -109,7 +97,6 @@ pub async fn outbox_page(
                     .iter()
                     .map(|s| StateCount {
                         state: s,
-                        label: crate::reminders::state_label(s),
                         count: counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n),
                         current: filter.as_deref() == Some(*s),
                     })
@@ -118,8 +105,6 @@ pub async fn outbox_page(
                 emails: emails
                     .into_iter()
                     .map(|row| EmailView {
-                        state_label: crate::reminders::state_label(&row.state),
-                        kind_label: kind_label(&row.kind),
                         kind_key: kind_key(&row.kind),
                         failed: row.state == "failed",
                         row,

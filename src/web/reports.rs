@@ -126,16 +126,10 @@ where
     F: FnOnce(&mut DbConn, &[NewEvidence]) -> Result<T, AppError> + Send + 'static,
 {
     let store = state.evidence.clone();
-    let pool = state.pool.clone();
-    // The messages of a failed save speak the request's language, as `AppState::db` does.
-    let lang = crate::i18n::current();
-    web::block(move || {
-        crate::i18n::with_lang(lang, || {
+    state
+        .db(move |conn| {
             let (kept, created) = upload::keep_all(&store, files)?;
-            let result = pool
-                .get()
-                .map_err(AppError::from)
-                .and_then(|mut conn| save(&mut conn, &kept));
+            let result = save(conn, &kept);
             if result.is_err() {
                 for sha in created {
                     store.discard(&sha);
@@ -143,8 +137,7 @@ where
             }
             result
         })
-    })
-    .await?
+        .await
 }
 
 /// `POST /obligations/{id}/report`: the report form (multipart, with its CSRF token).

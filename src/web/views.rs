@@ -212,7 +212,6 @@ pub struct ChaseView {
     pub at: chrono::NaiveDateTime,
     pub stage: String,
     pub stage_n: i32,
-    pub stage_label: &'static str,
     pub obligation_id: Option<i32>,
     pub department: String,
     pub period: String,
@@ -221,7 +220,6 @@ pub struct ChaseView {
     /// Addresses, for the office only.
     pub recipients: Option<String>,
     pub state: Option<String>,
-    pub state_label: &'static str,
     pub sent_at: Option<chrono::NaiveDateTime>,
 }
 
@@ -240,7 +238,6 @@ fn chase_of(
         .filter(|c| c.obligation_id.is_some_and(|id| visible.contains(&id)))
         .map(|c| ChaseView {
             at: c.planned_at,
-            stage_label: crate::reminders::stage_label(&c.stage),
             stage: c.stage,
             stage_n: c.stage_n,
             obligation_id: c.obligation_id,
@@ -249,10 +246,6 @@ fn chase_of(
             period_label: c.period_label.unwrap_or_default(),
             days: c.days,
             recipients: office.then_some(c.recipients),
-            state_label: c
-                .email_state
-                .as_deref()
-                .map_or("未发出", crate::reminders::state_label),
             state: c.email_state,
             sent_at: c.sent_at,
         })

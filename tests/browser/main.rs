@@ -213,14 +213,24 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
-    /// Clicks and waits until the next page has loaded (a new document, not the old one).
+    /// Clicks and waits until the next page has loaded.
     async fn click_through(&self, css: &str) {
         let element = self.find(css).await;
+        self.mark_page().await;
+        element.click().await.unwrap();
+        self.wait_for_next_page(css).await;
+    }
+
+    /// Marks the current document, so that its successor can be told from it.
+    async fn mark_page(&self) {
         self.client
             .execute("window.__dubanOld = true", vec![])
             .await
             .unwrap();
-        element.click().await.unwrap();
+    }
+
+    /// Waits until a new document (not the marked one) has loaded, then checks it.
+    async fn wait_for_next_page(&self, after: &str) {
         for _ in 0..200 {
             let loaded = self
                 .client
@@ -236,7 +246,7 @@ impl Browser {
             }
             tokio_sleep(50).await;
         }
-        panic!("{}: clicking {css} led nowhere", self.journey);
+        panic!("{}: {after} led nowhere", self.journey);
     }
 
     async fn login(&self, username: &str, password: &str) {
@@ -515,30 +525,13 @@ async fn a_visitor_switches_the_interface_to_english_and_back() {
         .await
         .unwrap();
     assert_eq!(active, "username", "the user name field has the focus");
-    b.client
-        .execute("window.__dubanOld = true", vec![])
-        .await
-        .unwrap();
+    b.mark_page().await;
     b.find("#username")
         .await
         .send_keys(&format!("\u{e004}{ADMIN_PASSWORD}\u{e007}"))
         .await
         .unwrap();
-    for _ in 0..100 {
-        let done = b
-            .client
-            .execute(
-                "return window.__dubanOld === undefined && document.readyState === 'complete'",
-                vec![],
-            )
-            .await
-            .unwrap_or(json!(false));
-        if done == json!(true) {
-            break;
-        }
-        tokio_sleep(50).await;
-    }
-    b.check_console().await;
+    b.wait_for_next_page("Tab, password, Enter").await;
     let home = b.body_text().await;
     assert!(home.contains("Sign out"), "English follows the person in");
     b.shot("home-english").await;
