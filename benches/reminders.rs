@@ -107,6 +107,7 @@ fn queueing_on_demo_data(conn: &mut duban::db::DbConn, settings: &Settings) {
     let mailroom = Mailroom {
         templates: duban::mail::templates::MailTemplates::new().unwrap(),
         transport: Transport::Memory(Default::default()),
+        stop: Default::default(),
     };
     let runner = mailroom.runner(settings);
     for dry_run in [true, false] {

@@ -38,7 +38,7 @@ impl From<AccountError> for crate::error::AppError {
             AccountError::Invalid(m) => AppError::Validation(m),
             AccountError::Conflict(m) => AppError::Conflict(m),
             AccountError::NotFound(m) => AppError::NotFound(m),
-            AccountError::Db(e) => AppError::Internal(e.into()),
+            AccountError::Db(e) => AppError::from(e),
             AccountError::Other(e) => AppError::Internal(e),
         }
     }
@@ -139,9 +139,9 @@ pub fn create_user(
     change: Change<'_>,
 ) -> Result<i32, AccountError> {
     let username = parse_username(&input.username).map_err(AccountError::Invalid)?;
-    check_password(password).map_err(AccountError::Invalid)?;
+    check_password(password, &[&username, &input.display_name]).map_err(AccountError::Invalid)?;
     let hash = security::hash_password(password)?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let valid = validate(conn, input)?;
         if users::find_by_username(conn, &username)?.is_some() {
             return Err(AccountError::Conflict(tr(
@@ -180,7 +180,7 @@ pub fn update_user(
     input: &UserInput,
     change: Change<'_>,
 ) -> Result<(), AccountError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let before = users::find(conn, id)?
             .ok_or_else(|| AccountError::NotFound(tr("service.accounts.user_not_found", &[])))?;
         let valid = validate(conn, input)?;
@@ -207,8 +207,13 @@ pub fn update_user(
         if access_changed {
             users::end_sessions(conn, id)?;
         }
+        let revoked = if before.active && !input.active {
+            tokens::revoke_all_of(conn, id, change.at)?
+        } else {
+            0
+        };
         let summary = format!(
-            "{}: role {} → {}, department {:?} → {:?}, active {} → {}, name {} → {}, email {} → {}",
+            "{}: role {} → {}, department {:?} → {:?}, active {} → {}, name {} → {}, email {} → {}, {revoked} tokens revoked",
             before.username,
             before.role,
             valid.role.as_str(),
@@ -232,7 +237,7 @@ pub fn disable_user(
     username: &str,
     change: Change<'_>,
 ) -> Result<(), AccountError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let user = users::find_by_username(conn, username)?.ok_or_else(|| {
             AccountError::NotFound(tr(
                 "service.accounts.username_not_found",
@@ -243,13 +248,14 @@ pub fn disable_user(
             .set(crate::db::schema::users::active.eq(false))
             .execute(conn)?;
         users::end_sessions(conn, user.id)?;
+        let revoked = tokens::revoke_all_of(conn, user.id, change.at)?;
         record(
             conn,
             change,
             "user.disable",
             "user",
             Some(user.id),
-            username,
+            &format!("{username}: sessions ended, {revoked} tokens revoked"),
         )?;
         Ok(())
     })
@@ -264,9 +270,9 @@ pub fn set_password(
     keep: Option<&str>,
     change: Change<'_>,
 ) -> Result<(), AccountError> {
-    check_password(password).map_err(AccountError::Invalid)?;
+    check_password(password, &[]).map_err(AccountError::Invalid)?;
     let hash = security::hash_password(password)?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let user = users::find(conn, id)?
             .ok_or_else(|| AccountError::NotFound(tr("service.accounts.user_not_found", &[])))?;
         users::set_password(conn, id, &hash)?;
@@ -294,36 +300,61 @@ pub enum LoginFailure {
     Disabled,
 }
 
-/// Checks a user name and password, counting failures and locking the account after too
-/// many. Success clears the count.
-pub fn check_login(
+/// The account a sign-in names (user names are matched in lower case), loaded before the
+/// password is checked so that the slow hash runs without a database connection held.
+pub fn login_candidate(conn: &mut DbConn, username: &str) -> Result<Option<User>, AccountError> {
+    Ok(users::find_by_username(
+        conn,
+        &username.trim().to_lowercase(),
+    )?)
+}
+
+/// Whether a sign-in to `user` may have its password checked now. A browser that signed in
+/// to this account before (`trusted`) is never held up by the lock: the lock slows down
+/// guessing from elsewhere without keeping the owner out.
+pub fn login_allowed(user: &User, trusted: bool, now: NaiveDateTime) -> Result<(), LoginFailure> {
+    if !user.active {
+        return Err(LoginFailure::Disabled);
+    }
+    if !trusted && is_locked(user.locked_until, now) {
+        return Err(LoginFailure::Locked);
+    }
+    Ok(())
+}
+
+/// Records a checked password: success clears the failure count; a failure from a browser
+/// the account has not used counts towards the growing lock (audited). Returns the user on
+/// success.
+pub fn record_login(
     conn: &mut DbConn,
-    username: &str,
-    password: &str,
+    user: User,
+    matched: bool,
+    trusted: bool,
     now: NaiveDateTime,
     auth: &AuthSettings,
 ) -> Result<Result<User, LoginFailure>, AccountError> {
-    let username = username.trim().to_lowercase();
-    let Some(user) = users::find_by_username(conn, &username)? else {
-        security::verify_against_nothing(password);
-        tracing::warn!(username = %username, "sign-in with an unknown user name");
-        return Ok(Err(LoginFailure::UnknownUser));
-    };
-    let matches = security::verify_password(password, &user.password_hash);
-    if !user.active {
-        tracing::warn!(username = %username, "sign-in to a disabled account");
-        return Ok(Err(LoginFailure::Disabled));
-    }
-    if is_locked(user.locked_until, now) {
-        tracing::warn!(username = %username, "sign-in to a locked account");
-        return Ok(Err(LoginFailure::Locked));
-    }
-    conn.transaction(|conn| {
-        if matches {
+    crate::db::transaction(conn, |conn| {
+        if matched {
             if user.failed_logins != 0 || user.locked_until.is_some() {
                 users::set_login_failures(conn, user.id, 0, None)?;
             }
             return Ok(Ok(user));
+        }
+        let change = Change {
+            actor: &user.username,
+            at: now,
+        };
+        if trusted {
+            // The owner's own browser mistyping: not a guess from elsewhere.
+            record(
+                conn,
+                change,
+                "user.login_failed",
+                "user",
+                Some(user.id),
+                "failed sign-in from a known browser",
+            )?;
+            return Ok(Err(LoginFailure::WrongPassword));
         }
         let policy = LockoutPolicy {
             max_failures: auth.max_failed_logins,
@@ -331,17 +362,13 @@ pub fn check_login(
         };
         let (failures, locked_until) = after_failed_login(user.failed_logins, now, policy);
         users::set_login_failures(conn, user.id, failures, locked_until)?;
-        tracing::warn!(username = %username, locked = locked_until.is_some(), "failed sign-in");
+        tracing::warn!(username = ?user.username, locked = locked_until.is_some(), "failed sign-in");
         let (action, summary) = match locked_until {
             Some(until) => (
                 "user.locked",
-                format!("locked until {until} after failed sign-ins"),
+                format!("failed sign-in {failures}: new browsers wait until {until}"),
             ),
             None => ("user.login_failed", format!("failed sign-in {failures}")),
-        };
-        let change = Change {
-            actor: &user.username,
-            at: now,
         };
         record(conn, change, action, "user", Some(user.id), &summary)?;
         Ok(Err(LoginFailure::WrongPassword))
@@ -354,16 +381,22 @@ pub struct NewSession {
     pub csrf_token: String,
 }
 
+/// Starts a session; `previous` (the digest of the session this browser had, if any) ends,
+/// so one browser never holds two.
 pub fn start_session(
     conn: &mut DbConn,
     user: &User,
+    previous: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<NewSession, AccountError> {
     let session = NewSession {
         id: security::random_hex(32),
         csrf_token: security::random_hex(32),
     };
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
+        if let Some(previous) = previous {
+            sessions::delete(conn, previous)?;
+        }
         sessions::create(
             conn,
             &security::sha256_hex(&session.id),
@@ -393,7 +426,7 @@ pub fn end_session(
     user: &User,
     now: NaiveDateTime,
 ) -> Result<(), AccountError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         sessions::delete(conn, id_hash)?;
         record(
             conn,
@@ -425,7 +458,7 @@ pub fn create_token(
         )));
     }
     let token = format!("duban_{}", security::random_hex(32));
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let user = users::find_by_username(conn, username)?.ok_or_else(|| {
             AccountError::NotFound(tr(
                 "service.accounts.username_not_found",
@@ -452,7 +485,7 @@ pub fn create_token(
 }
 
 pub fn revoke_token(conn: &mut DbConn, id: i32, change: Change<'_>) -> Result<(), AccountError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let owner = tokens::revoke(conn, id, change.at)?.ok_or_else(|| {
             AccountError::NotFound(tr(
                 "service.accounts.token_not_found",
@@ -472,7 +505,7 @@ pub fn set_language(
     lang: crate::i18n::Lang,
     now: NaiveDateTime,
 ) -> Result<(), AccountError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         users::set_language(conn, user.id, Some(lang.code()))?;
         let change = user.change(now);
         let summary = format!("language: {}", lang.code());

@@ -74,6 +74,22 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// A consistent copy of the database (SQLite) and the evidence files into DIR (new or
+    /// empty), with a manifest of checksums; safe while the server runs. On PostgreSQL the
+    /// evidence is copied and the database is left to pg_dump (see README).
+    Backup { dir: PathBuf },
+    /// Restore a backup into the configured database and data directory (stop the server
+    /// first). Refuses a target that holds data without --force.
+    Restore {
+        dir: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove abandoned uploads and evidence files that no report references (older than
+    /// storage.orphan_grace_minutes).
+    Gc,
+    /// Check the database and that every evidence file is present and intact.
+    Check,
     /// Manage users (the password is read from standard input, one line).
     #[command(subcommand)]
     User(UserCommand),
@@ -170,6 +186,65 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Remind { now, dry_run } => remind(&settings, now, dry_run),
+        Command::Backup { dir } => {
+            let mut conn = open_connection(&settings)?;
+            let out = crate::maintenance::backup(&mut conn, &settings, &dir)?;
+            if !out.database {
+                eprintln!(
+                    "the database is PostgreSQL: dump it with pg_dump beside this backup (see README)"
+                );
+            }
+            println!(
+                "backup in {}: database {}, {} evidence files, {} bytes",
+                dir.display(),
+                if out.database {
+                    "copied"
+                } else {
+                    "not included"
+                },
+                out.files,
+                out.bytes
+            );
+            Ok(())
+        }
+        Command::Restore { dir, force } => {
+            let out = crate::maintenance::restore(&settings, &dir, force)?;
+            // Bring the restored copy up to this version's schema.
+            open_connection(&settings)?;
+            println!(
+                "restored from {}: database {}, {} evidence files, {} bytes",
+                dir.display(),
+                if out.database {
+                    "replaced"
+                } else {
+                    "untouched"
+                },
+                out.files,
+                out.bytes
+            );
+            Ok(())
+        }
+        Command::Gc => {
+            let mut conn = open_connection(&settings)?;
+            let out = crate::maintenance::collect_garbage(&mut conn, &settings)?;
+            println!(
+                "removed {} abandoned uploads and {} unreferenced files ({} bytes)",
+                out.staged, out.files, out.bytes
+            );
+            Ok(())
+        }
+        Command::Check => {
+            let mut conn = open_connection(&settings)?;
+            let out = crate::maintenance::check(&mut conn, &settings)?;
+            for p in &out.problems {
+                eprintln!("{p}");
+            }
+            if !out.problems.is_empty() {
+                anyhow::bail!("{} problems found", out.problems.len());
+            }
+            println!("database ok, {} evidence files ok", out.files_ok);
+            Ok(())
+        }
         Command::User(command) => user(&settings, command),
         Command::Token(command) => token(&settings, command),
     }
@@ -189,6 +264,12 @@ fn remind(
 ) -> anyhow::Result<()> {
     let mut conn = open_connection(settings)?;
     let mailroom = crate::reminders::Mailroom::new(settings)?;
+    // SIGTERM or Ctrl-C: finish the messages in flight, record them, and stop (a second
+    // signal ends the process at once).
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register_conditional_shutdown(signal, 1, mailroom.stop.clone())?;
+        signal_hook::flag::register(signal, mailroom.stop.clone())?;
+    }
     let runner = mailroom.runner(settings);
     let now = now.unwrap_or_else(|| SystemClock.now());
     let (summary, planned) = runner.run_once(&mut conn, now, dry_run)?;
@@ -323,6 +404,11 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let database = settings.database.masked();
         let app = Application::build(settings.clone(), clock)?;
+        // On SIGTERM reminders stop at once (after the message in flight) while the HTTP
+        // server finishes its requests.
+        for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            signal_hook::flag::register(signal, app.stop_flag())?;
+        }
         tracing::info!(
             "duban listening on http://{}:{} (database {database})",
             settings.bind.ip(),

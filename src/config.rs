@@ -64,6 +64,7 @@ struct RawMail {
     from: String,
     max_attempts: u32,
     retry_seconds: u32,
+    max_retry_seconds: u32,
     pool_size: u32,
     timeout_seconds: u32,
 }
@@ -98,8 +99,12 @@ struct RawAuth {
     session_key: String,
     admin_password: String,
     idle_timeout_minutes: u32,
+    session_lifetime_hours: u32,
     max_failed_logins: u32,
     lockout_minutes: u32,
+    address_failures: u32,
+    address_delay_seconds: u32,
+    hash_concurrency: usize,
 }
 
 impl std::fmt::Debug for RawAuth {
@@ -114,6 +119,7 @@ struct RawServer {
     bind: String,
     base_url: String,
     workers: usize,
+    body_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -128,6 +134,7 @@ struct RawDatabase {
 #[serde(deny_unknown_fields)]
 struct RawStorage {
     data_dir: String,
+    orphan_grace_minutes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -148,6 +155,10 @@ pub struct Settings {
     pub bind: SocketAddr,
     pub base_url: String,
     pub workers: usize,
+    /// A request body that stalls this long is cut off.
+    pub body_timeout: std::time::Duration,
+    /// Unreferenced stored files younger than this are kept by the collector.
+    pub orphan_grace: std::time::Duration,
     pub database: DatabaseUrl,
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
@@ -181,6 +192,8 @@ pub struct MailSettings {
     pub from: String,
     pub max_attempts: u32,
     pub retry: chrono::Duration,
+    /// The longest wait between two attempts.
+    pub max_retry: chrono::Duration,
     pub pool_size: u32,
     pub timeout: std::time::Duration,
 }
@@ -222,9 +235,18 @@ pub struct AuthSettings {
     pub session_key: Option<Vec<u8>>,
     pub admin_password: Option<String>,
     pub idle_timeout: chrono::Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub session_lifetime: chrono::Duration,
     pub max_failed_logins: u32,
     pub lockout: chrono::Duration,
-    /// Cookies carry `Secure` when the public URL is https.
+    /// Per address, for browsers that have not signed in before: failures allowed, then a
+    /// doubling delay from this one.
+    pub address_failures: u32,
+    pub address_delay: std::time::Duration,
+    /// Password hashes computed at once.
+    pub hash_concurrency: usize,
+    /// The public URL is https: cookies carry `Secure` and the `__Host-` prefix, and
+    /// responses carry HSTS.
     pub secure_cookies: bool,
 }
 
@@ -298,8 +320,46 @@ impl DatabaseUrl {
     }
 }
 
-/// Replaces the password of `scheme://user:password@host…` with `***`.
+/// A URL for messages and logs: the password of `scheme://user:password@host…` and the
+/// values of query parameters that carry secrets (`?password=`, `sslpassword`, `token`,
+/// `secret`, `key`, `access_token`, `sign`…) replaced by `***`.
 pub fn mask_password(url: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let mut out = mask_userinfo(head);
+    if let Some(query) = query {
+        out.push('?');
+        let parts: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if secret_parameter(k) => format!("{k}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push_str(&parts.join("&"));
+    }
+    out
+}
+
+fn secret_parameter(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "pass",
+        "pwd",
+        "secret",
+        "token",
+        "key",
+        "sign",
+        "auth",
+        "credential",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+fn mask_userinfo(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_string();
     };
@@ -421,21 +481,36 @@ impl Settings {
         let admin_password =
             Some(pick("DUBAN_ADMIN_PASSWORD", raw.auth.admin_password)).filter(|p| !p.is_empty());
         if let Some(p) = &admin_password {
-            crate::domain::accounts::check_password(p)
+            crate::domain::accounts::check_password(p, &["admin"])
                 .map_err(|m| invalid("auth.admin_password (DUBAN_ADMIN_PASSWORD)", m))?;
         }
-        if raw.auth.max_failed_logins == 0 || raw.auth.idle_timeout_minutes == 0 {
+        if raw.auth.max_failed_logins == 0
+            || raw.auth.idle_timeout_minutes == 0
+            || raw.auth.session_lifetime_hours == 0
+            || raw.auth.address_failures == 0
+            || raw.auth.address_delay_seconds == 0
+        {
             return Err(invalid(
                 "auth",
-                "idle_timeout_minutes and max_failed_logins must be at least 1".into(),
+                "idle_timeout_minutes, session_lifetime_hours, max_failed_logins, address_failures and address_delay_seconds must be at least 1".into(),
             ));
         }
+        let hash_concurrency = match raw.auth.hash_concurrency {
+            0 => std::thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1))
+                .max(1),
+            n => n,
+        };
         let auth = AuthSettings {
             session_key,
             admin_password,
             idle_timeout: chrono::Duration::minutes(raw.auth.idle_timeout_minutes.into()),
+            session_lifetime: chrono::Duration::hours(raw.auth.session_lifetime_hours.into()),
             max_failed_logins: raw.auth.max_failed_logins,
             lockout: chrono::Duration::minutes(raw.auth.lockout_minutes.into()),
+            address_failures: raw.auth.address_failures,
+            address_delay: std::time::Duration::from_secs(raw.auth.address_delay_seconds.into()),
+            hash_concurrency,
             secure_cookies: base_url.starts_with("https://"),
         };
 
@@ -507,6 +582,8 @@ impl Settings {
             bind,
             base_url,
             workers: raw.server.workers,
+            body_timeout: std::time::Duration::from_secs(raw.server.body_timeout_seconds.max(1)),
+            orphan_grace: std::time::Duration::from_secs(raw.storage.orphan_grace_minutes * 60),
             database,
             pool_size: raw.database.pool_size,
             connect_timeout_secs: raw.database.connect_timeout_secs.max(1),
@@ -603,10 +680,16 @@ fn mail_settings(
             format!("`{from}` is not an email address"),
         ));
     }
-    if m.max_attempts == 0 || m.max_attempts > 20 || m.pool_size == 0 {
+    if m.max_attempts == 0 || m.max_attempts > 200 || m.pool_size == 0 {
         return Err(invalid(
             "mail",
-            "max_attempts must be 1–20 and pool_size at least 1".into(),
+            "max_attempts must be 1–200 and pool_size at least 1".into(),
+        ));
+    }
+    if m.retry_seconds == 0 || m.max_retry_seconds < m.retry_seconds {
+        return Err(invalid(
+            "mail.max_retry_seconds",
+            "retry_seconds must be at least 1 and max_retry_seconds at least retry_seconds".into(),
         ));
     }
     let tls_ca_file = Some(m.tls_ca_file.trim())
@@ -630,6 +713,7 @@ fn mail_settings(
         from,
         max_attempts: m.max_attempts,
         retry: chrono::Duration::seconds(m.retry_seconds.into()),
+        max_retry: chrono::Duration::seconds(m.max_retry_seconds.into()),
         pool_size: m.pool_size,
         timeout: std::time::Duration::from_secs(m.timeout_seconds.max(1).into()),
     })
@@ -709,7 +793,7 @@ mod tests {
         let key = "k".repeat(64);
         let s = load(&[
             ("DUBAN_SESSION_KEY", key.as_str()),
-            ("DUBAN_ADMIN_PASSWORD", "s3cret-pass"),
+            ("DUBAN_ADMIN_PASSWORD", "Tacheng-s3cret-7741"),
             ("DUBAN_BASE_URL", "https://duban.example.gov.cn/"),
         ])
         .unwrap();
@@ -718,7 +802,7 @@ mod tests {
         assert_eq!(s.base_url, "https://duban.example.gov.cn");
         let printed = format!("{s:?}");
         assert!(
-            !printed.contains("s3cret-pass") && !printed.contains(&key),
+            !printed.contains("Tacheng-s3cret-7741") && !printed.contains(&key),
             "{printed}"
         );
         let err = load(&[("DUBAN_SESSION_KEY", "short")])
@@ -775,6 +859,14 @@ mod tests {
         assert_eq!(
             mask_password("postgres://duban@db/x"),
             "postgres://duban@db/x"
+        );
+        assert_eq!(
+            mask_password("postgres://db/x?user=duban&password=s3cret&sslmode=require"),
+            "postgres://db/x?user=duban&password=***&sslmode=require"
+        );
+        assert_eq!(
+            mask_password("https://oapi.dingtalk.com/robot/send?access_token=abc123"),
+            "https://oapi.dingtalk.com/robot/send?access_token=***"
         );
         assert_eq!(
             format!("{:?}", DatabaseUrl::parse("postgres://a:b@c/d").unwrap()),

@@ -31,6 +31,9 @@ pub enum AppError {
     Unsupported(String),
     #[error("{0}")]
     Unavailable(String),
+    /// The disk is full or cannot be written: said plainly, with the cause logged.
+    #[error("{message}")]
+    Storage { message: String, cause: String },
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -64,6 +67,7 @@ impl AppError {
             AppError::TooLarge(_) => "too_large",
             AppError::Unsupported(_) => "unsupported_type",
             AppError::Unavailable(_) => "unavailable",
+            AppError::Storage { .. } => "storage",
             AppError::Internal(_) => "internal",
         }
     }
@@ -98,13 +102,17 @@ impl ResponseError for AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Storage { .. } => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(cause) = self {
-            tracing::error!(error = ?cause, "request failed");
+        match self {
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            AppError::Storage { cause, .. } => tracing::error!(%cause, "storage fault"),
+            AppError::Unavailable(m) => tracing::warn!(message = %m, "answered 503"),
+            _ => {}
         }
         if let AppError::LoginRequired(next) = self {
             let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
@@ -116,15 +124,55 @@ impl ResponseError for AppError {
         let body = serde_json::json!({
             "error": { "code": info.code, "message": info.message }
         });
-        let mut res = HttpResponse::build(self.status_code()).json(body);
+        let mut builder = HttpResponse::build(self.status_code());
+        if matches!(self, AppError::Unavailable(_)) {
+            builder.insert_header((actix_web::http::header::RETRY_AFTER, "2"));
+        }
+        let mut res = builder.json(body);
         res.extensions_mut().insert(info);
         res
     }
 }
 
 impl From<diesel::result::Error> for AppError {
+    /// A unique-key race is a conflict, a lock that outlasted the busy timeout a 503, a full or
+    /// read-only disk a storage fault; anything else is internal.
     fn from(e: diesel::result::Error) -> Self {
-        AppError::Internal(e.into())
+        use crate::db::Fault;
+        match crate::db::fault(&e) {
+            Fault::Conflict => AppError::Conflict(tr("service.error.conflict", &[])),
+            Fault::Busy => AppError::Unavailable(tr("service.error.busy", &[])),
+            Fault::StorageFull => AppError::storage(true, &e),
+            Fault::ReadOnly => AppError::storage(false, &e),
+            Fault::Other => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl AppError {
+    fn storage(full: bool, cause: &dyn std::fmt::Display) -> AppError {
+        let key = if full {
+            "service.error.storage_full"
+        } else {
+            "service.error.storage_read_only"
+        };
+        AppError::Storage {
+            message: tr(key, &[]),
+            cause: cause.to_string(),
+        }
+    }
+
+    /// A file-system error while `doing` something: a full or read-only disk is said plainly,
+    /// anything else is internal.
+    pub fn io(doing: &str, e: std::io::Error) -> AppError {
+        use std::io::ErrorKind as K;
+        match e.kind() {
+            K::StorageFull | K::QuotaExceeded => AppError::storage(true, &format!("{doing}: {e}")),
+            K::ReadOnlyFilesystem | K::PermissionDenied => {
+                AppError::storage(false, &format!("{doing}: {e}"))
+            }
+            _ => AppError::Internal(anyhow::anyhow!("{doing}: {e}")),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod mail;
+pub mod maintenance;
 pub mod reminders;
 pub mod reporting;
 pub mod security;

@@ -103,7 +103,7 @@ pub fn save_policy(
         .map_err(|e| ReportingError::Forbidden(e.to_string()))?;
     policy.validate().map_err(ReportingError::Invalid)?;
     let json = serde_json::to_string(policy).map_err(|e| ReportingError::Invalid(e.to_string()))?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         chase::store_policy(conn, &json, &user.username, now)?;
         audit::record(
             conn,
@@ -129,7 +129,7 @@ pub fn resend(
 ) -> Result<(), ReportingError> {
     crate::authz::require(user, Action::Administer)
         .map_err(|e| ReportingError::Forbidden(e.to_string()))?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let row = outbox::find(conn, id)?.ok_or_else(|| {
             ReportingError::NotFound(crate::i18n::tr("service.reminders.email_not_found", &[]))
         })?;
@@ -223,6 +223,8 @@ pub struct Runner<'a> {
     pub calendar: &'a Calendar,
     /// Names this worker in claimed outbox rows.
     pub worker: String,
+    /// Raised to stop delivering: lanes finish the message in flight and claim no more.
+    pub stop: &'a std::sync::atomic::AtomicBool,
 }
 
 /// What planning loads besides the reminders themselves.
@@ -338,7 +340,7 @@ impl Runner<'_> {
                 }
             }
         }
-        conn.transaction(|conn| -> anyhow::Result<()> {
+        crate::db::transaction(conn, |conn| -> anyhow::Result<()> {
             let mut recorded_keys = BTreeSet::new();
             for e in &batches.envelopes {
                 // Record each item's key; one already recorded (by a competing run, or for
@@ -619,11 +621,13 @@ impl Runner<'_> {
         }
     }
 
-    /// Sends every queued email whose turn has come. Each row is claimed first, so another
-    /// worker never sends it too; a transient failure goes back to the queue with a doubled
-    /// wait, the last attempt or a permanent failure marks it failed.
+    /// Sends every queued email whose turn has come, one message at a time on each of
+    /// `mail.pool_size` lanes: a lane claims one row, sends it and records the outcome before
+    /// it claims the next, so a crash or a restart leaves at most the messages in flight
+    /// undecided. A transient failure goes back to the queue with a doubled wait (capped at
+    /// `mail.max_retry`), the last attempt or a permanent failure marks it failed. When
+    /// `stop` is raised (SIGTERM), each lane finishes its message and claims no more.
     pub fn deliver(&self, conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<Delivery> {
-        let mut out = Delivery::default();
         let stale = outbox::fail_interrupted(
             conn,
             now,
@@ -633,111 +637,118 @@ impl Runner<'_> {
         if stale > 0 {
             tracing::warn!("{stale} emails were interrupted while sending; marked failed");
         }
-        let mail = &self.settings.mail;
-        let mut tried = std::collections::HashSet::new();
-        loop {
-            let ids: Vec<i32> = outbox::due(conn, now, 100)?
+        let lanes = (self.settings.mail.pool_size as usize).clamp(1, 16);
+        let conn = std::sync::Mutex::new(conn);
+        let out = std::sync::Mutex::new(Delivery::default());
+        let lane = || -> anyhow::Result<()> {
+            loop {
+                if self.stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Ok(());
+                }
+                let claimed = {
+                    let mut c = conn.lock().map_err(|_| anyhow::anyhow!("lane panicked"))?;
+                    outbox::claim_next(&mut c, &self.worker, now)?
+                };
+                let Some(row) = claimed else {
+                    return Ok(());
+                };
+                let result = self.send_one(&row, now);
+                let mut c = conn.lock().map_err(|_| anyhow::anyhow!("lane panicked"))?;
+                let mut o = out.lock().map_err(|_| anyhow::anyhow!("lane panicked"))?;
+                self.record(&mut c, &mut o, &row, result, now)?;
+            }
+        };
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..lanes).map(|_| scope.spawn(lane)).collect();
+            handles
                 .into_iter()
-                .filter(|id| !tried.contains(id))
-                .collect();
-            if ids.is_empty() {
-                break;
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a delivery lane panicked")))
+                })
+                .collect::<anyhow::Result<Vec<()>>>()
+        })?;
+        Ok(out.into_inner().unwrap_or_default())
+    }
+
+    /// Records what happened to one claimed row, only while the claim is still ours.
+    fn record(
+        &self,
+        conn: &mut DbConn,
+        out: &mut Delivery,
+        row: &outbox::OutboxRow,
+        result: Result<(), crate::mail::SendFailure>,
+        now: NaiveDateTime,
+    ) -> anyhow::Result<()> {
+        let mail = &self.settings.mail;
+        let id = row.id;
+        let matched = match result {
+            Ok(()) => {
+                out.sent += 1;
+                outbox::mark_sent(conn, id, &self.worker, now)?
             }
-            let mut claimed = Vec::new();
-            for id in ids {
-                tried.insert(id);
-                if let Some(row) = outbox::claim(conn, id, &self.worker, now)? {
-                    claimed.push(row);
+            Err(f) => {
+                out.failed += 1;
+                let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
+                if f.transient && attempts < mail.max_attempts {
+                    let wait = retry_wait(mail.retry, mail.max_retry, attempts);
+                    out.retrying += 1;
+                    tracing::warn!(
+                        "email {id} not sent (attempt {attempts}, retry at {}): {}",
+                        now + wait,
+                        f.message
+                    );
+                    outbox::mark_retry(conn, id, &self.worker, &f.message, now + wait)?
+                } else {
+                    tracing::error!("email {id} failed after {attempts} attempts: {}", f.message);
+                    outbox::mark_failed(conn, id, &self.worker, &f.message)?
                 }
             }
-            let results = self.send_all(&claimed, now);
-            for (row, result) in claimed.iter().zip(results) {
-                let id = row.id;
-                match result {
-                    Ok(()) => {
-                        outbox::mark_sent(conn, id, now)?;
-                        out.sent += 1;
-                    }
-                    Err(f) => {
-                        out.failed += 1;
-                        let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
-                        if f.transient && attempts < mail.max_attempts {
-                            let wait = mail.retry * 2i32.saturating_pow(attempts.saturating_sub(1));
-                            outbox::mark_retry(conn, id, &f.message, now + wait)?;
-                            out.retrying += 1;
-                            tracing::warn!(
-                                "email {id} not sent (attempt {attempts}, retry at {}): {}",
-                                now + wait,
-                                f.message
-                            );
-                        } else {
-                            outbox::mark_failed(conn, id, &f.message)?;
-                            tracing::error!(
-                                "email {id} failed after {attempts} attempts: {}",
-                                f.message
-                            );
-                        }
-                    }
-                }
-            }
+        };
+        if !matched {
+            tracing::error!(
+                "email {id}: its claim by {} was taken over before the outcome was recorded",
+                self.worker
+            );
         }
-        Ok(out)
+        Ok(())
+    }
+
+    fn send_one(
+        &self,
+        row: &outbox::OutboxRow,
+        now: NaiveDateTime,
+    ) -> Result<(), crate::mail::SendFailure> {
+        let mail = &self.settings.mail;
+        let name = format!("{}-{}", now.format("%Y%m%dT%H%M%S"), row.id);
+        let message = build_message(
+            &mail.from,
+            &row.to_addrs,
+            &row.cc_addrs,
+            &row.subject,
+            &row.body_text,
+            &row.body_html,
+            &row.message_id,
+        )
+        .map_err(|m| crate::mail::SendFailure {
+            transient: false,
+            message: m,
+        })?;
+        self.transport.send(&message, &name)
     }
 }
 
-impl Runner<'_> {
-    /// Sends claimed rows, over as many connections at once as the SMTP pool holds: each
-    /// message waits on the server's reply, so one connection alone idles most of the time.
-    fn send_all(
-        &self,
-        rows: &[outbox::OutboxRow],
-        now: NaiveDateTime,
-    ) -> Vec<Result<(), crate::mail::SendFailure>> {
-        let send = |row: &outbox::OutboxRow| {
-            let mail = &self.settings.mail;
-            let name = format!("{}-{}", now.format("%Y%m%dT%H%M%S"), row.id);
-            build_message(
-                &mail.from,
-                &row.to_addrs,
-                &row.cc_addrs,
-                &row.subject,
-                &row.body_text,
-                &row.body_html,
-                &row.message_id,
-            )
-            .map_err(|m| crate::mail::SendFailure {
-                transient: false,
-                message: m,
-            })
-            .and_then(|m| self.transport.send(&m, &name))
-        };
-        let lanes = (self.settings.mail.pool_size as usize).clamp(1, 16);
-        if lanes == 1 || rows.len() < 2 {
-            return rows.iter().map(send).collect();
-        }
-        let chunk = rows.len().div_ceil(lanes);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = rows
-                .chunks(chunk)
-                .map(|part| {
-                    let h = scope.spawn(move || part.iter().map(send).collect::<Vec<_>>());
-                    (part.len(), h)
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|(n, h)| {
-                    h.join().unwrap_or_else(|_| {
-                        let failed = crate::mail::SendFailure {
-                            transient: true,
-                            message: "sender thread panicked".into(),
-                        };
-                        vec![Err(failed); n]
-                    })
-                })
-                .collect()
-        })
-    }
+/// How long to wait before attempt `attempts + 1`: `first`, doubled after each failure, never
+/// more than `cap`. With the defaults (1 minute, capped at 1 hour, 30 attempts) an email is
+/// retried for more than a day before it is marked failed.
+pub fn retry_wait(
+    first: chrono::Duration,
+    cap: chrono::Duration,
+    attempts: u32,
+) -> chrono::Duration {
+    let doublings = attempts.saturating_sub(1).min(20);
+    let wait = first * 2i32.pow(doublings);
+    wait.min(cap).max(first.min(cap))
 }
 
 /// What one delivery pass did.
@@ -763,6 +774,8 @@ pub fn worker_name() -> String {
 pub struct Mailroom {
     pub templates: MailTemplates,
     pub transport: Transport,
+    /// Raised on shutdown (SIGTERM): delivery finishes its messages in flight and stops.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Mailroom {
@@ -771,6 +784,7 @@ impl Mailroom {
             templates: MailTemplates::new().map_err(|e| anyhow::anyhow!("email templates: {e}"))?,
             transport: Transport::from_settings(&settings.mail, &settings.data_dir)
                 .map_err(|e| anyhow::anyhow!(e))?,
+            stop: Default::default(),
         })
     }
 
@@ -781,21 +795,32 @@ impl Mailroom {
             transport: &self.transport,
             calendar: Calendar::china(),
             worker: worker_name(),
+            stop: &self.stop,
         }
     }
 }
 
-/// Stops the scheduler thread when dropped.
-pub struct Scheduler(Option<std::sync::mpsc::Sender<()>>);
+/// Stops the scheduler thread when dropped, after the message it is sending (if any) is
+/// sent and recorded.
+pub struct Scheduler {
+    wake: Option<std::sync::mpsc::Sender<()>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
 
 impl Drop for Scheduler {
     fn drop(&mut self) {
-        self.0.take();
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
 /// Runs reminders now and then every `interval` on a thread of its own, until the returned
-/// handle is dropped. A run that fails is logged and the next one tries again.
+/// handle is dropped or the mailroom's stop flag is raised. A run that fails is logged and
+/// the next one tries again.
 pub fn start_scheduler(
     pool: crate::db::Pool,
     settings: Settings,
@@ -803,8 +828,9 @@ pub fn start_scheduler(
     mailroom: std::sync::Arc<Mailroom>,
     interval: std::time::Duration,
 ) -> std::io::Result<Scheduler> {
-    let (stop, stopped) = std::sync::mpsc::channel::<()>();
-    std::thread::Builder::new()
+    let (wake, woken) = std::sync::mpsc::channel::<()>();
+    let stop = mailroom.stop.clone();
+    let thread = std::thread::Builder::new()
         .name("reminders".into())
         .spawn(move || {
             tracing::info!(
@@ -813,7 +839,8 @@ pub fn start_scheduler(
                 mailroom.transport.describe(&settings.mail)
             );
             let runner = mailroom.runner(&settings);
-            loop {
+            let stopping = || mailroom.stop.load(std::sync::atomic::Ordering::SeqCst);
+            while !stopping() {
                 let result = pool
                     .get()
                     .map_err(anyhow::Error::from)
@@ -825,11 +852,15 @@ pub fn start_scheduler(
                     Ok(_) => {}
                     Err(e) => tracing::error!("reminder run failed: {e:#}"),
                 }
-                match stopped.recv_timeout(interval) {
+                match woken.recv_timeout(interval) {
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
                     _ => break,
                 }
             }
         })?;
-    Ok(Scheduler(Some(stop)))
+    Ok(Scheduler {
+        wake: Some(wake),
+        stop,
+        thread: Some(thread),
+    })
 }

@@ -39,7 +39,7 @@ impl From<ReportingError> for AppError {
             ReportingError::Conflict(m) => AppError::Conflict(m),
             ReportingError::NotFound(m) => AppError::NotFound(m),
             ReportingError::Forbidden(m) => AppError::Forbidden(m),
-            ReportingError::Db(e) => AppError::Internal(e.into()),
+            ReportingError::Db(e) => AppError::from(e),
         }
     }
 }
@@ -137,7 +137,7 @@ pub fn import_document(
     now: NaiveDateTime,
     schedule: &ScheduleInput,
 ) -> std::result::Result<(ImportOutcome, SyncOutcome), StoreError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let outcome = documents::store(conn, parsed, source_text, replace, actor, now)?;
         let row = schedule
             .validate(outcome.document_id, now)
@@ -158,9 +158,10 @@ pub fn set_schedule(
 ) -> Result<SyncOutcome> {
     require(user, Action::Administer)?;
     let row = input.validate(document_id, now)?;
-    conn.transaction(|conn| {
-        documents::find(conn, document_id)?
-            .ok_or_else(|| ReportingError::NotFound(tr("service.reporting.document_not_found", &[])))?;
+    crate::db::transaction(conn, |conn| {
+        documents::find(conn, document_id)?.ok_or_else(|| {
+            ReportingError::NotFound(tr("service.reporting.document_not_found", &[]))
+        })?;
         schedules::save(conn, &row)?;
         let sync = schedules::sync_obligations(conn, document_id)?;
         let summary = format!(
@@ -175,7 +176,15 @@ pub fn set_schedule(
             sync.removed,
             sync.kept
         );
-        record(conn, &user.username, now, "schedule.update", "document", document_id, &summary)?;
+        record(
+            conn,
+            &user.username,
+            now,
+            "schedule.update",
+            "document",
+            document_id,
+            &summary,
+        )?;
         Ok(sync)
     })
 }
@@ -195,7 +204,7 @@ pub fn save_report(
     files: &[NewEvidence],
     now: NaiveDateTime,
 ) -> Result<i32> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let ob = obligations::find(conn, obligation_id)?.ok_or_else(|| {
             ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
         })?;
@@ -359,7 +368,7 @@ pub fn review(
             &[],
         )));
     }
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let r = reports::find(conn, report_id)?.ok_or_else(|| {
             ReportingError::NotFound(tr("service.reporting.report_not_found", &[]))
         })?;
@@ -411,7 +420,7 @@ pub fn request_extension(
             &[],
         )));
     }
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let ob = obligations::find(conn, obligation_id)?.ok_or_else(|| {
             ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
         })?;
@@ -487,7 +496,7 @@ pub fn decide_extension(
     now: NaiveDateTime,
 ) -> Result<()> {
     require(user, Action::Administer)?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let ext = extensions::find(conn, extension_id)?.ok_or_else(|| {
             ReportingError::NotFound(tr("service.reporting.extension_not_found", &[]))
         })?;
@@ -534,7 +543,7 @@ pub fn dispatch(
     now: NaiveDateTime,
 ) -> Result<usize> {
     require(user, Action::Administer)?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         documents::find(conn, document_id)?.ok_or_else(|| {
             ReportingError::NotFound(tr("service.reporting.document_not_found", &[]))
         })?;
@@ -567,7 +576,7 @@ pub fn acknowledge(
         .ok_or_else(|| {
             ReportingError::Forbidden(tr("service.reporting.liaison_only_acknowledge", &[]))
         })?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if !receipts::acknowledge(conn, document_id, department_id, &user.username, now)? {
             return Err(ReportingError::Conflict(tr(
                 "service.reporting.nothing_to_acknowledge",
@@ -601,7 +610,7 @@ pub fn set_deadline(
     now: NaiveDateTime,
 ) -> Result<SyncOutcome> {
     require(user, Action::Administer)?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let document =
             crate::db::measures::set_deadline(conn, measure_id, deadline)?.ok_or_else(|| {
                 ReportingError::NotFound(tr("service.reporting.measure_not_found", &[]))

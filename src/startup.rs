@@ -27,8 +27,14 @@ pub const BUNDLED_DOCUMENT: &str =
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// Browser features no page uses.
+const PERMISSIONS: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), \
+                           serial=(), bluetooth=(), interest-cohort=()";
+
 pub struct Application {
     port: u16,
+    /// Raised on shutdown: reminder delivery finishes its message and stops.
+    stop: Arc<std::sync::atomic::AtomicBool>,
     server: Server,
     /// Reminder runs; they stop when the server does.
     scheduler: Option<crate::reminders::Scheduler>,
@@ -36,26 +42,36 @@ pub struct Application {
 
 /// Opens the database and brings it up to date.
 pub fn open_database(settings: &Settings) -> anyhow::Result<Pool> {
-    let pool = db::open(
+    let pool = open_pool(settings)?;
+    let mut conn = pool.get().context("no database connection")?;
+    db::with_setup_lock(&mut conn, &settings.database, |conn| {
+        migrate(conn, settings)
+    })?;
+    Ok(pool)
+}
+
+fn open_pool(settings: &Settings) -> anyhow::Result<Pool> {
+    Ok(db::open(
         &settings.database,
         settings.pool_size,
         Duration::from_secs(settings.connect_timeout_secs),
-    )?;
-    let mut conn = pool.get().context("no database connection")?;
-    let applied = db::run_migrations(&mut conn, &settings.database)?;
+    )?)
+}
+
+fn migrate(conn: &mut DbConn, settings: &Settings) -> anyhow::Result<()> {
+    let applied = db::run_migrations(conn, &settings.database)?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied database migrations");
     }
-    Ok(pool)
+    Ok(())
 }
 
 /// One migrated connection, for the command line.
 pub fn open_connection(settings: &Settings) -> anyhow::Result<DbConn> {
     let mut conn = db::connect(&settings.database)?;
-    let applied = db::run_migrations(&mut conn, &settings.database)?;
-    if !applied.is_empty() {
-        tracing::info!(count = applied.len(), "applied database migrations");
-    }
+    db::with_setup_lock(&mut conn, &settings.database, |conn| {
+        migrate(conn, settings)
+    })?;
     Ok(conn)
 }
 
@@ -114,31 +130,49 @@ fn session_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     }
-    std::fs::create_dir_all(&settings.data_dir)
+    crate::storage::create_private_dir(&settings.data_dir)
         .with_context(|| format!("creating {}", settings.data_dir.display()))?;
     let key = security::random_hex(64);
-    let tmp = path.with_extension("key.tmp");
+    let tmp = settings
+        .data_dir
+        .join(format!(".session.key.{}.tmp", security::random_hex(6)));
     {
         use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options
-            .open(&tmp)
+        let mut file = crate::storage::private_file(&tmp)
             .with_context(|| format!("writing {}", tmp.display()))?;
         file.write_all(key.as_bytes())?;
         file.sync_all()?;
     }
-    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
-    tracing::info!("generated a session key in {}", path.display());
-    Ok(key.into_bytes())
+    // A link, unlike a rename, fails when the key exists: of several instances starting at
+    // once on one data directory, the first key written wins and all of them use it.
+    let linked = std::fs::hard_link(&tmp, &path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {
+            tracing::info!("generated a session key in {}", path.display());
+            Ok(key.into_bytes())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => session_key(settings),
+        Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
+    }
 }
 
 impl Application {
     pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
-        let pool = open_database(&settings)?;
-        bootstrap(&mut *pool.get()?, &settings, clock.as_ref())?;
+        crate::storage::create_private_dir(&settings.data_dir)
+            .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+        let pool = open_pool(&settings)?;
+        {
+            // Several instances may start at once: one migrates and sets up, the others
+            // wait, then find it done.
+            let mut conn = pool.get().context("no database connection")?;
+            db::with_setup_lock(&mut conn, &settings.database, |conn| {
+                migrate(conn, &settings)?;
+                bootstrap(conn, &settings, clock.as_ref())
+            })?;
+            // What a crash left: uploads cut off mid-way, files of reports never saved.
+            crate::maintenance::collect_garbage(&mut conn, &settings)?;
+        }
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -146,6 +180,7 @@ impl Application {
         let signer = CookieSigner::new(&session_key(&settings)?);
         let evidence = crate::storage::EvidenceStore::new(&settings.data_dir);
         let mailroom = Arc::new(crate::reminders::Mailroom::new(&settings)?);
+        let stop = mailroom.stop.clone();
         let scheduler = match settings.reminders.interval {
             Some(interval) => Some(crate::reminders::start_scheduler(
                 pool.clone(),
@@ -156,7 +191,13 @@ impl Application {
             )?),
             None => None,
         };
+        let health = db::open(&settings.database, 1, Duration::from_secs(1))?;
+        let hashing = Arc::new(tokio::sync::Semaphore::new(settings.auth.hash_concurrency));
+        let guard = crate::web::guard::LoginGuard::new(&settings.auth);
         let state = Data::new(AppState {
+            guard,
+            health,
+            hashing,
             mailroom,
             evidence,
             signer,
@@ -166,22 +207,34 @@ impl Application {
             settings,
             clock,
         });
+        let secure = state.settings.auth.secure_cookies;
+        let body_timeout = state.settings.body_timeout;
         let mut server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new()
+                .add(("Content-Security-Policy", CSP))
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add(("Permissions-Policy", PERMISSIONS))
+                // Pages and answers carry people's data: no cache keeps them, unless a
+                // handler says otherwise (the stylesheet, the favicon).
+                .add(("Cache-Control", "no-store"));
+            if secure {
+                headers = headers.add((
+                    "Strict-Transport-Security",
+                    "max-age=31536000; includeSubDomains",
+                ));
+            }
             App::new()
                 .app_data(state.clone())
                 .wrap(ErrorHandlers::new().default_handler(errors::render_html))
                 .wrap(Compress::default())
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("Content-Security-Policy", CSP))
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add(("Referrer-Policy", "same-origin")),
-                )
+                .wrap(headers)
                 .wrap(Logger::new("%r %s %b %Dms"))
                 // Outermost: every handler, extractor and error page runs in the request's
-                // language.
-                .wrap_fn(|req, srv| {
+                // language, and reads a body that cannot stall for ever.
+                .wrap_fn(move |mut req, srv| {
+                    crate::web::stall::guard_body(&mut req, body_timeout);
                     let lang = crate::web::auth::request_lang(req.request());
                     crate::i18n::scope(lang, srv.call(req))
                 })
@@ -193,6 +246,7 @@ impl Application {
             server = server.workers(workers);
         }
         Ok(Application {
+            stop,
             port,
             server: server.shutdown_timeout(30).run(),
             scheduler,
@@ -201,6 +255,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The flag that stops reminder delivery (raised by SIGTERM in `serve`).
+    pub fn stop_flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.stop.clone()
     }
 
     /// A handle to stop the server (tests stop theirs when done).

@@ -31,7 +31,7 @@ pub struct NewChase<'a> {
 /// Runs in a savepoint, so a duplicate key leaves the caller's transaction usable on every
 /// backend. Returns whether this call recorded it.
 pub fn try_record(conn: &mut DbConn, row: &NewChase<'_>) -> QueryResult<bool> {
-    let inserted = conn.transaction(|conn| {
+    let inserted = crate::db::transaction(conn, |conn| {
         diesel::insert_into(chase_log::table)
             .values(row)
             .execute(conn)

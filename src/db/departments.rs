@@ -192,7 +192,7 @@ pub fn edit(
     edit: &DepartmentEdit,
     change: Change<'_>,
 ) -> Result<Department, EditError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let before = find(conn, id)?.ok_or(EditError::NotFound)?;
         let old_aliases = aliases_of(conn, id)?;
         let name = edit.name.clone().unwrap_or_else(|| before.name.clone());
@@ -284,7 +284,7 @@ pub fn merge(
     if source == target {
         return Err(EditError::MergeIntoItself);
     }
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let from = find(conn, source)?.ok_or(EditError::NotFound)?;
         let into = find(conn, target)?.ok_or(EditError::NotFound)?;
         let moving: Vec<(i32, i32, String)> = assignments::table

@@ -171,7 +171,7 @@ pub fn store(
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<ImportOutcome, StoreError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let mut replaced = false;
         if let Some(number) = &parsed.number {
             let existing: Option<i32> = documents::table

@@ -23,7 +23,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::connection::{
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection,
+    TransactionManager,
+};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -158,6 +161,137 @@ pub fn connect(url: &DatabaseUrl) -> Result<DbConn, DbError> {
             })?;
     }
     Ok(conn)
+}
+
+/// Runs `f` in a transaction. On SQLite the outermost transaction begins `IMMEDIATE`: it
+/// takes the write lock first, so the busy timeout covers waiting for another writer. (A
+/// deferred transaction that reads and then writes fails at once with "database is locked"
+/// when another connection wrote in between.) Inside another transaction this is a
+/// savepoint, as with `Connection::transaction`.
+pub fn transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let began = match conn {
+        DbConn::Sqlite(c) => {
+            let outermost = AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()?
+                .is_none();
+            if outermost {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            }
+            outermost
+        }
+        DbConn::Pg(_) => false,
+    };
+    if !began {
+        return conn.transaction(f);
+    }
+    type Manager = <DbConn as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = Manager::rollback_transaction(conn);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::error!("rolling back a transaction failed: {rollback}");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// What a database error means for the person who caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Someone else wrote the same thing at the same moment (a unique key).
+    Conflict,
+    /// The database is busy (locked, or a serialization failure): try again shortly.
+    Busy,
+    /// The disk is full.
+    StorageFull,
+    /// The database file or its directory cannot be written.
+    ReadOnly,
+    /// Anything else: a bug or an outage, logged in full.
+    Other,
+}
+
+/// Classifies a database error by kind and, where the drivers only say it in words, by the
+/// message SQLite and PostgreSQL use.
+pub fn fault(e: &diesel::result::Error) -> Fault {
+    use diesel::result::{DatabaseErrorKind as K, Error};
+    let Error::DatabaseError(kind, info) = e else {
+        return Fault::Other;
+    };
+    match kind {
+        K::UniqueViolation => return Fault::Conflict,
+        K::SerializationFailure => return Fault::Busy,
+        K::ReadOnlyTransaction => return Fault::ReadOnly,
+        _ => {}
+    }
+    let message = info.message().to_ascii_lowercase();
+    if message.contains("database is locked")
+        || message.contains("database table is locked")
+        || message.contains("deadlock detected")
+    {
+        Fault::Busy
+    } else if message.contains("disk is full") || message.contains("no space left") {
+        Fault::StorageFull
+    } else if message.contains("readonly database")
+        || message.contains("read-only file system")
+        || message.contains("read only file system")
+    {
+        Fault::ReadOnly
+    } else {
+        Fault::Other
+    }
+}
+
+/// A key no other application is likely to use for PostgreSQL's advisory lock ("duban").
+const SETUP_LOCK_KEY: i64 = 0x0064_7562_616e;
+
+/// Runs `f` — migrations and first-run setup — while holding a lock that every instance
+/// starting on this database takes too, so that several servers started or upgraded at the
+/// same moment do it one after another: PostgreSQL's session advisory lock on `conn`, or,
+/// for SQLite, an exclusive lock on a file beside the database.
+pub fn with_setup_lock<T>(
+    conn: &mut DbConn,
+    url: &DatabaseUrl,
+    f: impl FnOnce(&mut DbConn) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let mut name = path.as_os_str().to_owned();
+            name.push(".setup-lock");
+            let lock_path = std::path::PathBuf::from(name);
+            let mut options = std::fs::File::options();
+            options.read(true).write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(&lock_path).map_err(|e| {
+                anyhow::anyhow!("cannot open the setup lock {}: {e}", lock_path.display())
+            })?;
+            file.lock()
+                .map_err(|e| anyhow::anyhow!("cannot lock {}: {e}", lock_path.display()))?;
+            let result = f(conn);
+            drop(file);
+            result
+        }
+        DatabaseUrl::Postgres(_) => {
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({SETUP_LOCK_KEY})"))?;
+            let result = f(conn);
+            let unlocked =
+                conn.batch_execute(&format!("SELECT pg_advisory_unlock({SETUP_LOCK_KEY})"));
+            let value = result?;
+            unlocked?;
+            Ok(value)
+        }
+    }
 }
 
 /// Runs pending migrations; returns the names of those applied.

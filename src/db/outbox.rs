@@ -95,6 +95,26 @@ pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec
         .load(conn)
 }
 
+/// Claims the oldest row whose turn has come, for one message to be sent now. Another
+/// worker may take a row between the look and the claim; then the next is tried.
+pub fn claim_next(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<OutboxRow>> {
+    loop {
+        let candidates = due(conn, now, 8)?;
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        for id in candidates {
+            if let Some(row) = claim(conn, id, worker, now)? {
+                return Ok(Some(row));
+            }
+        }
+    }
+}
+
 /// Takes a queued row for sending. Only one caller's update matches the `queued` state,
 /// whatever the database or the number of workers; the others get `None`.
 pub fn claim(
@@ -123,46 +143,72 @@ pub fn claim(
     }
 }
 
-pub fn mark_sent(conn: &mut DbConn, id: i32, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id).filter(outbox::state.eq("sending")))
-        .set((
-            outbox::state.eq("sent"),
-            outbox::sent_at.eq(now),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)
-        .map(|_| ())
+// The outcome of a send is recorded only while the claim is still the worker's: each
+// `mark_*` filters on the claimant and returns whether it matched.
+
+pub fn mark_sent(
+    conn: &mut DbConn,
+    id: i32,
+    worker: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::state.eq("sending"))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        outbox::state.eq("sent"),
+        outbox::sent_at.eq(now),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Back to the queue until `retry_at`.
 pub fn mark_retry(
     conn: &mut DbConn,
     id: i32,
+    worker: &str,
     error: &str,
     retry_at: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id).filter(outbox::state.eq("sending")))
-        .set((
-            outbox::state.eq("queued"),
-            outbox::next_attempt_at.eq(retry_at),
-            outbox::claimed_at.eq(None::<NaiveDateTime>),
-            outbox::claimed_by.eq(None::<String>),
-            outbox::last_error.eq(error),
-        ))
-        .execute(conn)
-        .map(|_| ())
+) -> QueryResult<bool> {
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::state.eq("sending"))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        outbox::state.eq("queued"),
+        outbox::next_attempt_at.eq(retry_at),
+        outbox::claimed_at.eq(None::<NaiveDateTime>),
+        outbox::claimed_by.eq(None::<String>),
+        outbox::last_error.eq(error),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
-pub fn mark_failed(conn: &mut DbConn, id: i32, error: &str) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id).filter(outbox::state.eq("sending")))
-        .set((outbox::state.eq("failed"), outbox::last_error.eq(error)))
-        .execute(conn)
-        .map(|_| ())
+pub fn mark_failed(conn: &mut DbConn, id: i32, worker: &str, error: &str) -> QueryResult<bool> {
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::state.eq("sending"))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set((outbox::state.eq("failed"), outbox::last_error.eq(error)))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
-/// Rows left in `sending` longer than `stale` were interrupted (a crash, a killed process).
-/// The server may have accepted the message before the interruption, so they are not sent
-/// again by themselves: they are marked failed, and the office decides. Returns how many.
+/// Rows whose claim is older than `stale` were interrupted mid-send (a crash, a killed
+/// process): a worker holds a row only while it sends that one message, which takes at
+/// most the mail timeout, so `stale` is far longer than any live claim. The server may have
+/// accepted the message before the interruption, so they are not sent again by themselves:
+/// they are marked failed, and the office decides. Returns how many.
 pub fn fail_interrupted(
     conn: &mut DbConn,
     now: NaiveDateTime,
@@ -176,6 +222,31 @@ pub fn fail_interrupted(
     )
     .set((outbox::state.eq("failed"), outbox::last_error.eq(error)))
     .execute(conn)
+}
+
+/// Puts every failed row of `ids` (all failed rows when `None`) back in the queue now, with a
+/// fresh count of attempts. Returns the ids requeued.
+pub fn requeue_failed_many(
+    conn: &mut DbConn,
+    ids: Option<&[i32]>,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<i32>> {
+    let mut q = outbox::table
+        .filter(outbox::state.eq("failed"))
+        .select(outbox::id)
+        .order(outbox::id)
+        .into_boxed();
+    if let Some(ids) = ids {
+        q = q.filter(outbox::id.eq_any(ids.to_vec()));
+    }
+    let found: Vec<i32> = q.load(conn)?;
+    let mut done = Vec::with_capacity(found.len());
+    for id in found {
+        if requeue_failed(conn, id, now)? {
+            done.push(id);
+        }
+    }
+    Ok(done)
 }
 
 /// Puts a failed row back in the queue now, with a fresh count of attempts. Returns false

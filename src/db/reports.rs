@@ -235,11 +235,13 @@ pub fn mark_insufficient(conn: &mut DbConn, report_id: i32, ids: &[i32]) -> Quer
 }
 
 /// Whether any stored evidence still points at a file.
-pub fn file_in_use(conn: &mut DbConn, sha256: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        evidence::table.filter(evidence::sha256.eq(sha256)),
-    ))
-    .get_result(conn)
+/// Every digest an evidence row names: the files the store must keep.
+pub fn referenced_digests(conn: &mut DbConn) -> QueryResult<std::collections::HashSet<String>> {
+    let digests: Vec<String> = evidence::table
+        .select(evidence::sha256)
+        .distinct()
+        .load(conn)?;
+    Ok(digests.into_iter().collect())
 }
 
 pub fn add_review(

@@ -14,6 +14,7 @@ pub struct SessionUser {
     pub id_hash: String,
     pub csrf_token: String,
     pub flash: Option<String>,
+    pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
     pub user: User,
     pub department: Option<String>,
@@ -45,6 +46,7 @@ pub fn find(conn: &mut DbConn, id_hash: &str) -> QueryResult<Option<SessionUser>
         String,
         Option<String>,
         NaiveDateTime,
+        NaiveDateTime,
         User,
         Option<String>,
     );
@@ -56,6 +58,7 @@ pub fn find(conn: &mut DbConn, id_hash: &str) -> QueryResult<Option<SessionUser>
             sessions::id_hash,
             sessions::csrf_token,
             sessions::flash,
+            sessions::created_at,
             sessions::last_seen_at,
             User::as_select(),
             departments::name.nullable(),
@@ -63,10 +66,11 @@ pub fn find(conn: &mut DbConn, id_hash: &str) -> QueryResult<Option<SessionUser>
         .first(conn)
         .optional()?;
     Ok(row.map(
-        |(id_hash, csrf_token, flash, last_seen_at, user, department)| SessionUser {
+        |(id_hash, csrf_token, flash, created_at, last_seen_at, user, department)| SessionUser {
             id_hash,
             csrf_token,
             flash,
+            created_at,
             last_seen_at,
             user,
             department,

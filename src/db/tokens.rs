@@ -62,6 +62,18 @@ pub fn touch(conn: &mut DbConn, id: i32, now: NaiveDateTime) -> QueryResult<usiz
         .execute(conn)
 }
 
+/// Revokes every live token of a user (a disabled account's tokens never come back to
+/// life when it is enabled again). Returns how many.
+pub fn revoke_all_of(conn: &mut DbConn, user_id: i32, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)
+}
+
 /// Revokes a live token; returns the owner's username, or `None` when there is no such
 /// live token.
 pub fn revoke(conn: &mut DbConn, id: i32, now: NaiveDateTime) -> QueryResult<Option<String>> {

@@ -66,6 +66,7 @@ pub fn parse_username(s: &str) -> Result<String, String> {
 
 /// A name shown to people: 1–50 characters, no control characters.
 pub fn parse_display_name(s: &str) -> Result<String, String> {
+    let s = crate::domain::text::strip_format(s);
     let s = s.trim();
     if s.is_empty() || s.chars().count() > 50 || has_control(s) {
         return Err(tr("domain.accounts.display_name", &[]));
@@ -75,6 +76,7 @@ pub fn parse_display_name(s: &str) -> Result<String, String> {
 
 /// A department's name: 2–60 characters, no control characters.
 pub fn parse_department_name(s: &str) -> Result<String, String> {
+    let s = crate::domain::text::strip_format(s);
     let s = s.trim();
     if s.chars().count() < 2 || s.chars().count() > 60 || has_control(s) {
         return Err(tr("domain.accounts.department_name", &[]));
@@ -140,14 +142,25 @@ pub fn parse_aliases(s: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// A password: 8–128 characters.
-pub fn check_password(s: &str) -> Result<(), String> {
+/// The least length of a password (ASVS 2.1.1).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A password: 12–128 characters that a strength estimator (zxcvbn: dictionaries of common
+/// passwords, names and words, keyboard patterns, dates, repeats) rates at least "safely
+/// unguessable" (3 of 4). `context` holds what an attacker knows about the account (the user
+/// name, the person's name), which must not make the password.
+pub fn check_password(s: &str, context: &[&str]) -> Result<(), String> {
     let n = s.chars().count();
-    if n < 8 {
+    if n < MIN_PASSWORD_CHARS {
         return Err(tr("domain.accounts.password_too_short", &[]));
     }
     if n > 128 {
         return Err(tr("domain.accounts.password_too_long", &[]));
+    }
+    let context: Vec<&str> = context.iter().copied().filter(|c| !c.is_empty()).collect();
+    let score: u8 = zxcvbn::zxcvbn(s, &context).score().into();
+    if score < 3 {
+        return Err(tr("domain.accounts.password_too_weak", &[]));
     }
     Ok(())
 }
@@ -169,16 +182,23 @@ pub struct LockoutPolicy {
     pub lockout: Duration,
 }
 
-/// The account's state after one more failed login: the new failure count and, when the
-/// limit is reached, the time until which it is locked (the count then starts again).
+/// The account's state after one more failed login: the new failure count and, from the
+/// limit on, the time until which sign-ins from browsers the account has not used before
+/// wait. Each further failure doubles the wait (up to 64 times the policy's, at most a day),
+/// so guessing slows down ever more; a browser that signed in before is not held up (see
+/// `web::login`), so the lock cannot be used to keep the owner out. The count starts again
+/// at the next successful sign-in.
 pub fn after_failed_login(
     failures: i32,
     now: NaiveDateTime,
     policy: LockoutPolicy,
 ) -> (i32, Option<NaiveDateTime>) {
-    let failures = failures.max(0) + 1;
-    if failures as u32 >= policy.max_failures {
-        (0, Some(now + policy.lockout))
+    let failures = failures.max(0).saturating_add(1);
+    let max = i32::try_from(policy.max_failures).unwrap_or(i32::MAX);
+    if failures >= max {
+        let doublings = u32::try_from(failures - max).unwrap_or(0).min(6);
+        let wait = (policy.lockout * 2i32.pow(doublings)).min(Duration::hours(24));
+        (failures, Some(now + wait))
     } else {
         (failures, None)
     }
@@ -235,8 +255,8 @@ mod tests {
     fn messages_speak_the_request_language() {
         use crate::i18n::{with_lang, Lang};
         assert_eq!(
-            check_password("short"),
-            Err("密码至少 8 个字符".to_string())
+            check_password("short", &[]),
+            Err("密码至少 12 个字符".to_string())
         );
         assert_eq!(
             with_lang(Lang::En, || parse_email("a@b")),
@@ -265,9 +285,45 @@ mod tests {
             failures = n;
         }
         let (n, locked) = after_failed_login(failures, at(9, 0), policy);
-        assert_eq!((n, locked), (0, Some(at(9, 15))));
+        assert_eq!((n, locked), (5, Some(at(9, 15))));
         assert!(is_locked(locked, at(9, 14)));
         assert!(!is_locked(locked, at(9, 15)));
+        // Each further failure doubles the wait, up to 64 times the policy's.
+        assert_eq!(
+            after_failed_login(5, at(9, 15), policy),
+            (6, Some(at(9, 45)))
+        );
+        assert_eq!(
+            after_failed_login(6, at(10, 0), policy),
+            (7, Some(at(11, 0)))
+        );
+        let (_, far) = after_failed_login(40, at(0, 0), policy);
+        assert_eq!(far, Some(at(16, 0)));
+    }
+
+    #[test]
+    fn passwords_are_long_and_hard_to_guess() {
+        for weak in [
+            "12345678",
+            "123456789012",
+            "passwordpassword",
+            "qwertyuiop123",
+            "admin-admin-admin",
+        ] {
+            assert!(check_password(weak, &[]).is_err(), "{weak} accepted");
+        }
+        assert!(
+            check_password("zhangwei2026!", &["zhangwei"]).is_err(),
+            "the user name"
+        );
+        for strong in [
+            "correct horse battery staple",
+            "Tacheng-jiuye-5829-xq",
+            "雪山脚下的塔城2026年就业",
+        ] {
+            assert_eq!(check_password(strong, &[]), Ok(()), "{strong} refused");
+        }
+        assert!(check_password(&"x".repeat(129), &[]).is_err());
     }
 
     #[test]

@@ -7,3 +7,4 @@ pub mod reminders;
 pub mod reporting;
 pub mod schedule;
 pub mod scoring;
+pub mod text;

@@ -245,7 +245,11 @@ pub fn sanitize_filename(name: &str, kind: EvidenceType) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '*' | '?' | '|'))
+        .filter(|c| {
+            !c.is_control()
+                && !crate::domain::text::is_format_char(*c)
+                && !matches!(c, '"' | '<' | '>' | ':' | '*' | '?' | '|')
+        })
         .collect();
     let stem = cleaned
         .rsplit_once('.')

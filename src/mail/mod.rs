@@ -317,6 +317,7 @@ mod tests {
             from: "duban@x.gov.cn".into(),
             max_attempts: 1,
             retry: chrono::Duration::seconds(1),
+            max_retry: chrono::Duration::seconds(1),
             pool_size: 1,
             timeout: std::time::Duration::from_secs(1),
         };

@@ -319,7 +319,7 @@ impl From<EditError> for AppError {
             EditError::NameTaken(_) => AppError::Conflict(e.to_string()),
             EditError::MergeIntoItself => AppError::Validation(e.to_string()),
             EditError::BothReported(_) => AppError::Conflict(e.to_string()),
-            EditError::Db(e) => AppError::Internal(e.into()),
+            EditError::Db(e) => AppError::from(e),
         }
     }
 }

@@ -26,11 +26,37 @@ pub const LOGIN_CSRF_COOKIE: &str = "duban_login_csrf";
 /// The interface language chosen in this browser (set by the language switch).
 pub const LANG_COOKIE: &str = "duban_lang";
 
+/// Set at sign-in, sent only to the login form: this browser signed in to that account
+/// before (see `web::guard`).
+pub const DEVICE_COOKIE: &str = "duban_device";
+
+/// A cookie's name on the wire. Behind https the names carry the `__Host-` prefix (the
+/// browser then accepts them only with `Secure`, for this host and path `/`, so a sibling
+/// subdomain cannot plant one); the device cookie, whose path is `/login`, `__Secure-`.
+pub fn wire_name(name: &'static str, secure: bool) -> String {
+    match (secure, name) {
+        (false, _) => name.to_string(),
+        (true, DEVICE_COOKIE) => format!("__Secure-{name}"),
+        (true, _) => format!("__Host-{name}"),
+    }
+}
+
+fn secure_site(req: &HttpRequest) -> bool {
+    req.app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.settings.auth.secure_cookies)
+}
+
+/// The value of one of duban's cookies, under its name on the wire.
+pub fn cookie_value(req: &HttpRequest, name: &'static str) -> Option<String> {
+    req.cookie(&wire_name(name, secure_site(req)))
+        .map(|c| c.value().to_string())
+}
+
 /// The language of a request without a signed-in person: the switch's cookie, else the
 /// browser's `Accept-Language`, else Chinese.
 pub fn request_lang(req: &HttpRequest) -> Lang {
-    req.cookie(LANG_COOKIE)
-        .and_then(|c| Lang::parse(c.value()))
+    cookie_value(req, LANG_COOKIE)
+        .and_then(|c| Lang::parse(&c))
         .unwrap_or_else(|| {
             req.headers()
                 .get(header::ACCEPT_LANGUAGE)
@@ -87,7 +113,7 @@ impl FromRequest for Viewer {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = state_of(req);
-        let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let cookie = cookie_value(req, SESSION_COOKIE);
         let browser_lang = request_lang(req);
         let next = if req.method() == actix_web::http::Method::GET {
             req.uri()
@@ -106,12 +132,13 @@ impl FromRequest for Viewer {
             let id_hash = security::sha256_hex(raw);
             let now = state.clock.now();
             let idle = state.settings.auth.idle_timeout;
+            let lifetime = state.settings.auth.session_lifetime;
             let found = state
                 .db(move |conn| {
                     let Some(s) = sessions::find(conn, &id_hash)? else {
                         return Ok(None);
                     };
-                    if now - s.last_seen_at > idle {
+                    if now - s.last_seen_at > idle || now - s.created_at > lifetime {
                         sessions::delete(conn, &id_hash)?;
                         return Ok(None);
                     }
@@ -242,9 +269,10 @@ pub fn csrf_refused() -> AppError {
     AppError::Forbidden(crate::i18n::tr("web.form.csrf_refused", &[]))
 }
 
-/// A cookie as duban sets them: HttpOnly, SameSite=Lax, Secure behind https.
+/// A cookie as duban sets them: HttpOnly, SameSite=Lax, Secure (and prefixed, see
+/// `wire_name`) behind https.
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(name, value)
+    Cookie::build(wire_name(name, secure), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)

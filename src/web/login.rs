@@ -12,7 +12,8 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::security;
 use crate::web::auth::{
-    cookie, csrf_refused, removal, CsrfForm, Viewer, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+    cookie, cookie_value, csrf_refused, removal, CsrfForm, Viewer, DEVICE_COOKIE, LANG_COOKIE,
+    LOGIN_CSRF_COOKIE, SESSION_COOKIE,
 };
 use crate::web::respond::see_other;
 use crate::web::state::AppState;
@@ -65,9 +66,7 @@ pub async fn login_form(
         .unwrap_or("/")
         .to_string();
     // Keep an existing token so that two open login tabs both work.
-    let csrf = req
-        .cookie(LOGIN_CSRF_COOKIE)
-        .map(|c| c.value().to_string())
+    let csrf = cookie_value(&req, LOGIN_CSRF_COOKIE)
         .filter(|v| v.len() == 64)
         .unwrap_or_else(|| security::random_hex(32));
     login_page(
@@ -101,7 +100,7 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
+    let expected = cookie_value(&req, LOGIN_CSRF_COOKIE);
     if !expected.is_some_and(|e| !e.is_empty() && security::same_secret(&e, &form.csrf_token)) {
         return Err(csrf_refused());
     }
@@ -111,49 +110,162 @@ pub async fn login(
             &[],
         )));
     }
+    let lang = crate::web::auth::request_lang(&req);
+    let username = form.username.trim().to_lowercase();
+    let device = cookie_value(&req, DEVICE_COOKIE).and_then(|c| device_of(&state, &c, &username));
+    let trusted = device
+        .as_deref()
+        .is_some_and(|d| state.guard.device_trusted(d));
+    let refuse = |status, key: &str, args: &[(&str, &str)]| {
+        login_page(
+            &state,
+            &req,
+            status,
+            LoginData {
+                csrf: form.csrf_token.clone(),
+                next: safe_next(&form.next).unwrap_or("/").to_string(),
+                username: form.username.clone(),
+                error: Some(crate::i18n::t(lang, key, args)),
+            },
+        )
+    };
+    if !trusted {
+        // Guessing from one address slows down; a browser that signed in before is exempt.
+        if let Err(wait) = state.guard.check_address(peer_ip(&req)) {
+            tracing::warn!(address = ?peer_ip(&req), "sign-in attempts throttled");
+            let seconds = wait.as_secs().max(1).to_string();
+            let mut res = refuse(
+                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                "login.throttled",
+                &[("seconds", &seconds)],
+            )?;
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_str(&seconds).expect("digits"),
+            );
+            return Ok(res);
+        }
+    }
     let now = state.clock.now();
-    let auth = state.settings.auth.clone();
-    let (username, password) = (form.username.clone(), form.password);
-    let outcome = state
-        .db(move |conn| {
-            let user = match accounts::check_login(conn, &username, &password, now, &auth)? {
-                Ok(user) => user,
-                Err(failure) => return Ok(Err(failure)),
-            };
-            let session = accounts::start_session(conn, &user, now)?;
-            Ok(Ok(session))
-        })
+    let name = username.clone();
+    let candidate = state
+        .db(move |conn| Ok(accounts::login_candidate(conn, &name)?))
         .await?;
+    let allowed = match &candidate {
+        Some(user) => accounts::login_allowed(user, trusted, now),
+        None => Err(accounts::LoginFailure::UnknownUser),
+    };
+    // The slow hash runs without a database connection, a few at a time.
+    let matched = match &allowed {
+        Ok(()) => {
+            let hash = candidate
+                .as_ref()
+                .map(|u| u.password_hash.clone())
+                .unwrap_or_default();
+            verify_bounded(&state, form.password.clone(), Some(hash)).await?
+        }
+        Err(accounts::LoginFailure::UnknownUser) => {
+            verify_bounded(&state, form.password.clone(), None).await?;
+            false
+        }
+        Err(_) => false,
+    };
+    let outcome = match (candidate, allowed) {
+        (Some(user), Ok(())) => {
+            let auth = state.settings.auth.clone();
+            let previous = cookie_value(&req, SESSION_COOKIE)
+                .and_then(|c| state.signer.verify(&c).map(security::sha256_hex));
+            state
+                .db(move |conn| {
+                    match accounts::record_login(conn, user, matched, trusted, now, &auth)? {
+                        Ok(user) => {
+                            let session =
+                                accounts::start_session(conn, &user, previous.as_deref(), now)?;
+                            Ok(Ok((user.username, session)))
+                        }
+                        Err(f) => Ok(Err(f)),
+                    }
+                })
+                .await?
+        }
+        (_, Err(f)) => Err(f),
+        (None, Ok(())) => Err(accounts::LoginFailure::UnknownUser),
+    };
     match outcome {
-        Ok(session) => {
+        Ok((username, session)) => {
+            if let Some(d) = &device {
+                state.guard.device_succeeded(d);
+            }
             let next = safe_next(&form.next).unwrap_or("/");
             let secure = state.settings.auth.secure_cookies;
             let value = state.signer.sign(&session.id);
+            let mut device_cookie = cookie(
+                DEVICE_COOKIE,
+                state
+                    .signer
+                    .sign(&format!("device:{username}:{}", security::random_hex(16))),
+                secure,
+            );
+            device_cookie.set_path("/login");
+            device_cookie.set_max_age(actix_web::cookie::time::Duration::days(180));
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next.to_string()))
                 .cookie(cookie(SESSION_COOKIE, value, secure))
                 .cookie(removal(LOGIN_CSRF_COOKIE, secure))
+                .cookie(device_cookie)
                 .finish())
         }
         Err(failure) => {
-            tracing::info!(?failure, "sign-in refused");
-            login_page(
-                &state,
-                &req,
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                LoginData {
-                    csrf: form.csrf_token,
-                    next: safe_next(&form.next).unwrap_or("/").to_string(),
-                    username: form.username,
-                    error: Some(crate::i18n::t(
-                        crate::web::auth::request_lang(&req),
-                        LOGIN_FAILED,
-                        &[],
-                    )),
-                },
-            )
+            tracing::info!(?failure, username = ?username, "sign-in refused");
+            match (&device, trusted) {
+                (Some(d), true) => state.guard.device_failed(d),
+                _ => state.guard.address_failed(peer_ip(&req)),
+            }
+            refuse(actix_web::http::StatusCode::UNAUTHORIZED, LOGIN_FAILED, &[])
         }
     }
+}
+
+/// The device cookie's id when it was issued to this browser for `username`.
+fn device_of(state: &AppState, cookie: &str, username: &str) -> Option<String> {
+    let value = state.signer.verify(cookie)?;
+    let rest = value.strip_prefix("device:")?;
+    let (name, id) = rest.rsplit_once(':')?;
+    (name == username && !username.is_empty()).then(|| id.to_string())
+}
+
+fn peer_ip(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip())
+}
+
+/// Checks a password against `hash` (or spends the same time against nothing, for an unknown
+/// user) on a blocking thread, at most `auth.hash_concurrency` at once. A sign-in that cannot
+/// start its hash within ten seconds is answered 503.
+async fn verify_bounded(
+    state: &AppState,
+    password: String,
+    hash: Option<String>,
+) -> Result<bool, AppError> {
+    let permit = actix_web::rt::time::timeout(
+        std::time::Duration::from_secs(10),
+        state.hashing.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| AppError::Unavailable(crate::i18n::tr("service.error.busy", &[])))?
+    .map_err(|_| AppError::Unavailable(crate::i18n::tr("service.error.busy", &[])))?;
+    let matched = web::block(move || {
+        let _permit = permit;
+        match hash {
+            Some(h) => security::verify_password(&password, &h),
+            None => {
+                security::verify_against_nothing(&password);
+                false
+            }
+        }
+    })
+    .await?;
+    Ok(matched)
 }
 
 #[derive(Deserialize)]

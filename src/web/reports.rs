@@ -114,8 +114,8 @@ async fn require_act_for_obligation(
     require(user, Action::ActFor { department_id })
 }
 
-/// Keeps the staged files, runs `save` (a transaction that references them), and removes the
-/// files again if it fails.
+/// Keeps the staged files and runs `save` (a transaction that references them). Should it
+/// fail, the kept files stay for the collector: another report may reference them.
 async fn save_with_files<T, F>(
     state: &web::Data<AppState>,
     files: Vec<upload::StagedEvidence>,
@@ -128,14 +128,8 @@ where
     let store = state.evidence.clone();
     state
         .db(move |conn| {
-            let (kept, created) = upload::keep_all(&store, files)?;
-            let result = save(conn, &kept);
-            if result.is_err() {
-                for sha in created {
-                    store.discard(&sha);
-                }
-            }
-            result
+            let kept = upload::keep_all(&store, files)?;
+            save(conn, &kept)
         })
         .await
 }
@@ -515,21 +509,23 @@ async fn evidence_response(
     user: CurrentUser,
     id: i32,
 ) -> Result<HttpResponse, AppError> {
-    let store = state.evidence.clone();
-    let (file, bytes) = state
+    let file = state
         .db_lit(move |conn, rules| {
             let file =
                 reports::find_evidence(conn, id)?.ok_or_else(|| AppError::not_found("evidence"))?;
             readable_report(conn, &user, file.report_id, rules)?;
-            let path = store
-                .path_of(&file.sha256)
-                .ok_or_else(|| AppError::not_found("evidence"))?;
-            let bytes = std::fs::read(&path).map_err(|e| {
-                AppError::Internal(anyhow::anyhow!("reading {}: {e}", path.display()))
-            })?;
-            Ok((file, bytes))
+            Ok(file)
         })
         .await?;
+    // Read without holding a database connection.
+    let path = state
+        .evidence
+        .path_of(&file.sha256)
+        .ok_or_else(|| AppError::not_found("evidence"))?;
+    let bytes = web::block(move || {
+        std::fs::read(&path).map_err(|e| AppError::io(&format!("reading {}", path.display()), e))
+    })
+    .await??;
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,
         parameters: vec![DispositionParam::FilenameExt(ExtendedValue {

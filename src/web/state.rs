@@ -15,6 +15,12 @@ use crate::web::templates::{Page, Templates};
 
 pub struct AppState {
     pub pool: Pool,
+    /// One connection of its own for `/healthz`, so the check never queues behind pages.
+    pub health: Pool,
+    /// Bounds the password hashes computed at once (see `web::login`).
+    pub hashing: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Sign-in throttling per address and the device cookies' failures.
+    pub guard: crate::web::guard::LoginGuard,
     pub templates: Templates,
     pub settings: Settings,
     pub clock: Arc<dyn Clock>,

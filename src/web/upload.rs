@@ -83,7 +83,7 @@ pub async fn read(
                 }
                 let mut staged = store
                     .stage()
-                    .map_err(|e| AppError::Internal(anyhow::anyhow!("staging an upload: {e}")))?;
+                    .map_err(|e| AppError::io("staging an upload", e))?;
                 while let Some(chunk) = field.next().await {
                     let chunk = chunk.map_err(broken)?;
                     total += chunk.len() as u64;
@@ -102,9 +102,9 @@ pub async fn read(
                             &[("mb", &mb(limits.max_report).to_string())],
                         )));
                     }
-                    staged.write(&chunk).map_err(|e| {
-                        AppError::Internal(anyhow::anyhow!("writing an upload: {e}"))
-                    })?;
+                    staged
+                        .write(&chunk)
+                        .map_err(|e| AppError::io("writing an upload", e))?;
                 }
                 // A file input left empty arrives as a nameless, empty part.
                 if staged.size() == 0 && original.is_empty() {
@@ -145,28 +145,19 @@ pub async fn read(
     Ok(upload)
 }
 
-/// Keeps staged files in the store; returns them ready to reference, and the digests of
-/// files that are new to the store (to remove again if the transaction that references them
-/// fails).
+/// Keeps staged files in the store; returns them ready to reference. A file kept here is
+/// never removed by this request, even if the transaction that was to reference it fails:
+/// an identical file may be what another report references (the collector removes files
+/// no row references).
 pub fn keep_all(
     store: &EvidenceStore,
     files: Vec<StagedEvidence>,
-) -> Result<(Vec<NewEvidence>, Vec<String>), AppError> {
+) -> Result<Vec<NewEvidence>, AppError> {
     let mut kept = Vec::with_capacity(files.len());
-    let mut created: Vec<String> = Vec::new();
     for f in files {
-        let k = match store.keep(f.staged) {
-            Ok(k) => k,
-            Err(e) => {
-                for sha in &created {
-                    store.discard(sha);
-                }
-                return Err(AppError::Internal(anyhow::anyhow!("storing evidence: {e}")));
-            }
-        };
-        if k.created {
-            created.push(k.sha256.clone());
-        }
+        let k = store
+            .keep(f.staged)
+            .map_err(|e| AppError::io("storing evidence", e))?;
         kept.push(NewEvidence {
             sha256: k.sha256,
             size: k.size as i64,
@@ -174,5 +165,5 @@ pub fn keep_all(
             content_type: f.kind.mime.to_string(),
         });
     }
-    Ok((kept, created))
+    Ok(kept)
 }

@@ -318,7 +318,7 @@ impl TestApp {
             department_name: department.map(str::to_string),
             active: true,
         };
-        let password = format!("password-{username}");
+        let password = format!("pw-{username}-Tarim7q");
         accounts::create_user(
             &mut conn,
             &input,

@@ -349,7 +349,7 @@ async fn the_office_imports_a_plan_through_the_pages_and_corrects_a_unit_in_the_
 
     // A liaison may not import, and a form without the CSRF token is refused.
     app.add_user("renshe", "liaison", Some("地区人社局"));
-    let liaison = app.login("renshe", "password-renshe").await;
+    let liaison = app.login("renshe", "pw-renshe-Tarim7q").await;
     let refused = app
         .multipart_named_as(&liaison, "/admin/import/preview", &[("text", &text)], &[])
         .await;

@@ -123,7 +123,7 @@ async fn a_persons_choice_is_kept_with_the_account_and_every_page_renders_in_eng
     }
 
     // Another person is unaffected.
-    let liaison = app.login("renshe", "password-renshe").await;
+    let liaison = app.login("renshe", "pw-renshe-Tarim7q").await;
     let home = app.get_as(&liaison, "/").await;
     assert!(home.body.contains("退出"));
 }

@@ -238,7 +238,7 @@ async fn lights_follow_the_clock_and_an_approved_extension() {
 
     app.clock.advance(Duration::days(34)); // 04-05
     assert_eq!(hr_obligation(&app).await["light"], "yellow");
-    let hr = app.login("renshe", "password-renshe").await;
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
     let desk = app.get_as(&hr, "/").await;
     assert!(desk.body.contains("即将到期"));
 
@@ -252,7 +252,7 @@ async fn lights_follow_the_clock_and_an_approved_extension() {
         (late["state"].as_str(), late["light"].as_str()),
         (Some("overdue"), Some("red"))
     );
-    let hr = app.login("renshe", "password-renshe").await;
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
     let desk = app.get_as(&hr, "/").await;
     assert!(desk.body.contains("逾期未报"));
 
@@ -428,7 +428,7 @@ async fn a_co_units_contribution_appears_beside_the_leads_report() {
         .find(|o| o["department"] == "地区人社局" && o["period"] == Q1)
         .unwrap();
 
-    let hr = app.login("renshe", "password-renshe").await;
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
     let page = app
         .get_as(&hr, &format!("/obligations/{}", lead["id"]))
         .await;
@@ -443,8 +443,8 @@ async fn another_department_can_neither_submit_nor_read_drafts_nor_download() {
     app.add_user("renshe", "liaison", Some("地区人社局"));
     app.add_user("tongji", "liaison", Some("地区统计局"));
     app.add_user("boss", "leader", None);
-    let hr = app.login("renshe", "password-renshe").await;
-    let stats = app.login("tongji", "password-tongji").await;
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let stats = app.login("tongji", "pw-tongji-Tarim7q").await;
     let ob = hr_obligation(&app).await;
     let form = format!("/obligations/{}/report", ob["id"]);
 
@@ -514,7 +514,7 @@ async fn another_department_can_neither_submit_nor_read_drafts_nor_download() {
         403
     );
     // A draft is the department's own: leaders do not read it either.
-    let boss = app.login("boss", "password-boss").await;
+    let boss = app.login("boss", "pw-boss-Tarim7q").await;
     assert_eq!(
         app.get_as(&boss, &format!("/evidence/{evidence_id}"))
             .await
@@ -540,8 +540,8 @@ async fn another_department_can_neither_submit_nor_read_drafts_nor_download() {
 async fn a_stale_save_is_refused_and_says_what_changed() {
     let app = spawn_app().await;
     app.add_user("renshe", "liaison", Some("地区人社局"));
-    let a = app.login("renshe", "password-renshe").await;
-    let b = app.login("renshe", "password-renshe").await;
+    let a = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let b = app.login("renshe", "pw-renshe-Tarim7q").await;
     let ob = hr_obligation(&app).await;
     let form = format!("/obligations/{}/report", ob["id"]);
     let fields = |summary: &'static str, revision: &'static str| {
@@ -705,7 +705,7 @@ async fn bad_reports_and_failed_uploads_leave_nothing_behind() {
 async fn a_receipt_not_acknowledged_in_time_turns_the_department_red() {
     let app = spawn_app().await;
     app.add_user("renshe", "liaison", Some("地区人社局"));
-    let hr = app.login("renshe", "password-renshe").await;
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
     let admin = app.login_admin().await;
     let doc = app.get_json("/api/v1/documents").await[0]["id"].clone();
     let sent = app
@@ -719,7 +719,7 @@ async fn a_receipt_not_acknowledged_in_time_turns_the_department_red() {
     app.clock.advance(Duration::days(4)); // receipt was due in 3 days
     assert_eq!(hr_obligation(&app).await["light"], "red");
     // Days later the old sessions have timed out: sign in again.
-    let hr = app.login("renshe", "password-renshe").await;
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
     let admin = app.login_admin().await;
     let ack = app
         .post_as(&hr, &format!("/documents/{doc}/acknowledge"), &[])

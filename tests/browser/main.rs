@@ -285,7 +285,7 @@ async fn office_after_the_first_deadline() -> TestApp {
 async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_done() {
     let app = office_after_the_first_deadline().await;
     let liaison = Browser::start(&app, "report", 1280).await;
-    liaison.login("renshe", "password-renshe").await;
+    liaison.login("renshe", "pw-renshe-Tarim7q").await;
     let home = liaison.body_text().await;
     assert!(
         home.contains("逾期"),
@@ -396,7 +396,7 @@ async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_do
 async fn a_leader_reads_the_scorecard_with_its_charts_and_downloads_the_xlsx() {
     let app = office_after_the_first_deadline().await;
     let leader = Browser::start(&app, "scorecard", 1280).await;
-    leader.login("lingdao", "password-lingdao").await;
+    leader.login("lingdao", "pw-lingdao-Tarim7q").await;
     leader.go("/scorecard").await;
     leader.shot("scorecard").await;
     // The charts are drawn: bars with a size, and the trend.

@@ -237,7 +237,9 @@ struct Draft<'a> {
 
 /// Parses a policy document's text.
 pub fn parse(input: &str) -> Result<ParsedDocument, ImportError> {
-    let input = input.trim_start_matches('\u{feff}');
+    // Invisible format characters would split one unit's name into two.
+    let cleaned = crate::domain::text::strip_format(input);
+    let input = cleaned.as_ref();
     if input.chars().all(is_space) {
         return Err(ImportError::Empty);
     }
