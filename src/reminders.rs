@@ -154,6 +154,80 @@ pub fn resend(
     })
 }
 
+/// What to resend in bulk: these ids, or every failed email.
+#[derive(Debug, Clone)]
+pub enum ResendSelection {
+    Ids(Vec<i32>),
+    AllFailed,
+}
+
+/// What a bulk resend did: the emails put back in the queue, and the ids skipped because
+/// they are not failed (already sent, queued, or unknown).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ResendOutcome {
+    pub requeued: Vec<i32>,
+    pub skipped: Vec<i32>,
+}
+
+/// The office puts failed emails back in the queue in one transaction, one audit entry.
+pub fn resend_many(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    selection: &ResendSelection,
+    now: NaiveDateTime,
+) -> Result<ResendOutcome, ReportingError> {
+    crate::authz::require(user, Action::Administer)
+        .map_err(|e| ReportingError::Forbidden(e.to_string()))?;
+    if let ResendSelection::Ids(ids) = selection {
+        if ids.is_empty() || ids.len() > 10_000 {
+            return Err(ReportingError::Invalid(crate::i18n::tr(
+                "service.reminders.resend_ids",
+                &[],
+            )));
+        }
+    }
+    crate::db::transaction(conn, |conn| {
+        let ids = match selection {
+            ResendSelection::Ids(ids) => Some(ids.as_slice()),
+            ResendSelection::AllFailed => None,
+        };
+        let requeued = outbox::requeue_failed_many(conn, ids, now)?;
+        let skipped: Vec<i32> = match selection {
+            ResendSelection::Ids(ids) => {
+                let mut s: Vec<i32> = ids
+                    .iter()
+                    .copied()
+                    .filter(|i| !requeued.contains(i))
+                    .collect();
+                s.sort_unstable();
+                s.dedup();
+                s
+            }
+            ResendSelection::AllFailed => Vec::new(),
+        };
+        if !requeued.is_empty() {
+            let summary = format!(
+                "{} failed emails requeued: {:?}{}",
+                requeued.len(),
+                &requeued[..requeued.len().min(50)],
+                if requeued.len() > 50 { " …" } else { "" }
+            );
+            audit::record(
+                conn,
+                NewAuditEntry {
+                    at: now,
+                    actor: &user.username,
+                    action: "outbox.resend",
+                    entity: "outbox",
+                    entity_id: None,
+                    summary: &summary,
+                },
+            )?;
+        }
+        Ok(ResendOutcome { requeued, skipped })
+    })
+}
+
 /// An email's state, in the current language.
 pub fn state_label(state: &str) -> &'static str {
     static_text(match state {

@@ -106,6 +106,25 @@ impl ManageConnection for Manager {
     }
 }
 
+/// Creates the SQLite file's directory (owner only) and the file itself readable by the owner
+/// only: SQLite gives its WAL and shared-memory files the database file's permissions.
+fn prepare_sqlite_file(path: &std::path::Path) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            crate::storage::create_private_dir(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+    }
+    let mut options = std::fs::File::options();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))
+}
+
 /// Opens the database and a pool over it. A direct first connection reports the real cause
 /// (bad password, missing directory) rather than a pool time-out.
 pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> Result<Pool, DbError> {
@@ -114,10 +133,7 @@ pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> Result<Pool
         message,
     };
     if let DatabaseUrl::Sqlite(path) = url {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
-        }
+        prepare_sqlite_file(path).map_err(fail)?;
     }
     let manager = Manager::new(url.clone());
     let mut first = manager.open().map_err(|e| fail(e.to_string()))?;
@@ -140,12 +156,10 @@ pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> Result<Pool
 /// Kerberos layer does not survive.)
 pub fn connect(url: &DatabaseUrl) -> Result<DbConn, DbError> {
     if let DatabaseUrl::Sqlite(path) = url {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| DbError::Connect {
-                url: url.masked(),
-                message: format!("cannot create {}: {e}", dir.display()),
-            })?;
-        }
+        prepare_sqlite_file(path).map_err(|message| DbError::Connect {
+            url: url.masked(),
+            message,
+        })?;
     }
     let mut conn = Manager::new(url.clone())
         .open()

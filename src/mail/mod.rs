@@ -210,13 +210,8 @@ fn smtp_error_text(e: &lettre::transport::smtp::Error) -> String {
 /// Writes a message as `<dir>/<name>.eml`: to a temporary name first, then renamed, so a
 /// reader never sees half a file.
 fn write_eml(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, dir.join(format!("{name}.eml")))
+    crate::storage::create_private_dir(dir)?;
+    crate::storage::write_atomically(&dir.join(format!("{name}.eml")), bytes)
 }
 
 /// Splits a stored address list ("a@x, b@y").

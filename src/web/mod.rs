@@ -124,6 +124,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::POST, "/admin/import/confirm", import::confirm),
         spec(M::GET, "/admin/outbox", outbox::outbox_page),
         spec(M::POST, "/admin/outbox/{id}/resend", outbox::resend),
+        spec(M::POST, "/admin/outbox/resend", outbox::resend_all),
         spec(M::GET, "/admin/reminders", outbox::policy_form),
         spec(M::POST, "/admin/reminders", outbox::save_policy),
         // The JSON API (bearer tokens).
@@ -143,6 +144,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/api/v1/evidence/{id}", reports::evidence_api),
         spec(M::GET, "/api/v1/scorecard", scorecard::api),
         spec(M::GET, "/api/v1/outbox", outbox::api),
+        spec(M::POST, "/api/v1/outbox/resend", outbox::api_resend),
     ]
 }
 

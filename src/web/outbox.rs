@@ -58,6 +58,8 @@ struct StateCount {
 struct OutboxData {
     counts: Vec<StateCount>,
     all_current: bool,
+    /// Failed emails in all: the "resend all" button's count.
+    failed: i64,
     emails: Vec<EmailView>,
     limit: i64,
     /// Departments nobody can be written to about.
@@ -92,7 +94,12 @@ pub async fn outbox_page(
                 .map(|(_, name)| name.clone())
                 .collect();
             unreachable.sort();
+            let failed = counts
+                .iter()
+                .find(|(k, _)| k == "failed")
+                .map_or(0, |(_, n)| *n);
             Ok(OutboxData {
+                failed,
                 counts: STATES
                     .iter()
                     .map(|s| StateCount {
@@ -137,6 +144,63 @@ pub async fn resend(
         })
         .await?;
     Ok(see_other("/admin/outbox"))
+}
+
+/// `POST /admin/outbox/resend`: every failed email back in the queue.
+pub async fn resend_all(
+    state: web::Data<AppState>,
+    post: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = post.viewer;
+    let now = state.clock.now();
+    state
+        .db(move |conn| {
+            let out = crate::reminders::resend_many(
+                conn,
+                &viewer.user,
+                &crate::reminders::ResendSelection::AllFailed,
+                now,
+            )?;
+            let n = out.requeued.len().to_string();
+            let message = viewer.t_with("admin.outbox.resent_many", &[("n", &n)]);
+            flash(conn, &viewer, &message)
+        })
+        .await?;
+    Ok(see_other("/admin/outbox"))
+}
+
+/// The body of `POST /api/v1/outbox/resend`: ids, or a state (only `failed` can be resent).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResendRequest {
+    ids: Option<Vec<i32>>,
+    state: Option<String>,
+}
+
+/// `POST /api/v1/outbox/resend` (administrators): `{"ids": [...]}` or `{"state": "failed"}`
+/// → `{"requeued": [...], "skipped": [...]}`.
+pub async fn api_resend(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Json<ResendRequest>,
+) -> Result<HttpResponse, AppError> {
+    require(&caller.user, Action::Administer)?;
+    let selection = match (body.0.ids, body.0.state.as_deref()) {
+        (Some(ids), None) => crate::reminders::ResendSelection::Ids(ids),
+        (None, Some("failed")) => crate::reminders::ResendSelection::AllFailed,
+        _ => {
+            return Err(AppError::Validation(tr(
+                "service.reminders.resend_ids",
+                &[],
+            )))
+        }
+    };
+    let now = state.clock.now();
+    let user = caller.user.clone();
+    let out = state
+        .db(move |conn| Ok(crate::reminders::resend_many(conn, &user, &selection, now)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
 }
 
 #[derive(Serialize)]

@@ -29,7 +29,9 @@ pub fn guard_body(req: &mut ServiceRequest, timeout: Duration) {
                 Some((Err(PayloadError::Io(stalled)), None))
             }
         }
-    });
+    })
+    // Readers may ask again after the end; a fused stream keeps answering "no more".
+    .fuse();
     req.set_payload(Payload::Stream {
         payload: Box::pin(stream),
     });

@@ -269,9 +269,21 @@ fn matrix() -> Vec<Row> {
             "/admin/outbox/1/resend",
             ADMIN_PAGE,
         ),
+        row(
+            M::POST,
+            "/admin/outbox/resend",
+            "/admin/outbox/resend",
+            ADMIN_PAGE,
+        ),
         row(M::GET, "/admin/reminders", "/admin/reminders", ADMIN_PAGE),
         row(M::POST, "/admin/reminders", "/admin/reminders", ADMIN_PAGE),
         row(M::GET, "/api/v1/outbox", "/api/v1/outbox", ADMIN_API),
+        row(
+            M::POST,
+            "/api/v1/outbox/resend",
+            "/api/v1/outbox/resend",
+            ADMIN_API,
+        ),
         row(M::GET, "/api/v1/me", "/api/v1/me", API),
         row(M::GET, "/api/v1/documents", "/api/v1/documents", API),
         row(

@@ -631,3 +631,175 @@ pub fn csrf_in(html: &str) -> Option<String> {
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
+
+/// A free TCP port on 127.0.0.1 (bound and released; good enough for a test server).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The real `duban serve` in a process of its own, for tests that kill, restart or run
+/// several instances. Its output goes to a log file in the data directory.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub port: u16,
+    pub address: String,
+    pub log: PathBuf,
+}
+
+impl TestDatabase {
+    /// Starts `duban serve` on a free port and waits until `/healthz` answers.
+    pub fn serve(&self, env: &[(&str, &str)]) -> ServerProcess {
+        let server = self.start_server(free_port(), env);
+        server.wait_healthy(std::time::Duration::from_secs(60));
+        server
+    }
+
+    /// Starts `duban serve` on `port` without waiting for it.
+    pub fn start_server(&self, port: u16, env: &[(&str, &str)]) -> ServerProcess {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let log = self.data_dir().join(format!(
+            "server-{port}-{}.log",
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = std::fs::File::create(&log).expect("server log");
+        let bind = format!("127.0.0.1:{port}");
+        let mut vars: Vec<(&str, &str)> = vec![
+            ("DUBAN_BIND", &bind),
+            ("DUBAN_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("RUST_LOG", "info"),
+        ];
+        vars.extend_from_slice(env);
+        let mut cmd = self.command(&["serve"], &vars);
+        cmd.stdout(file.try_clone().unwrap()).stderr(file);
+        // A process group of its own, so that a test's end takes everything with it.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let child = cmd.spawn().expect("start duban serve");
+        ServerProcess {
+            child,
+            port,
+            address: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+}
+
+impl ServerProcess {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Polls `/healthz` until it answers 200; panics with the server's log if it does not.
+    pub fn wait_healthy(&self, limit: std::time::Duration) {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                use std::io::{Read, Write};
+                let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                let _ =
+                    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.1 200") {
+                    return;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the server did not come up:\n{}", self.log_text());
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    fn signal(&self, signal: i32) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// SIGTERM, then waits for the process to end (at most `limit`).
+    pub fn terminate(&mut self, limit: std::time::Duration) -> std::process::ExitStatus {
+        self.signal(15);
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "the server did not stop:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if self.alive() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// An HTTP client for a server process: no redirects followed, generous timeout.
+pub fn http_client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .disable_redirects()
+        .finish()
+}
+
+/// Sends a request and reads the whole reply; `None` when the connection failed (a server
+/// that was killed).
+pub async fn try_send(req: awc::ClientRequest, body: Option<(String, Vec<u8>)>) -> Option<Reply> {
+    let sent = match body {
+        Some((content_type, bytes)) => {
+            req.insert_header(("Content-Type", content_type))
+                .send_body(bytes)
+                .await
+        }
+        None => req.send().await,
+    };
+    let mut res = match sent {
+        Ok(res) => res,
+        Err(e) => {
+            eprintln!("request failed: {e}");
+            return None;
+        }
+    };
+    let bytes = match res.body().limit(64 * 1024 * 1024).await {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("reading the reply failed: {e}");
+            return None;
+        }
+    };
+    Some(Reply {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

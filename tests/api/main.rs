@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod browse;
 mod config;
+mod durability;
 mod helpers;
 mod import;
 mod language;

@@ -488,3 +488,223 @@ async fn the_server_sends_due_reminders_by_itself_as_eml_files_without_smtp() {
     assert!(m.subject().contains(HR));
     assert!(m.header("To").unwrap().contains("hr-office@example.gov.cn"));
 }
+
+/// Gives every department an address; returns how many.
+fn address_every_department(app: &TestApp) -> usize {
+    let mut conn = app.pool.get().unwrap();
+    let ids: Vec<i32> = departments::table
+        .select(departments::id)
+        .load(&mut *conn)
+        .unwrap();
+    for id in &ids {
+        diesel::update(departments::table.find(id))
+            .set(departments::email.eq(format!("unit{id}@example.gov.cn")))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    ids.len()
+}
+
+fn outbox_states(app: &TestApp) -> HashMap<String, usize> {
+    use duban::db::schema::outbox;
+    let mut conn = app.pool.get().unwrap();
+    let states: Vec<String> = outbox::table
+        .select(outbox::state)
+        .load(&mut *conn)
+        .unwrap();
+    let mut out = HashMap::new();
+    for s in states {
+        *out.entry(s).or_default() += 1;
+    }
+    out
+}
+
+#[actix_web::test]
+async fn a_mail_server_down_for_a_day_loses_nothing_and_each_email_goes_out_once() {
+    let app = office_with_two_departments().await;
+    let port = SmtpReceiver::start().port;
+    let url = format!("smtp://127.0.0.1:{port}");
+    // Runs every hour for 26 hours with the server down: far past the five attempts and
+    // 15 minutes the old budget allowed.
+    let start = chrono::DateTime::parse_from_rfc3339("2026-04-08T09:00:00+08:00").unwrap();
+    let mut failed_total = 0;
+    for step in 0..26 {
+        let now = (start + chrono::Duration::minutes(60 * step)).to_rfc3339();
+        failed_total += summary(&remind(&app, &now, &url)).2;
+    }
+    assert!(
+        failed_total > 5,
+        "it kept trying ({failed_total} failed attempts)"
+    );
+    let states = outbox_states(&app);
+    assert_eq!(
+        states.get("failed"),
+        None,
+        "nothing given up on: {states:?}"
+    );
+    assert!(states.get("queued").is_some_and(|n| *n >= 2), "{states:?}");
+
+    let smtp = SmtpReceiver::start_on(port).expect("the port is free again");
+    let mut sent = 0;
+    for step in 0..3 {
+        let now = (start + chrono::Duration::hours(26) + chrono::Duration::minutes(30 * step))
+            .to_rfc3339();
+        sent += summary(&remind(&app, &now, &url)).1;
+    }
+    let messages = smtp.messages();
+    assert_eq!(sent, messages.len());
+    let queued_before = states.values().sum::<usize>();
+    let mut ids: Vec<String> = messages
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), messages.len(), "none twice");
+    assert!(
+        ids.len() >= queued_before,
+        "every email queued in the outage went out"
+    );
+    assert_eq!(outbox_states(&app).get("failed"), None);
+}
+
+#[actix_web::test]
+async fn sigterm_during_delivery_finishes_the_message_in_flight_and_records_every_send() {
+    let app = spawn_app().await;
+    let departments = address_every_department(&app);
+    // Each message takes the server 150 ms to accept: a run takes seconds.
+    let smtp = SmtpReceiver::start_slow(std::time::Duration::from_millis(150));
+    let env = [("DUBAN_SMTP_URL", smtp.url())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let now = "2026-04-08T09:00:00+08:00";
+    let child = app.db.spawn_cli(&["remind", "--now", now], &env);
+    // Stop it once a few messages are through.
+    let started = std::time::Instant::now();
+    while smtp.messages().len() < 3 && started.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-15", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = CliOutput(child.wait_with_output().unwrap());
+    assert!(
+        out.success(),
+        "a stopped run ends cleanly: {}",
+        out.stderr()
+    );
+    let accepted = smtp.messages().len();
+    let states = outbox_states(&app);
+    assert_eq!(
+        states.get("failed"),
+        None,
+        "no sent email recorded failed: {states:?}"
+    );
+    assert_eq!(
+        states.get("sending"),
+        None,
+        "nothing left in flight: {states:?}"
+    );
+    assert_eq!(
+        states.get("sent").copied().unwrap_or(0),
+        accepted,
+        "every accepted message is recorded sent, and only those"
+    );
+    let total: usize = states.values().sum();
+    assert!(
+        accepted < total,
+        "the signal stopped the run early ({accepted} of {total})"
+    );
+    assert!(
+        total >= departments / 2,
+        "{total} emails for {departments} departments"
+    );
+
+    // The next run sends the rest, and nothing twice.
+    let rest = app.db.cli_with(&["remind", "--now", now], &env);
+    assert!(rest.success(), "{}", rest.stderr());
+    let messages = smtp.wait_for(total);
+    assert_eq!(messages.len(), total);
+    let mut ids: Vec<String> = messages
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "none twice");
+    assert_eq!(outbox_states(&app).get("sent").copied(), Some(total));
+}
+
+#[actix_web::test]
+async fn the_office_resends_failed_emails_in_bulk_through_the_api_and_the_page() {
+    let app = office_with_two_departments().await;
+    let config = app.db.data_dir().join("mail.toml");
+    std::fs::write(&config, "[mail]\nmax_attempts = 1\n").unwrap();
+    let port = SmtpReceiver::start().port;
+    let url = format!("smtp://127.0.0.1:{port}");
+    let out = app.db.cli_with(
+        &["remind", "--now", "2026-04-08T09:00:00+08:00"],
+        &[
+            ("DUBAN_SMTP_URL", &url),
+            ("DUBAN_CONFIG", config.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(summary(&out).2, 2);
+    let failed = app.get_json("/api/v1/outbox?state=failed").await;
+    let ids: Vec<i64> = failed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+
+    let post = |body: serde_json::Value| {
+        let req = app
+            .client
+            .post(app.url("/api/v1/outbox/resend"))
+            .insert_header(("Authorization", format!("Bearer {}", app.admin_token)));
+        async move {
+            let mut res = req.send_json(&body).await.unwrap();
+            let status = res.status().as_u16();
+            let json: serde_json::Value = res.json().await.unwrap();
+            (status, json)
+        }
+    };
+    // By id: the first is requeued, an unknown one is skipped and said so.
+    let (status, json) = post(serde_json::json!({"ids": [ids[0], 999_999]})).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["requeued"], serde_json::json!([ids[0]]));
+    assert_eq!(json["skipped"], serde_json::json!([999_999]));
+    let (status, _) = post(serde_json::json!({"state": "sent"})).await;
+    assert_eq!(status, 422, "only failed emails can be resent");
+    let (status, _) = post(serde_json::json!({"ids": []})).await;
+    assert_eq!(status, 422);
+    // Every failed one, from the page.
+    let admin = app.login_admin().await;
+    let page = app.get_as(&admin, "/admin/outbox").await;
+    assert!(
+        page.body.contains("全部重发（1 封失败邮件）"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.post_as(&admin, "/admin/outbox/resend", &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(outbox_states(&app).get("queued").copied(), Some(2));
+    assert_eq!(
+        app.audit()
+            .iter()
+            .filter(|e| e.action == "outbox.resend")
+            .count(),
+        2
+    );
+    let smtp = SmtpReceiver::start_on(port).expect("the port is free again");
+    let out = remind(&app, "2026-04-08T10:00:00+08:00", &url);
+    assert_eq!(summary(&out), (0, 2, 0));
+    assert_eq!(smtp.messages().len(), 2);
+}

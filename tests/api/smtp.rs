@@ -58,6 +58,15 @@ impl SmtpReceiver {
 
     /// On a given port (to bring a server "back" where it was).
     pub fn start_on(port: u16) -> std::io::Result<SmtpReceiver> {
+        Self::start_with(port, std::time::Duration::ZERO)
+    }
+
+    /// A slow server: it takes `delay` to accept each message.
+    pub fn start_slow(delay: std::time::Duration) -> SmtpReceiver {
+        Self::start_with(0, delay).expect("bind an SMTP port")
+    }
+
+    fn start_with(port: u16, delay: std::time::Duration) -> std::io::Result<SmtpReceiver> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let port = listener.local_addr()?.port();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -71,7 +80,7 @@ impl SmtpReceiver {
                 if let Ok(stream) = stream {
                     let r = r.clone();
                     std::thread::spawn(move || {
-                        let _ = session(stream, &r);
+                        let _ = session(stream, &r, delay);
                     });
                 }
             }
@@ -116,7 +125,11 @@ impl Drop for SmtpReceiver {
     }
 }
 
-fn session(stream: TcpStream, received: &Mutex<Vec<Received>>) -> std::io::Result<()> {
+fn session(
+    stream: TcpStream,
+    received: &Mutex<Vec<Received>>,
+    delay: std::time::Duration,
+) -> std::io::Result<()> {
     let mut out = stream.try_clone()?;
     let mut input = BufReader::new(stream);
     out.write_all(b"220 127.0.0.1 ESMTP test receiver\r\n")?;
@@ -166,6 +179,7 @@ fn session(stream: TcpStream, received: &Mutex<Vec<Received>>) -> std::io::Resul
                 };
                 data.extend_from_slice(body);
             }
+            std::thread::sleep(delay);
             received.lock().unwrap().push(Received {
                 rcpt: std::mem::take(&mut rcpt),
                 data,
