@@ -500,3 +500,115 @@ async fn a_backup_taken_while_reports_arrive_restores_with_every_file() {
         refused.stderr()
     );
 }
+
+/// A small file system of its own (tmpfs), unmounted when dropped. `None` where this
+/// process may not mount (not root).
+struct SmallDisk {
+    path: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(path: std::path::PathBuf, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&path).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(SmallDisk { path })
+    }
+
+    fn read_only(&self) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+#[actix_web::test]
+async fn a_full_or_read_only_disk_is_said_plainly_and_nothing_is_half_written() {
+    let db = TestDatabase::new();
+    let Some(disk) = SmallDisk::mount(db.data_dir().join("small"), "1m") else {
+        // Mounting needs root, which CI has (scripts/test runs as root there).
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI must be able to mount"
+        );
+        eprintln!("skipped: this process cannot mount a small file system");
+        return;
+    };
+    let data = disk.path.display().to_string();
+    let mut server = db.serve(&[("DUBAN_DATA_DIR", &data), ("DATABASE_URL", &db.url)]);
+    let token = admin_token(&db);
+    let client = http_client();
+    let targets = open_obligations(&client, &server, &token).await;
+    let count_reports = || {
+        use diesel::prelude::*;
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        duban::db::schema::reports::table
+            .count()
+            .get_result::<i64>(&mut *conn)
+            .unwrap()
+    };
+
+    // A file larger than the disk: the disk fills while it is staged.
+    let mut big = pdf("big");
+    big.resize(2 * 1024 * 1024, b'x');
+    let full = submit(
+        &client,
+        &server,
+        &token,
+        &targets[0],
+        &[("大文件.pdf", big)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(full.status, 507, "{}", full.body);
+    assert!(full.body.contains("存储空间不足"), "{}", full.body);
+    assert_eq!(count_reports(), 0, "no report without its file");
+    let staged: Vec<_> = std::fs::read_dir(disk.path.join("evidence/tmp"))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(staged.is_empty(), "the cut-off upload is gone: {staged:?}");
+
+    // Read-only storage.
+    disk.read_only();
+    let ro = submit(
+        &client,
+        &server,
+        &token,
+        &targets[1],
+        &[("小文件.pdf", pdf("small"))],
+    )
+    .await
+    .unwrap();
+    assert_eq!(ro.status, 507, "{}", ro.body);
+    assert!(ro.body.contains("存储不可写"), "{}", ro.body);
+    assert_eq!(count_reports(), 0);
+    assert!(
+        server.log_text().contains("storage fault"),
+        "the cause is logged:\n{}",
+        server.log_text()
+    );
+    server.terminate(std::time::Duration::from_secs(30));
+}

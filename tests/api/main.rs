@@ -14,4 +14,5 @@ mod queries;
 mod reminders;
 mod reporting;
 mod scorecard;
+mod security;
 mod smtp;

@@ -277,3 +277,134 @@ fn the_summary_matches_the_contract_shape() {
     assert_eq!(json["measures"][23]["lead"], serde_json::Value::Null);
     assert_eq!(json["warnings"][0]["measure"], 15);
 }
+
+mod hostile_input {
+    //! Property tests: whatever text arrives — random, or the seed cut, shuffled and
+    //! spliced — the importer answers (a document or an error) without panicking, and in
+    //! time that grows with the input, not without bound.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces real plans are made of, so random text often looks like a plan.
+    const PIECES: &[&str] = &[
+        "一、",
+        "二、",
+        "十一、",
+        "（一）",
+        "（二）",
+        "(三)",
+        "1.",
+        "2、",
+        "11.",
+        "12．",
+        "①",
+        "（1）",
+        "牵头单位：",
+        "配合单位:",
+        "责任单位：",
+        "（",
+        "）",
+        "(",
+        ")",
+        "、",
+        "，",
+        ",",
+        "；",
+        "。",
+        "负责",
+        "牵头",
+        "配合",
+        "等",
+        "列第一位者为牵头单位",
+        "下同",
+        "地区财政局",
+        "人社局",
+        "地区发改委",
+        "2018年12月31日",
+        "塔行办发〔2018〕10号",
+        "\n",
+        "\n\n",
+        " ",
+        "\u{3000}",
+        "\u{feff}",
+        "\u{202e}",
+        "a",
+        "Ω",
+        "\r\n",
+        "（牵头单位：",
+        "；配合单位：",
+    ];
+
+    fn plan_like() -> impl Strategy<Value = String> {
+        proptest::collection::vec(0..PIECES.len(), 0..400)
+            .prop_map(|ix| ix.into_iter().map(|i| PIECES[i]).collect())
+    }
+
+    fn mutated_seed() -> impl Strategy<Value = String> {
+        let lines: Vec<&'static str> = SEED.lines().collect();
+        let n = lines.len();
+        (
+            proptest::collection::vec((0..n, 0..n), 0..30),
+            proptest::collection::vec(0..n, 0..20),
+            0..SEED.len(),
+        )
+            .prop_map(move |(swaps, drops, cut)| {
+                let mut l = lines.clone();
+                for (a, b) in swaps {
+                    l.swap(a, b);
+                }
+                let mut drops = drops;
+                drops.sort_unstable();
+                drops.dedup();
+                for d in drops.into_iter().rev() {
+                    if d < l.len() {
+                        l.remove(d);
+                    }
+                }
+                let text = l.join("\n");
+                let cut = (0..=cut.min(text.len()))
+                    .rev()
+                    .find(|i| text.is_char_boundary(*i))
+                    .unwrap_or(0);
+                text[..cut].to_string()
+            })
+    }
+
+    fn answers_in_time(text: &str) {
+        let started = std::time::Instant::now();
+        let _ = parse(text);
+        // Generous: the whole seed parses in about a millisecond.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{} bytes took {:?}",
+            text.len(),
+            started.elapsed()
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_plan_like_text_never_panics(text in plan_like()) {
+            answers_in_time(&text);
+        }
+
+        #[test]
+        fn a_cut_and_shuffled_seed_never_panics(text in mutated_seed()) {
+            answers_in_time(&text);
+        }
+
+        #[test]
+        fn random_bytes_are_refused_or_read(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let _ = parse_bytes(&bytes);
+        }
+    }
+
+    #[test]
+    fn a_huge_line_of_units_is_not_quadratic() {
+        let units: Vec<String> = (0..20_000).map(|i| format!("单位{i}")).collect();
+        let text = format!("一、总体\n1.做好工作。（{}负责）\n", units.join("、"));
+        answers_in_time(&text);
+    }
+}
