@@ -450,6 +450,7 @@ pub fn create_token(
     label: &str,
     change: Change<'_>,
 ) -> Result<(i32, String), AccountError> {
+    let label = crate::domain::text::strip_format(label);
     let label = label.trim();
     if label.chars().count() > 80 || label.chars().any(char::is_control) {
         return Err(AccountError::Invalid(tr(

@@ -182,10 +182,13 @@ pub struct ResendRequest {
 pub async fn api_resend(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: web::Json<ResendRequest>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
+    // Who may comes before what was asked: the body is read only for the office.
     require(&caller.user, Action::Administer)?;
-    let selection = match (body.0.ids, body.0.state.as_deref()) {
+    let body: ResendRequest = serde_json::from_slice(&body)
+        .map_err(|_| AppError::Validation(tr("service.reminders.resend_ids", &[])))?;
+    let selection = match (body.ids, body.state.as_deref()) {
         (Some(ids), None) => crate::reminders::ResendSelection::Ids(ids),
         (None, Some("failed")) => crate::reminders::ResendSelection::AllFailed,
         _ => {

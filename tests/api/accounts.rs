@@ -375,6 +375,7 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
             vec![("deadline", "2026-05-01")],
         ),
         ("/admin/outbox/1/resend".into(), vec![]),
+        ("/admin/outbox/resend".into(), vec![]),
         ("/account/language".into(), vec![("language", "en")]),
         (
             "/admin/reminders".into(),
