@@ -76,7 +76,7 @@ print(f"== {len(targets)} submissions with evidence, 40 at a time: {dict(statuse
 
 # Sign in once for the probe, as a browser would.
 status, headers, page = request("GET", "/login")
-cookie = dict(h for h in headers if h[0].lower() == "set-cookie")["Set-Cookie"].split(";")[0]
+cookie = [v.split(";")[0] for k, v in headers if k.lower() == "set-cookie"][0]
 csrf = re.search(rb'name="csrf_token" value="([0-9a-f]+)"', page).group(1).decode()
 form = urllib.parse.urlencode({"username": "admin", "password": os.environ["PASSWORD"], "next": "/", "csrf_token": csrf})
 status, headers, _ = request("POST", "/login", form, {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})

@@ -433,15 +433,10 @@ fn import(
     schedule_from: Option<chrono::NaiveDate>,
 ) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: {}",
-            file.display(),
-            importer::ImportError::NotUtf8 {
-                offset: e.valid_up_to()
-            }
-        )
-    })?;
+    // Recognised by content: text in any common encoding, .docx, a saved web page, a PDF.
+    let extracted = importer::formats::extract(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let text = extracted.text.as_str();
     let parsed = importer::parse(text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
 
     let stored = if dry_run {

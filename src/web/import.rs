@@ -26,6 +26,8 @@ use crate::web::templates::Page;
 
 /// The largest plan accepted, in bytes of UTF-8 text (the bundled plan is about 20 KB).
 const MAX_TEXT: usize = 2 * 1024 * 1024;
+/// The largest file accepted: a `.docx` or PDF carries pictures and fonts beside its text.
+const MAX_FILE: usize = 20 * 1024 * 1024;
 /// Fields of the preview form: a few per unit and per measure.
 const MAX_FIELDS: usize = 2_000;
 
@@ -67,10 +69,15 @@ async fn read_form(viewer: &Viewer, mut body: Multipart) -> Result<Posted, AppEr
             return Err(AppError::TooLarge(tr("web.form.too_many_fields", &[])));
         }
         let mut value = Vec::new();
+        let limit = if is_file {
+            MAX_FILE
+        } else {
+            MAX_TEXT * 2 + 256 * 1024
+        };
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(broken)?;
             total += chunk.len();
-            if total > MAX_TEXT * 2 + 256 * 1024 {
+            if value.len() + chunk.len() > limit || total > MAX_FILE + MAX_TEXT * 2 + 256 * 1024 {
                 return Err(too_large());
             }
             value.extend_from_slice(&chunk);
@@ -90,17 +97,14 @@ async fn read_form(viewer: &Viewer, mut body: Multipart) -> Result<Posted, AppEr
         return Err(csrf_refused());
     }
     if let Some(bytes) = file {
-        // A file wins over pasted text; it must be UTF-8, as the command line requires.
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            AppError::Validation(
-                importer::ImportError::NotUtf8 {
-                    offset: e.valid_up_to(),
-                }
-                .to_string(),
-            )
-        })?;
-        fields.insert("text".into(), text.to_string());
+        // A file wins over pasted text. It is recognised by content (text in any common
+        // encoding, .docx, a saved web page, a PDF) off the worker threads: reading a PDF
+        // is work.
+        let text = actix_web::web::block(move || importer::formats::extract(&bytes))
+            .await?
+            .map_err(|e| AppError::Validation(e.to_string()))?
+            .text;
+        fields.insert("text".into(), text);
     }
     if fields.get("text").is_some_and(|t| t.len() > MAX_TEXT) {
         return Err(too_large());

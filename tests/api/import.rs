@@ -164,8 +164,18 @@ fn documents_share_departments_by_name() {
 fn bad_files_fail_with_a_message_naming_the_problem_and_write_nothing() {
     let db = TestDatabase::new();
     let dir = db.data_dir();
-    let gbk = dir.join("gbk.txt");
-    std::fs::write(&gbk, [0xcb, 0xfe, 0xb3, 0xc7, b'\n']).unwrap();
+    let doc = dir.join("plan.doc");
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(512, 0);
+    std::fs::write(&doc, ole).unwrap();
+    let png = dir.join("scan.txt");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n....").unwrap();
+    let scanned = dir.join("scanned.pdf");
+    std::fs::write(
+        &scanned,
+        duban::domain::importer::formats::samples::pdf(&[]),
+    )
+    .unwrap();
     let empty = dir.join("empty.txt");
     std::fs::write(&empty, "  \n\n").unwrap();
     let prose = dir.join("prose.txt");
@@ -177,7 +187,9 @@ fn bad_files_fail_with_a_message_naming_the_problem_and_write_nothing() {
     let missing = dir.join("missing.txt");
 
     for (file, expected) in [
-        (&gbk, "not UTF-8"),
+        (&doc, "另存为 .docx"),
+        (&png, "PNG 图片"),
+        (&scanned, "扫描件"),
         (&empty, "empty"),
         (&prose, "no measure found"),
         (&missing, "cannot read"),
@@ -235,16 +247,18 @@ async fn the_office_imports_a_plan_through_the_pages_and_corrects_a_unit_in_the_
         .await;
     assert_eq!(empty.status, 422);
     assert!(empty.body.contains("没有可导入的内容"), "{}", empty.body);
-    let not_utf8 = app
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(512, 0);
+    let legacy = app
         .multipart_named_as(
             &admin,
             "/admin/import/preview",
             &[],
-            &[("file", "plan.txt", b"\xb6\xab\xba\xfe(GBK)\n1.x")],
+            &[("file", "plan.txt", &ole)],
         )
         .await;
-    assert_eq!(not_utf8.status, 422);
-    assert!(not_utf8.body.contains("UTF-8"), "{}", not_utf8.body);
+    assert_eq!(legacy.status, 422);
+    assert!(legacy.body.contains("另存为 .docx"), "{}", legacy.body);
 
     // The file is read and previewed: units, measures and their warnings.
     let preview = app
@@ -365,4 +379,49 @@ async fn the_office_imports_a_plan_through_the_pages_and_corrects_a_unit_in_the_
         )
         .await;
     assert_eq!(forged.status, 403);
+}
+
+#[test]
+fn the_seed_imports_alike_from_every_format_an_office_receives() {
+    use duban::domain::importer::formats::samples;
+    let seed_path = seed();
+    let seed = std::fs::read_to_string(&seed_path).unwrap();
+    let db = TestDatabase::new();
+    let dir = db.data_dir();
+    let expected = db.cli(&["import", &seed_path, "--dry-run", "--json"]);
+    assert!(expected.success(), "{}", expected.stderr());
+    let expected = expected.json();
+    let (gbk, _, _) = encoding_rs::GBK.encode(&seed);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(seed.encode_utf16().flat_map(u16::to_le_bytes));
+    let html = format!(
+        "<!DOCTYPE html><html><head><script>var x=1;</script></head><body><nav>首页 &gt; 通知</nav>\
+         <div class=\"content\">{}</div><footer>版权所有</footer></body></html>",
+        seed.lines()
+            .map(|l| format!("<p>{}</p>", l.replace('&', "&amp;").replace('<', "&lt;")))
+            .collect::<String>()
+    );
+    let lines: Vec<&str> = seed.lines().collect();
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        // Names that lie about the content: it is the content that counts.
+        ("gbk.docx", gbk.into_owned()),
+        ("utf16.txt", utf16),
+        ("crlf.txt", seed.replace('\n', "\r\n").into_bytes()),
+        ("plan.docx", samples::docx_of_text(&seed)),
+        ("page.htm", html.into_bytes()),
+        ("plan.pdf", samples::pdf(&lines)),
+    ];
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = db.cli(&["import", path.to_str().unwrap(), "--dry-run", "--json"]);
+        assert!(out.success(), "{name}: {}", out.stderr());
+        let got = out.json();
+        for key in ["document", "sections", "measures"] {
+            if name == "plan.pdf" && key != "measures" {
+                continue;
+            }
+            assert_eq!(got[key], expected[key], "{name}: {key}");
+        }
+    }
 }

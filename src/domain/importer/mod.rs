@@ -6,6 +6,7 @@
 //! document (navigation, 上一条/下一条, share links); the importer reads past it.
 
 pub mod corrections;
+pub mod formats;
 pub mod text;
 pub mod units;
 
@@ -118,8 +119,9 @@ pub struct Warning {
 /// Why a text could not be imported at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
-    #[error("the file is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 and try again")]
-    NotUtf8 { offset: usize },
+    /// The file is not in a format the importer reads, or is damaged.
+    #[error(transparent)]
+    Format(#[from] formats::FormatError),
     #[error("the document is empty")]
     Empty,
     #[error("no measure found: expected numbered measures such as \"1.\", \"1、\" or \"（一）\"")]
@@ -142,12 +144,9 @@ const TAIL_MARKERS: &[&str] = &[
     "责任编辑",
 ];
 
-/// Parses raw bytes, refusing anything that is not UTF-8.
+/// Reads a file of any supported format (see [`formats`]) and parses its text.
 pub fn parse_bytes(bytes: &[u8]) -> Result<ParsedDocument, ImportError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
-        offset: e.valid_up_to(),
-    })?;
-    parse(text)
+    parse(&formats::extract(bytes)?.text)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

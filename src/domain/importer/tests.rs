@@ -256,11 +256,17 @@ fn empty_and_measureless_texts_are_refused() {
 }
 
 #[test]
-fn non_utf8_bytes_are_refused_with_the_offset() {
-    // "塔城" in GBK.
-    let gbk = [0xcb, 0xfe, 0xb3, 0xc7];
-    assert_eq!(parse_bytes(&gbk), Err(ImportError::NotUtf8 { offset: 0 }));
-    assert!(parse_bytes("1.做事。(县甲局负责)".as_bytes()).is_ok());
+fn the_seed_reads_the_same_in_every_text_encoding() {
+    let expected = parse(SEED).unwrap();
+    let (gbk, _, _) = encoding_rs::GBK.encode(SEED);
+    assert_eq!(parse_bytes(&gbk).unwrap(), expected);
+    let (gb18030, _, _) = encoding_rs::GB18030.encode(SEED);
+    assert_eq!(parse_bytes(&gb18030).unwrap(), expected);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(SEED.encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(parse_bytes(&utf16).unwrap(), expected);
+    let crlf = SEED.replace('\n', "\r\n");
+    assert_eq!(parse_bytes(crlf.as_bytes()).unwrap(), expected);
 }
 
 #[test]
