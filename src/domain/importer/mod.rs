@@ -7,6 +7,7 @@
 
 pub mod corrections;
 pub mod formats;
+pub mod table;
 pub mod text;
 pub mod units;
 
@@ -242,6 +243,170 @@ pub fn parse(input: &str) -> Result<ParsedDocument, ImportError> {
     if input.chars().all(is_space) {
         return Err(ImportError::Empty);
     }
+    let from_text = parse_text(input);
+    // A task-division table (任务分工表) wins where it assigns at least as many measures as
+    // the numbered text does: it is where the office wrote who does what. (Its lines are
+    // read untrimmed: a leading tab is an empty first cell.)
+    let untrimmed: Vec<&str> = input.lines().collect();
+    if let Some(table) = table::find(&untrimmed) {
+        let raw: Vec<&str> = untrimmed.iter().map(|l| trim(l)).collect();
+        let in_table = table
+            .tasks()
+            .filter(|t| !(t.lead.is_empty() && t.co.is_empty() && t.responsible.is_empty()))
+            .count();
+        let in_text = from_text.as_ref().map_or(0, |d| {
+            d.measures
+                .iter()
+                .filter(|m| !m.assignments.is_empty())
+                .count()
+        });
+        if in_table >= in_text.max(1) {
+            return Ok(parse_table(input, &raw, &table));
+        }
+    }
+    from_text
+}
+
+/// The head of a document: number, date, title and issuing office from the lines before
+/// its body.
+fn read_head(doc: &mut ParsedDocument, input: &str, lines: &[Line], body_start: usize) {
+    let pat: &Patterns = &PATTERNS;
+    let head: Vec<&str> = input.lines().take(body_start).collect();
+    doc.number = pat
+        .number
+        .find(&head.join("\n"))
+        .or_else(|| pat.number.find(input))
+        .map(|m| m.as_str().chars().filter(|c| !is_space(*c)).collect());
+    doc.issued_on = lines.iter().find_map(|l| match l {
+        Line::Date(d) => Some(*d),
+        _ => None,
+    });
+    doc.title = title_before(&lines[..body_start]);
+    doc.issuing_office = signature_before_date(&lines[..body_start]);
+}
+
+/// A document whose measures are the rows of its task-division table.
+fn parse_table(input: &str, raw: &[&str], table: &table::TaskTable) -> ParsedDocument {
+    let pat: &Patterns = &PATTERNS;
+    let lines: Vec<Line> = raw.iter().map(|l| pat.classify(l)).collect();
+    let mut doc = ParsedDocument {
+        number: None,
+        title: None,
+        issuing_office: None,
+        issued_on: None,
+        sections: Vec::new(),
+        measures: Vec::new(),
+        departments: Vec::new(),
+        warnings: Vec::new(),
+    };
+    // The head ends at the body's first section, or at the table (for a table alone, the
+    // lines above it: 附件 / 任务分工表 are not the title).
+    let first_section = lines[..table.start]
+        .iter()
+        .position(|l| matches!(l, Line::Section(..)));
+    let head_end = first_section.unwrap_or(table.start);
+    read_head(&mut doc, input, &lines, head_end);
+    if doc
+        .title
+        .as_deref()
+        .is_some_and(|t| t.contains("分工") || t == "附件")
+    {
+        doc.title = lines[..head_end].iter().find_map(|l| match l {
+            Line::Other(t) if is_title_like(t) && !t.starts_with("附件") && !t.contains("分工") => {
+                Some(t.to_string())
+            }
+            _ => None,
+        });
+    }
+
+    // Each row becomes the text of a measure followed by a clause naming its units, read
+    // by the same rules as a measure written out in the text.
+    let mut texts: Vec<(String, Option<u32>, String, u32)> = Vec::new();
+    let mut section: Option<u32> = None;
+    for row in &table.rows {
+        match row {
+            table::Row::Section(title) => {
+                let ordinal = doc.sections.len() as u32 + 1;
+                doc.sections.push(ParsedSection {
+                    ordinal,
+                    title: title.clone(),
+                });
+                section = Some(ordinal);
+            }
+            table::Row::Task(t) => {
+                let clause = if !t.lead.is_empty() || !t.co.is_empty() {
+                    let mut c = String::new();
+                    if !t.lead.is_empty() {
+                        c.push_str(&format!("牵头单位：{}", t.lead));
+                    }
+                    if !t.co.is_empty() {
+                        if !c.is_empty() {
+                            c.push('；');
+                        }
+                        c.push_str(&format!("配合单位：{}", t.co));
+                    }
+                    c
+                } else if !t.responsible.is_empty() {
+                    format!("责任单位：{}", t.responsible)
+                } else {
+                    String::new()
+                };
+                let task = t.task.trim_end_matches(['。', '；', ';']);
+                let text = if clause.is_empty() {
+                    format!("{task}。")
+                } else {
+                    format!("{task}。（{clause}）")
+                };
+                let n = texts.len() as u32 + 1;
+                let written = t
+                    .number
+                    .as_deref()
+                    .and_then(|n| n.trim().parse().ok())
+                    .unwrap_or(n);
+                let label = t.number.clone().unwrap_or_else(|| n.to_string());
+                texts.push((text, section, label, written));
+            }
+        }
+    }
+    let drafts: Vec<Draft> = texts
+        .iter()
+        .map(|(text, section, label, written)| Draft {
+            written: *written,
+            label: label.clone(),
+            section: *section,
+            paragraphs: vec![text.as_str()],
+        })
+        .collect();
+    let place = doc
+        .title
+        .as_deref()
+        .and_then(|t| pat.place.captures(t))
+        .map(|c| c[1].to_string());
+    build_measures(&mut doc, drafts, place.as_deref());
+    head_warnings(&mut doc);
+    doc.warnings.sort_by_key(|w| w.measure.unwrap_or(0));
+    doc
+}
+
+fn head_warnings(doc: &mut ParsedDocument) {
+    if doc.number.is_none() {
+        doc.warnings.push(Warning {
+            measure: None,
+            kind: WarningKind::NoNumber,
+            message: "未识别到文号（如 塔行办发〔2018〕10号）".into(),
+        });
+    }
+    if doc.issued_on.is_none() {
+        doc.warnings.push(Warning {
+            measure: None,
+            kind: WarningKind::NoDate,
+            message: "未识别到成文日期（如 2018年2月6日）".into(),
+        });
+    }
+}
+
+/// A document whose measures are numbered paragraphs of its text.
+fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
     let pat: &Patterns = &PATTERNS;
     let raw: Vec<&str> = input.lines().map(trim).collect();
     let lines: Vec<Line> = raw.iter().map(|l| pat.classify(l)).collect();
@@ -355,20 +520,7 @@ pub fn parse(input: &str) -> Result<ParsedDocument, ImportError> {
         .collect();
     build_measures(&mut doc, drafts, place.as_deref());
     numbering_warnings(&mut doc, &written);
-    if doc.number.is_none() {
-        doc.warnings.push(Warning {
-            measure: None,
-            kind: WarningKind::NoNumber,
-            message: "未识别到文号（如 塔行办发〔2018〕10号）".into(),
-        });
-    }
-    if doc.issued_on.is_none() {
-        doc.warnings.push(Warning {
-            measure: None,
-            kind: WarningKind::NoDate,
-            message: "未识别到成文日期（如 2018年2月6日）".into(),
-        });
-    }
+    head_warnings(&mut doc);
     // Document-wide warnings first, then by measure; order within a measure as found.
     doc.warnings.sort_by_key(|w| w.measure.unwrap_or(0));
     Ok(doc)

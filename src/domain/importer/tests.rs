@@ -414,3 +414,111 @@ mod hostile_input {
         answers_in_time(&text);
     }
 }
+
+mod task_tables {
+    use super::*;
+    use crate::domain::importer::formats::{extract, samples};
+
+    const HEAD: &str = "某市人民政府办公室关于印发某市稳就业工作实施方案的通知\n\
+                        某政办发〔2019〕12号\n各区人民政府，市政府各部门：\n\
+                        现将《某市稳就业工作实施方案》印发给你们，请认真贯彻落实。\n\
+                        某市人民政府办公室\n2019年3月5日\n";
+
+    fn names(doc: &ParsedDocument, m: &ParsedMeasure) -> (Option<String>, Vec<String>) {
+        (
+            doc.lead_of(m).map(str::to_string),
+            doc.co_of(m).into_iter().map(str::to_string).collect(),
+        )
+    }
+
+    #[test]
+    fn a_pasted_excel_table_gives_one_measure_per_row() {
+        let text = format!(
+            "{HEAD}附件\n某市稳就业重点任务分工表\n\
+             序号\t重点任务\t牵头单位\t配合单位\t完成时限\n\
+             一、支持企业稳定岗位\n\
+             1\t落实失业保险稳岗返还政策。\t市人社局\t市财政局、市税务局\t2019年6月底前\n\
+             2\t\"加大创业担保贷款贴息力度，\n扩大覆盖面。\"\t人行某市中心支行\t市财政局\t长期坚持\n\
+             二、促进重点群体就业\n\
+             3\t做好高校毕业生就业创业工作。\t市人社局、市教育局\t团市委\t2019年底前\n"
+        );
+        let doc = parse(&text).unwrap();
+        assert_eq!(doc.number.as_deref(), Some("某政办发〔2019〕12号"));
+        assert_eq!(doc.issued_on, NaiveDate::from_ymd_opt(2019, 3, 5));
+        let sections: Vec<&str> = doc.sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(sections, ["支持企业稳定岗位", "促进重点群体就业"]);
+        assert_eq!(doc.measures.len(), 3);
+        assert_eq!(doc.measures[0].title, "落实失业保险稳岗返还政策");
+        assert_eq!(
+            names(&doc, &doc.measures[0]),
+            (
+                Some("市人社局".into()),
+                vec!["市财政局".into(), "市税务局".into()]
+            )
+        );
+        assert_eq!(
+            doc.measures[1].title,
+            "加大创业担保贷款贴息力度， 扩大覆盖面"
+        );
+        assert_eq!(
+            names(&doc, &doc.measures[1]).0.as_deref(),
+            Some("人行某市中心支行")
+        );
+        // Two units in the lead column: the first leads, the other is flagged.
+        let third = &doc.measures[2];
+        assert_eq!(third.section, Some(2));
+        assert_eq!(
+            names(&doc, third),
+            (
+                Some("市人社局".into()),
+                vec!["市教育局".into(), "团市委".into()]
+            )
+        );
+        assert!(doc
+            .warnings
+            .iter()
+            .any(|w| w.measure == Some(3) && w.kind == WarningKind::SeveralLeads));
+    }
+
+    #[test]
+    fn a_docx_table_with_merged_cells_reads_like_the_pasted_one() {
+        let body = [
+            samples::p(&["某市稳就业重点任务分工表"]),
+            samples::table(&[
+                &["序号", "工作任务", "责任单位", "责任单位"],
+                &["^", "^", "牵头单位", "配合单位"],
+                &[">4:一、支持企业稳定岗位"],
+                &["1", "落实失业保险稳岗返还政策", "市人社局", "市财政局"],
+                &["2", "开展职业技能提升行动", "^", "市总工会"],
+            ]),
+        ]
+        .concat();
+        let text = extract(&samples::docx(&body)).unwrap().text;
+        let doc = parse(&text).unwrap();
+        assert_eq!(doc.measures.len(), 2, "{text}");
+        assert_eq!(doc.sections.len(), 1);
+        assert_eq!(
+            names(&doc, &doc.measures[1]),
+            (Some("市人社局".into()), vec!["市总工会".into()]),
+            "the lead cell merged down covers both rows"
+        );
+    }
+
+    #[test]
+    fn a_responsible_column_alone_puts_its_first_unit_in_the_lead() {
+        let text = "工作措施\t责任单位\t完成时间\n\
+                    建立就业困难人员台账\t区人社局、区民政局\t2019年12月31日前\n";
+        let doc = parse(text).unwrap();
+        assert_eq!(
+            names(&doc, &doc.measures[0]),
+            (Some("区人社局".into()), vec!["区民政局".into()])
+        );
+    }
+
+    #[test]
+    fn a_plan_whose_text_assigns_more_keeps_its_text() {
+        // The seed with an unrelated little table at the end.
+        let text = format!("{SEED}\n序号\t工作任务\t牵头单位\n1\t其他\t地区某局\n");
+        assert_eq!(parse(&text).unwrap().measures.len(), 29);
+    }
+}

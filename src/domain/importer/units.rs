@@ -330,6 +330,10 @@ fn has_own_scope(name: &str, place: Option<&str>) -> bool {
     OWN_SCOPE_STARTS.iter().any(|s| name.starts_with(s))
         || name.ends_with("人民政府")
         || place.is_some_and(|p| name.contains(p))
+        // 团市委, 团县委: the level is inside the name.
+        || ["市委", "县委", "区委", "州委", "省委", "地委"]
+            .iter()
+            .any(|w| name.contains(w))
 }
 
 /// Applies a run's scope prefix to the names that follow it without their own.
