@@ -155,6 +155,9 @@ enum Line<'a> {
     Blank,
     Section(u32, &'a str),
     Arabic(u32, &'a str),
+    /// `11.121人才梯队项目`: a number whose text starts with digits — measure 11 when 11 is
+    /// the next number, a figure otherwise.
+    ArabicDigits(u32, &'a str),
     Paren(u32, &'a str),
     Date(NaiveDate),
     Other(&'a str),
@@ -166,6 +169,7 @@ static PATTERNS: std::sync::LazyLock<Patterns> = std::sync::LazyLock::new(Patter
 struct Patterns {
     section: Regex,
     arabic: Regex,
+    arabic_digits: Regex,
     paren: Regex,
     number: Regex,
     place: Regex,
@@ -178,6 +182,7 @@ impl Patterns {
         Patterns {
             section: re(r"^([一二三四五六七八九十]{1,3})[、.．]\s*(\S.*)$"),
             arabic: re(r"^(\d{1,3})[.．、]\s*([^\d\s].*)$"),
+            arabic_digits: re(r"^(\d{1,3})[.．、](\d+\p{Han}.*)$"),
             paren: re(r"^[(（]([一二三四五六七八九十]{1,3})[)）]\s*(\S.*)$"),
             number: re(
                 r"\p{Han}{1,12}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,4}\s*号",
@@ -205,6 +210,11 @@ impl Patterns {
                 return Line::Arabic(n, c.get(2).map_or("", |m| m.as_str()));
             }
         }
+        if let Some(c) = self.arabic_digits.captures(line) {
+            if let Ok(n) = c[1].parse() {
+                return Line::ArabicDigits(n, c.get(2).map_or("", |m| m.as_str()));
+            }
+        }
         if let Some(d) = chinese_date(line) {
             return Line::Date(d);
         }
@@ -212,20 +222,127 @@ impl Patterns {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// The numbering level that marks measures: `1.`, `（一）` or `一、` (in a plan whose
+/// measures are its top level).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Style {
     Arabic,
     Paren,
+    Section,
+}
+
+impl Style {
+    /// Depth of the level: 一、 above （一） above 1.
+    fn depth(self) -> u8 {
+        match self {
+            Style::Section => 1,
+            Style::Paren => 2,
+            Style::Arabic => 3,
+        }
+    }
+}
+
+/// The level a numbered line stands at, if it is numbered.
+fn level_of(line: &Line) -> Option<Style> {
+    match line {
+        Line::Section(..) => Some(Style::Section),
+        Line::Paren(..) => Some(Style::Paren),
+        Line::Arabic(..) => Some(Style::Arabic),
+        _ => None,
+    }
 }
 
 fn measure_of<'a>(line: &Line<'a>, style: Style) -> Option<(u32, &'a str)> {
     match (line, style) {
-        (Line::Arabic(n, rest), Style::Arabic) | (Line::Paren(n, rest), Style::Paren) => {
-            Some((*n, rest))
-        }
+        (Line::Arabic(n, rest), Style::Arabic)
+        | (Line::Paren(n, rest), Style::Paren)
+        | (Line::Section(n, rest), Style::Section) => Some((*n, rest)),
         _ => None,
     }
 }
+
+/// Where the document's body ends: the signature date, the page's tail, an annex.
+fn ends_body(line: &Line) -> bool {
+    match line {
+        Line::Date(_) => true,
+        Line::Other(text) => {
+            TAIL_MARKERS.iter().any(|m| text.starts_with(m)) || text.starts_with("附件")
+        }
+        _ => false,
+    }
+}
+
+/// The measures are the numbered items that carry responsible units, which is not always
+/// the first numbered level: under `一、` sections and `（一）` sub-headings the units may sit
+/// on the `1.` items, and a plan may number its measures `一、` … `三十、` with no sections.
+/// Each level is tried; the one with the most items naming units wins (the deeper on a tie).
+/// With no units anywhere, the first level under the first section is taken, as before.
+fn choose_style(lines: &[Line], raw: &[&str]) -> Option<Style> {
+    let mut best: Option<(usize, Style)> = None;
+    for style in [Style::Arabic, Style::Paren, Style::Section] {
+        let with_units = items_with_units(lines, raw, style);
+        if with_units > 0 && best.is_none_or(|(n, _)| with_units > n) {
+            best = Some((with_units, style));
+        }
+    }
+    if let Some((_, style)) = best {
+        return Some(style);
+    }
+    let first_section = lines.iter().position(|l| matches!(l, Line::Section(..)));
+    lines[first_section.unwrap_or(0)..]
+        .iter()
+        .find_map(|l| match l {
+            Line::Arabic(..) => Some(Style::Arabic),
+            Line::Paren(..) => Some(Style::Paren),
+            _ => None,
+        })
+}
+
+/// How many items of `style` name a responsible unit in their text.
+fn items_with_units(lines: &[Line], raw: &[&str], style: Style) -> usize {
+    let mut count = 0;
+    let mut current: Option<Vec<&str>> = None;
+    let close = |item: Option<Vec<&str>>, count: &mut usize| {
+        if let Some(parts) = item {
+            if !parse_clause(&parts.join("\n"), None).units.is_empty() {
+                *count += 1;
+            }
+        }
+    };
+    for (line, text) in lines.iter().zip(raw) {
+        if ends_body(line) && current.is_some() {
+            break;
+        }
+        match level_of(line) {
+            Some(l) if l == style => {
+                close(current.take(), &mut count);
+                current = Some(vec![text]);
+            }
+            Some(l) if l.depth() < style.depth() => close(current.take(), &mut count),
+            _ => {
+                if let Some(parts) = current.as_mut() {
+                    parts.push(text);
+                }
+            }
+        }
+    }
+    close(current, &mut count);
+    count
+}
+
+/// Parts of a plan that set out aims, not tasks: numbered items there are no measures when
+/// they name no unit.
+const NON_TASK_PARTS: &[&str] = &[
+    "指导思想",
+    "基本原则",
+    "工作目标",
+    "总体要求",
+    "主要目标",
+    "发展目标",
+    "总体目标",
+    "目标任务",
+    "工作原则",
+];
 
 /// A measure while its lines are being gathered.
 struct Draft<'a> {
@@ -411,16 +528,12 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
     let raw: Vec<&str> = input.lines().map(trim).collect();
     let lines: Vec<Line> = raw.iter().map(|l| pat.classify(l)).collect();
 
-    let first_section = lines.iter().position(|l| matches!(l, Line::Section(..)));
-    let search_from = first_section.unwrap_or(0);
-    let style = lines[search_from..]
+    let style = choose_style(&lines, &raw).ok_or(ImportError::NoMeasures)?;
+    // Sections exist only above the measures' level.
+    let first_section = lines
         .iter()
-        .find_map(|l| match l {
-            Line::Arabic(..) => Some(Style::Arabic),
-            Line::Paren(..) => Some(Style::Paren),
-            _ => None,
-        })
-        .ok_or(ImportError::NoMeasures)?;
+        .position(|l| matches!(l, Line::Section(..)))
+        .filter(|_| style != Style::Section);
     let body_start = first_section.unwrap_or_else(|| {
         lines
             .iter()
@@ -461,7 +574,14 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
     let mut section: Option<u32> = None;
     let mut in_measure = false;
     for (line, raw) in lines[body_start..].iter().zip(&raw[body_start..]) {
-        if let Some((n, rest)) = measure_of(line, style) {
+        let next = drafts.last().map_or(1, |d| d.written + 1);
+        let continues_numbering = match line {
+            Line::ArabicDigits(n, rest) if style == Style::Arabic && *n == next => {
+                Some((*n, *rest))
+            }
+            _ => None,
+        };
+        if let Some((n, rest)) = measure_of(line, style).or(continues_numbering) {
             drafts.push(Draft {
                 written: n,
                 label: label_of(n, style),
@@ -469,6 +589,14 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
                 paragraphs: vec![rest],
             });
             in_measure = true;
+            continue;
+        }
+        // A heading above the measures' level ends the measure (a `（一）` sub-heading over
+        // `1.` measures); lower levels stay inside it.
+        if level_of(line).is_some_and(|l| l.depth() < style.depth())
+            && !matches!(line, Line::Section(..))
+        {
+            in_measure = false;
             continue;
         }
         match line {
@@ -497,7 +625,9 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
             Line::Other(text) if TAIL_MARKERS.iter().any(|m| text.starts_with(m)) => break,
             Line::Other(text) if text.starts_with("附件") => break,
             Line::Blank => {}
-            Line::Other(_) | Line::Arabic(..) | Line::Paren(..) if in_measure => {
+            Line::Other(_) | Line::Arabic(..) | Line::ArabicDigits(..) | Line::Paren(..)
+                if in_measure =>
+            {
                 if let Some(d) = drafts.last_mut() {
                     d.paragraphs.push(raw);
                 }
@@ -505,6 +635,7 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
             _ => {}
         }
     }
+    drop_non_task_parts(&mut drafts, &doc.sections);
     if drafts.is_empty() {
         return Err(ImportError::NoMeasures);
     }
@@ -530,7 +661,28 @@ fn label_of(n: u32, style: Style) -> String {
     match style {
         Style::Arabic => n.to_string(),
         Style::Paren => format!("（{}）", chinese_numeral(n)),
+        Style::Section => format!("{}、", chinese_numeral(n)),
     }
+}
+
+/// Items under 指导思想, 基本原则, 工作目标 … that name no unit are aims, not measures —
+/// where other parts of the plan do name units.
+fn drop_non_task_parts(drafts: &mut Vec<Draft>, sections: &[ParsedSection]) {
+    let has_units = |d: &Draft| {
+        !parse_clause(&d.paragraphs.join("\n"), None)
+            .units
+            .is_empty()
+    };
+    if !drafts.iter().any(has_units) {
+        return;
+    }
+    let aims: Vec<u32> = sections
+        .iter()
+        .filter(|s| NON_TASK_PARTS.iter().any(|w| s.title.contains(w)))
+        .map(|s| s.ordinal)
+        .filter(|o| !drafts.iter().any(|d| d.section == Some(*o) && has_units(d)))
+        .collect();
+    drafts.retain(|d| !d.section.is_some_and(|s| aims.contains(&s)));
 }
 
 /// A heading-like line: short, with no sentence punctuation.
@@ -590,9 +742,9 @@ fn signature_before_date(head: &[Line]) -> Option<String> {
         })
 }
 
-/// Up to the first full stop (or the whole text when there is none).
+/// Up to the first full stop or line break (or the whole text when there is neither).
 fn first_sentence(s: &str) -> &str {
-    let s = s.split('。').next().unwrap_or(s);
+    let s = s.split(['。', '\n']).next().unwrap_or(s);
     trim(s)
 }
 

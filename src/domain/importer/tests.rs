@@ -522,3 +522,83 @@ mod task_tables {
         assert_eq!(parse(&text).unwrap().measures.len(), 29);
     }
 }
+
+mod measure_level {
+    use super::*;
+
+    fn leads_and_titles(doc: &ParsedDocument) -> Vec<(String, Option<String>)> {
+        doc.measures
+            .iter()
+            .map(|m| (m.title.clone(), doc.lead_of(m).map(str::to_string)))
+            .collect()
+    }
+
+    #[test]
+    fn sub_headings_over_numbered_measures_are_not_measures() {
+        let text = "某市促进就业实施意见\n\
+            一、总体要求\n（一）指导思想。坚持就业优先。\n（二）基本原则。坚持市场导向。\n\
+            二、重点任务\n（一）支持企业稳岗\n\
+            1.落实稳岗返还政策。（市人社局牵头，市财政局配合）\n\
+            2.降低社保费率。（市医保局、市税务局负责）\n\
+            （二）促进创业\n\
+            3.加大创业担保贷款力度。（牵头单位：人行某市中心支行；配合单位：市财政局）\n\
+            （1）提高额度；（2）扩大对象。\n\
+            ①简化手续；②加快审批。\n\
+            4.121人才梯队项目。（市委组织部负责）\n";
+        let doc = parse(text).unwrap();
+        assert_eq!(
+            leads_and_titles(&doc),
+            [
+                ("落实稳岗返还政策".to_string(), Some("市人社局".to_string())),
+                ("降低社保费率".into(), Some("市医保局".into())),
+                (
+                    "加大创业担保贷款力度".into(),
+                    Some("人行某市中心支行".into())
+                ),
+                ("121人才梯队项目".into(), Some("市委组织部".into())),
+            ]
+        );
+        // Sub-items stay in their measure; the sub-heading did not join the measure before.
+        assert!(
+            doc.measures[2].text.contains("（1）提高额度")
+                && doc.measures[2].text.contains("①简化手续")
+        );
+        assert!(!doc.measures[1].text.contains("促进创业"));
+        let sections: Vec<&str> = doc.sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(sections, ["总体要求", "重点任务"]);
+        assert!(doc.measures.iter().all(|m| m.section == Some(2)));
+    }
+
+    #[test]
+    fn measures_numbered_at_the_top_level_with_no_sections() {
+        let text = "国务院办公厅关于某某工作的实施意见\n国办发〔2019〕28号\n\
+            各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n为做好某某工作，现提出以下意见。\n\
+            一、加强市场监管。完善抽查机制。（市场监管总局负责）\n\
+            二、优化营商环境。深化放管服改革。（国务院办公厅牵头，各有关部门按职责分工负责）\n\
+            三、强化信用约束。（国家发展改革委、人民银行牵头，各地区各有关部门参与）\n\
+            国务院办公厅\n2019年5月6日\n";
+        let doc = parse(text).unwrap();
+        assert!(doc.sections.is_empty());
+        assert_eq!(
+            leads_and_titles(&doc),
+            [
+                ("加强市场监管".to_string(), Some("市场监管总局".to_string())),
+                ("优化营商环境".into(), Some("国务院办公厅".into())),
+                ("强化信用约束".into(), Some("国家发展改革委".into())),
+            ]
+        );
+        assert_eq!(doc.measures[0].label, "一、");
+        assert_eq!(doc.co_of(&doc.measures[2]), ["人民银行"]);
+    }
+
+    #[test]
+    fn numbered_aims_that_name_no_unit_are_not_measures() {
+        let text = "某县就业工作方案\n\
+            一、基本原则\n1.坚持以人为本。\n2.坚持统筹兼顾。\n\
+            二、工作任务\n1.开展技能培训。（县人社局负责）\n2.开发公益岗位。（县人社局、县财政局负责）\n\
+            三、保障措施\n1.加强组织领导。\n";
+        let doc = parse(text).unwrap();
+        let titles: Vec<&str> = doc.measures.iter().map(|m| m.title.as_str()).collect();
+        assert_eq!(titles, ["开展技能培训", "开发公益岗位", "加强组织领导"]);
+    }
+}

@@ -310,8 +310,42 @@ fn names_of(list: &str) -> Vec<String> {
                 .trim_end_matches('等')
                 .to_string()
         })
-        .filter(|n| !n.is_empty() && !GENERIC.contains(&n.as_str()))
+        .filter(|n| !n.is_empty() && !is_catch_all(n))
         .collect()
+}
+
+/// `有关部门`, `各有关单位`, `各地区各有关部门`, `其他相关部门和单位`: everyone concerned, not a
+/// unit. (`各有关省级人民政府` names who, and stays.)
+fn is_catch_all(name: &str) -> bool {
+    if GENERIC.contains(&name) {
+        return true;
+    }
+    let mut rest = name;
+    loop {
+        let before = rest;
+        for p in [
+            "各地区",
+            "各地",
+            "各级",
+            "各",
+            "有关",
+            "相关",
+            "其他",
+            "其它",
+            "地方",
+            "及",
+            "和",
+        ] {
+            rest = rest.strip_prefix(p).unwrap_or(rest);
+        }
+        for p in ["部门", "单位"] {
+            rest = rest.strip_prefix(p).unwrap_or(rest);
+        }
+        if rest == before {
+            break;
+        }
+    }
+    rest.is_empty() || ["方面", "各方"].contains(&rest)
 }
 
 /// The scope prefix a name starts with, if it is one that a run of names can share.
