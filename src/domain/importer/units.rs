@@ -79,7 +79,13 @@ const CO_LABELS: &[&str] = &[
     "参与单位",
     "参与部门",
 ];
-const RESPONSIBLE_LABELS: &[&str] = &["主要责任单位", "责任单位", "责任部门"];
+const RESPONSIBLE_LABELS: &[&str] = &[
+    "主要责任单位",
+    "责任单位",
+    "责任部门",
+    "负责单位",
+    "负责部门",
+];
 /// Phrases that mark a clause as naming responsible units.
 const MARKERS: &[&str] = &[
     "负责",
@@ -103,28 +109,116 @@ const GENERIC: &[&str] = &[
     "各相关单位",
 ];
 
-/// Finds and reads the responsibility clause of a measure's text. `place` is the document's own
-/// place name (塔城), which gives names such as 塔城银监分局 their own scope.
+/// Finds and reads the responsibility clauses of a measure's text. `place` is the document's
+/// own place name (塔城), which gives names such as 塔城银监分局 their own scope.
+///
+/// A measure with several sub-tasks may give each its own clause (`…（A负责）；…（B、C负责）`):
+/// the units are the union in order of appearance; the first unit of the first clause leads
+/// unless a label (`牵头单位：`) says otherwise.
 pub fn parse_clause(text: &str, place: Option<&str>) -> Clause {
-    let chosen = top_level_groups(text)
+    let groups: Vec<_> = top_level_groups(text)
         .into_iter()
-        .rev()
-        .find(|g| MARKERS.iter().any(|m| g.content.contains(m)));
-    let (content, span) = match chosen {
-        Some(g) => (g.content.clone(), Some((g.start, g.end))),
-        None => match unparenthesised_clause(text) {
-            Some((start, content)) => (content, Some((start, text.len()))),
-            None => return Clause::default(),
-        },
+        .filter(|g| MARKERS.iter().any(|m| g.content.contains(m)))
+        .collect();
+    if groups.is_empty() {
+        return match unparenthesised_clause(text) {
+            Some((start, content)) => {
+                let mut clause = read_units(&content, place);
+                clause.span = Some((start, text.len()));
+                clause
+            }
+            None => Clause::default(),
+        };
+    }
+    if groups.len() == 1 {
+        let mut clause = read_units(&groups[0].content, place);
+        clause.span = Some((groups[0].start, groups[0].end));
+        return clause;
+    }
+    let read: Vec<Clause> = groups
+        .iter()
+        .map(|g| read_units(&g.content, place))
+        .collect();
+    let labelled_lead = groups
+        .iter()
+        .zip(&read)
+        .find(|(g, c)| {
+            LEAD_LABELS
+                .iter()
+                .any(|l| fold_punct(&g.content).contains(&format!("{l}:")))
+                && c.units.iter().any(|u| u.role == Role::Lead)
+        })
+        .and_then(|(_, c)| c.units.iter().find(|u| u.role == Role::Lead))
+        .map(|u| u.full.clone());
+    let mut out = Clause {
+        span: Some((groups[0].start, groups[groups.len() - 1].end)),
+        ..Clause::default()
     };
-    let mut clause = read_units(&content, place);
-    clause.span = span;
-    clause
+    for c in read {
+        out.several_leads |= c.several_leads;
+        for u in c.units {
+            if out.units.iter().any(|x| x.full == u.full) {
+                continue;
+            }
+            out.units.push(u.with_role(Role::Co));
+        }
+    }
+    let lead = labelled_lead.or_else(|| out.units.first().map(|u| u.full.clone()));
+    if let Some(lead) = lead {
+        if let Some(u) = out.units.iter_mut().find(|u| u.full == lead) {
+            u.role = Role::Lead;
+        }
+    }
+    out
+}
+
+/// Parts of a responsibility clause that name no unit: when or where, how long, how.
+fn is_not_units(segment: &str) -> bool {
+    const LABELS: &[&str] = &[
+        "适用范围",
+        "完成时限",
+        "时间节点",
+        "完成时间",
+        "时限",
+        "进度安排",
+        "时间安排",
+        "截止时间",
+        "完成期限",
+        "实施时间",
+    ];
+    const PHRASES: &[&str] = &[
+        "持续推进",
+        "长期坚持",
+        "长期推进",
+        "持续实施",
+        "逐步推进",
+        "按职责分工负责",
+        "按职责分工落实",
+        "分别负责",
+        "按职责负责",
+        "各自负责",
+        "按职能分工负责",
+    ];
+    let s = trim(segment);
+    if LABELS.iter().any(|l| s.starts_with(l)) || PHRASES.contains(&s) {
+        return true;
+    }
+    // A date or year: 2019年底前, 2019年12月31日前, 每年年底前.
+    let unit_endings = [
+        "局", "委", "部", "厅", "办", "院", "会", "行", "所", "署", "处", "中心", "政府", "公司",
+        "队",
+    ];
+    let dated =
+        (s.chars().any(|c| c.is_ascii_digit()) || s.starts_with("每年") || s.starts_with("每季度"))
+            && ["年", "月", "日", "底", "前", "季度"]
+                .iter()
+                .any(|w| s.contains(w));
+    dated && !unit_endings.iter().any(|e| s.ends_with(e))
 }
 
 /// `列第一位者为牵头单位,下同` and its variants: a note on how to read the list, not a name.
 fn is_convention_note(s: &str) -> bool {
-    ["第一位", "首位", "排名第一", "下同"]
+    ["第一位", "首位", "排名第一", "第一个", "排在第一", "下同"]
         .iter()
         .any(|m| s.contains(m))
 }
@@ -148,12 +242,12 @@ fn unparenthesised_clause(text: &str) -> Option<(usize, String)> {
 /// Reads names and roles out of the clause's content.
 fn read_units(content: &str, place: Option<&str>) -> Clause {
     let folded = fold_punct(content);
-    // Drop the convention note and anything after a full stop: they are not names.
-    let body: String = split_top_level(&folded, &['。'])
+    // Drop the convention note, dates, durations and 按职责分工负责: they are not names.
+    let body: String = split_top_level(&folded, &['。', ';', ','])
         .into_iter()
-        .filter(|s| !is_convention_note(s))
+        .filter(|s| !is_convention_note(s) && !is_not_units(s))
         .collect::<Vec<_>>()
-        .join(",");
+        .join(";");
 
     if let Some(segments) = labelled_segments(&body) {
         return from_labels(&segments, place);
@@ -230,7 +324,10 @@ fn from_labels(segments: &[(Label, String)], place: Option<&str>) -> Clause {
 fn from_verbs(body: &str, place: Option<&str>) -> Option<Clause> {
     let parts = split_top_level(body, &[',', ';']);
     let role_of = |p: &str| -> Option<(bool, usize)> {
-        if let Some(stem) = p.strip_suffix("牵头") {
+        if let Some(stem) = p
+            .strip_suffix("牵头负责")
+            .or_else(|| p.strip_suffix("牵头"))
+        {
             return Some((true, stem.len()));
         }
         ["配合", "参与", "协助", "协办"]
@@ -303,6 +400,27 @@ fn strip_verb(s: &str) -> &str {
 fn names_of(list: &str) -> Vec<String> {
     split_top_level(list, &['、', ',', ';'])
         .into_iter()
+        // `B等和各有关省级人民政府`, `A会同有关部门`: joiners between names.
+        .flat_map(|n| {
+            let mut parts = vec![n];
+            for joiner in ["等和", "等及", "以及", "会同"] {
+                parts = parts
+                    .into_iter()
+                    .flat_map(|p| p.split(joiner).map(str::to_string).collect::<Vec<_>>())
+                    .collect();
+            }
+            parts
+        })
+        // `财政部等有关部门`: the tail after 等 names everyone concerned.
+        .map(|n| match n.rfind('等') {
+            Some(i)
+                if is_catch_all(&n[i + '等'.len_utf8()..])
+                    || n[i + '等'.len_utf8()..].is_empty() =>
+            {
+                n[..i].to_string()
+            }
+            _ => n,
+        })
         .map(|n| {
             trim(&n)
                 .trim_matches(['“', '”', '"', '\'', '‘', '’'])
@@ -588,5 +706,198 @@ mod tests {
     fn generic_phrases_are_not_units() {
         let c = parse_clause("落实。(县人社局、有关部门等负责)", None);
         assert_eq!(c.units.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod conventions {
+    //! Every common way of naming units, in both kinds of punctuation.
+    use super::*;
+
+    fn read(text: &str) -> (Option<String>, Vec<String>) {
+        let c = parse_clause(text, None);
+        let lead = c
+            .units
+            .iter()
+            .find(|u| u.role == Role::Lead)
+            .map(|u| u.full.clone());
+        let co = c
+            .units
+            .iter()
+            .filter(|u| u.role == Role::Co)
+            .map(|u| u.full.clone())
+            .collect();
+        (lead, co)
+    }
+
+    fn expect(text: &str, lead: &str, co: &[&str]) {
+        let want = (
+            Some(lead.to_string()),
+            co.iter().map(|s| s.to_string()).collect(),
+        );
+        assert_eq!(read(text), want, "{text}");
+        // The same in ASCII punctuation.
+        let ascii: String = text
+            .chars()
+            .map(|c| match c {
+                '（' => '(',
+                '）' => ')',
+                '：' => ':',
+                '；' => ';',
+                '，' => ',',
+                _ => c,
+            })
+            .collect();
+        assert_eq!(read(&ascii), want, "{ascii}");
+    }
+
+    #[test]
+    fn labels_of_every_kind() {
+        expect(
+            "做好工作。（牵头单位：市人社局；配合单位：市财政局、市教育局）",
+            "市人社局",
+            &["市财政局", "市教育局"],
+        );
+        expect(
+            "做好工作。（牵头部门：市人社局，配合部门：市财政局）",
+            "市人社局",
+            &["市财政局"],
+        );
+        expect(
+            "做好工作。（责任单位：市人社局、市财政局）",
+            "市人社局",
+            &["市财政局"],
+        );
+        expect(
+            "做好工作。（责任部门：市人社局、市财政局）",
+            "市人社局",
+            &["市财政局"],
+        );
+        expect(
+            "做好工作。（负责部门：市人社局、市财政局）",
+            "市人社局",
+            &["市财政局"],
+        );
+        expect(
+            "做好工作。（主责单位：市人社局；参与单位：市财政局）",
+            "市人社局",
+            &["市财政局"],
+        );
+        expect(
+            "做好工作。（牵头单位：市人社局；协办单位：市财政局）",
+            "市人社局",
+            &["市财政局"],
+        );
+    }
+
+    #[test]
+    fn clauses_that_are_not_units_are_left_out() {
+        expect(
+            "做好工作。（牵头单位：市人社局；配合单位：市财政局；完成时限：2019年底前）",
+            "市人社局",
+            &["市财政局"],
+        );
+        expect(
+            "做好工作。（市人社局、市财政局按职责分工负责，持续推进）",
+            "市人社局",
+            &["市财政局"],
+        );
+        expect(
+            "做好工作。（市人社局、市财政局分别负责，长期坚持）",
+            "市人社局",
+            &["市财政局"],
+        );
+        expect(
+            "做好工作。（适用范围：全市；责任单位：市人社局）",
+            "市人社局",
+            &[],
+        );
+        expect(
+            "做好工作。（市人社局负责，时间节点：2019年6月）",
+            "市人社局",
+            &[],
+        );
+        expect(
+            "做好工作。（市人社局负责，2019年12月底前完成）",
+            "市人社局",
+            &[],
+        );
+    }
+
+    #[test]
+    fn tails_and_joiners() {
+        expect(
+            "做好工作。（教育部、人力资源社会保障部等负责）",
+            "教育部",
+            &["人力资源社会保障部"],
+        );
+        expect(
+            "做好工作。（教育部、财政部等有关部门负责）",
+            "教育部",
+            &["财政部"],
+        );
+        expect(
+            "做好工作。（教育部、财政部等有关部门和单位负责）",
+            "教育部",
+            &["财政部"],
+        );
+        expect("做好工作。（教育部会同有关部门负责）", "教育部", &[]);
+        expect(
+            "做好工作。（国家发展改革委、财政部等和各有关省级人民政府负责）",
+            "国家发展改革委",
+            &["财政部", "各有关省级人民政府"],
+        );
+        expect("做好工作。（教育部牵头负责）", "教育部", &[]);
+        expect(
+            "做好工作。（教育部牵头，财政部、人民银行参与）",
+            "教育部",
+            &["财政部", "人民银行"],
+        );
+    }
+
+    #[test]
+    fn two_leads_named_by_the_verb() {
+        let c = parse_clause("做好工作。（教育部、财政部牵头，人民银行配合）", None);
+        let r: Vec<(&str, Role)> = c.units.iter().map(|u| (u.full.as_str(), u.role)).collect();
+        assert_eq!(
+            r,
+            [
+                ("教育部", Role::Lead),
+                ("财政部", Role::Co),
+                ("人民银行", Role::Co)
+            ]
+        );
+        assert!(c.several_leads);
+    }
+
+    #[test]
+    fn the_convention_sentence_in_its_forms() {
+        for note in [
+            "列第一位者为牵头单位",
+            "排在第一位的部门为牵头部门",
+            "第一个为牵头单位",
+            "列第一位者为牵头单位，下同",
+        ] {
+            expect(
+                &format!("做好工作。（教育部、财政部负责，{note}）"),
+                "教育部",
+                &["财政部"],
+            );
+        }
+    }
+
+    #[test]
+    fn several_groups_in_one_measure_are_one_list_in_order() {
+        expect(
+            "加强培训（市人社局负责）；完善补贴（市财政局、市人社局负责）；做好宣传（市委宣传部负责）。",
+            "市人社局",
+            &["市财政局", "市委宣传部"],
+        );
+        // A label in a later group says who leads.
+        expect(
+            "加强培训（市教育局负责）；完善补贴（牵头单位：市财政局）。",
+            "市财政局",
+            &["市教育局"],
+        );
     }
 }
