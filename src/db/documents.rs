@@ -239,6 +239,8 @@ pub fn store(
                     measures::label.eq(&m.label),
                     measures::title.eq(&m.title),
                     measures::body.eq(&m.text),
+                    measures::deadline.eq(m.deadline),
+                    measures::deadline_text.eq(m.deadline_text.as_deref()),
                 ))
                 .returning(measures::id)
                 .get_result(conn)?;

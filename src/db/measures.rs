@@ -31,6 +31,8 @@ pub struct MeasureDetail {
     pub title: String,
     pub body: String,
     pub deadline: Option<chrono::NaiveDate>,
+    /// The deadline as the plan wrote it (`长期坚持` where it names no date).
+    pub deadline_text: Option<String>,
     pub section: Option<i32>,
     pub section_title: Option<String>,
 }
@@ -92,6 +94,7 @@ pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<MeasureDetail>> {
             measures::title,
             measures::body,
             measures::deadline,
+            measures::deadline_text,
             sections::ordinal.nullable(),
             sections::title.nullable(),
         ))

@@ -31,6 +31,7 @@ diesel::table! {
         title -> Text,
         body -> Text,
         deadline -> Nullable<Date>,
+        deadline_text -> Nullable<Text>,
     }
 }
 

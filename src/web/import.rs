@@ -169,6 +169,9 @@ struct MeasureRow {
     /// The units field: as typed, or as parsed.
     units: String,
     warnings: Vec<String>,
+    /// 办结时限: the date it names, and the words as written.
+    deadline: Option<chrono::NaiveDate>,
+    deadline_text: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -306,6 +309,8 @@ fn preview_data(
                 co: fixed.co_of(m).into_iter().map(str::to_string).collect(),
                 units,
                 warnings: warned_measures.get(&m.number).cloned().unwrap_or_default(),
+                deadline: m.deadline,
+                deadline_text: m.deadline_text.clone(),
             });
         }
     }

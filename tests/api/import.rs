@@ -425,3 +425,53 @@ fn the_seed_imports_alike_from_every_format_an_office_receives() {
         }
     }
 }
+
+#[test]
+fn a_task_division_table_imports_with_its_deadlines() {
+    use diesel::prelude::*;
+    use duban::db::schema::measures;
+    let db = TestDatabase::new();
+    let file = db.data_dir().join("分工表.txt");
+    std::fs::write(
+        &file,
+        "某市人民政府办公室关于印发某市稳就业实施方案的通知\n某政办发〔2019〕12号\n2019年3月5日\n\
+         附件\n重点任务分工表\n\
+         序号\t重点任务\t牵头单位\t配合单位\t完成时限\n\
+         一、稳定岗位\n\
+         1\t落实稳岗返还政策\t市人社局\t市财政局\t2019年6月底前\n\
+         2\t降低社保费率\t市医保局\t市税务局\t长期坚持\n",
+    )
+    .unwrap();
+    let out = db.cli(&[
+        "import",
+        file.to_str().unwrap(),
+        "--json",
+        "--schedule-from",
+        "2019-01-01",
+    ]);
+    assert!(out.success(), "{}", out.stderr());
+    let json = out.json();
+    assert_eq!(json["document"]["number"], "某政办发〔2019〕12号");
+    assert_eq!(json["measures"][0]["lead"], "市人社局");
+    assert_eq!(json["measures"][0]["co"], serde_json::json!(["市财政局"]));
+    assert_eq!(json["measures"][0]["deadline"], "2019-06-30");
+    assert_eq!(json["measures"][1]["deadline"], serde_json::Value::Null);
+    assert_eq!(json["measures"][1]["deadline_text"], "长期坚持");
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let stored: Vec<(Option<chrono::NaiveDate>, Option<String>)> = measures::table
+        .order(measures::number)
+        .select((measures::deadline, measures::deadline_text))
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(
+        stored,
+        [
+            (
+                chrono::NaiveDate::from_ymd_opt(2019, 6, 30),
+                Some("2019年6月底前".into())
+            ),
+            (None, Some("长期坚持".into())),
+        ]
+    );
+}

@@ -6,6 +6,7 @@
 //! document (navigation, 上一条/下一条, share links); the importer reads past it.
 
 pub mod corrections;
+pub mod deadline;
 pub mod formats;
 pub mod table;
 pub mod text;
@@ -60,6 +61,10 @@ pub struct ParsedMeasure {
     pub text: String,
     /// In the order listed; the lead unit first.
     pub assignments: Vec<ParsedAssignment>,
+    /// The completion deadline (办结时限) its words name, if they name a date.
+    pub deadline: Option<NaiveDate>,
+    /// The deadline as written (`2018年底前`, `长期坚持`).
+    pub deadline_text: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -350,6 +355,8 @@ struct Draft<'a> {
     label: String,
     section: Option<u32>,
     paragraphs: Vec<&'a str>,
+    /// From a table's 完成时限 column.
+    deadline: Option<String>,
 }
 
 /// Parses a policy document's text.
@@ -438,7 +445,15 @@ fn parse_table(input: &str, raw: &[&str], table: &table::TaskTable) -> ParsedDoc
 
     // Each row becomes the text of a measure followed by a clause naming its units, read
     // by the same rules as a measure written out in the text.
-    let mut texts: Vec<(String, Option<u32>, String, u32)> = Vec::new();
+    /// A row's measure text, section, number as written and as a number, and deadline.
+    struct RowText {
+        text: String,
+        section: Option<u32>,
+        label: String,
+        written: u32,
+        deadline: Option<String>,
+    }
+    let mut texts: Vec<RowText> = Vec::new();
     let mut section: Option<u32> = None;
     for row in &table.rows {
         match row {
@@ -481,17 +496,25 @@ fn parse_table(input: &str, raw: &[&str], table: &table::TaskTable) -> ParsedDoc
                     .and_then(|n| n.trim().parse().ok())
                     .unwrap_or(n);
                 let label = t.number.clone().unwrap_or_else(|| n.to_string());
-                texts.push((text, section, label, written));
+                let deadline = Some(t.deadline.clone()).filter(|d| !d.is_empty());
+                texts.push(RowText {
+                    text,
+                    section,
+                    label,
+                    written,
+                    deadline,
+                });
             }
         }
     }
     let drafts: Vec<Draft> = texts
         .iter()
-        .map(|(text, section, label, written)| Draft {
-            written: *written,
-            label: label.clone(),
-            section: *section,
-            paragraphs: vec![text.as_str()],
+        .map(|r| Draft {
+            written: r.written,
+            label: r.label.clone(),
+            section: r.section,
+            paragraphs: vec![r.text.as_str()],
+            deadline: r.deadline.clone(),
         })
         .collect();
     let place = doc
@@ -587,6 +610,7 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
                 label: label_of(n, style),
                 section,
                 paragraphs: vec![rest],
+                deadline: None,
             });
             in_measure = true;
             continue;
@@ -805,6 +829,8 @@ fn build_measures(doc: &mut ParsedDocument, drafts: Vec<Draft>, place: Option<&s
                 ),
             });
         }
+        let deadline_text = draft.deadline.clone().or(clause.deadline.clone());
+        let year = doc.issued_on.map(|d| chrono::Datelike::year(&d));
         doc.measures.push(ParsedMeasure {
             number,
             label: draft.label,
@@ -812,6 +838,10 @@ fn build_measures(doc: &mut ParsedDocument, drafts: Vec<Draft>, place: Option<&s
             title,
             text,
             assignments,
+            deadline: deadline_text
+                .as_deref()
+                .and_then(|t| deadline::parse(t, year)),
+            deadline_text,
         });
     }
     doc.departments = registry.departments;
@@ -1011,6 +1041,10 @@ pub struct SummaryMeasure<'a> {
     pub title: &'a str,
     pub lead: Option<&'a str>,
     pub co: Vec<&'a str>,
+    /// The completion deadline (办结时限), where the plan names a date.
+    pub deadline: Option<NaiveDate>,
+    /// The deadline as the plan writes it.
+    pub deadline_text: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -1046,6 +1080,8 @@ impl ParsedDocument {
                     title: &m.title,
                     lead: self.lead_of(m),
                     co: self.co_of(m),
+                    deadline: m.deadline,
+                    deadline_text: m.deadline_text.as_deref(),
                 })
                 .collect(),
             departments: self

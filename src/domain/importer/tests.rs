@@ -602,3 +602,46 @@ mod measure_level {
         assert_eq!(titles, ["开展技能培训", "开发公益岗位", "加强组织领导"]);
     }
 }
+
+mod deadlines {
+    use super::*;
+
+    #[test]
+    fn a_deadline_column_or_clause_sets_the_completion_deadline() {
+        let table = "某市实施方案\n2019年3月5日\n\
+                     序号\t重点任务\t牵头单位\t完成时限\n\
+                     1\t建立台账\t市人社局\t2019年6月底前\n\
+                     2\t完善制度\t市财政局\t长期坚持\n\
+                     3\t开展评估\t市统计局\t每年年底前\n";
+        let doc = parse(table).unwrap();
+        let got: Vec<(Option<NaiveDate>, Option<&str>)> = doc
+            .measures
+            .iter()
+            .map(|m| (m.deadline, m.deadline_text.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (NaiveDate::from_ymd_opt(2019, 6, 30), Some("2019年6月底前")),
+                (None, Some("长期坚持")),
+                (NaiveDate::from_ymd_opt(2019, 12, 31), Some("每年年底前")),
+            ]
+        );
+        let text = "一、任务\n1.建立台账。（牵头单位：市人社局；完成时限：2018年12月31日前）\n\
+                    2.完善制度。（市财政局负责，持续推进）\n3.开展评估。（市统计局负责）\n";
+        let doc = parse(text).unwrap();
+        assert_eq!(
+            doc.measures[0].deadline,
+            NaiveDate::from_ymd_opt(2018, 12, 31)
+        );
+        assert_eq!(doc.lead_of(&doc.measures[0]), Some("市人社局"));
+        assert_eq!(doc.measures[1].deadline_text.as_deref(), Some("持续推进"));
+        assert_eq!(
+            (
+                doc.measures[2].deadline,
+                doc.measures[2].deadline_text.as_deref()
+            ),
+            (None, None)
+        );
+    }
+}

@@ -48,6 +48,8 @@ pub struct Clause {
     pub span: Option<(usize, usize)>,
     /// More than one unit under a lead label: the first leads, the others are co units.
     pub several_leads: bool,
+    /// A deadline the clause gives (`完成时限：2018年底前`, `长期坚持`), as written.
+    pub deadline: Option<String>,
 }
 
 /// Scope prefixes that a run of names shares when written once (`地区发改委、财政局`).
@@ -242,12 +244,42 @@ fn unparenthesised_clause(text: &str) -> Option<(usize, String)> {
 /// Reads names and roles out of the clause's content.
 fn read_units(content: &str, place: Option<&str>) -> Clause {
     let folded = fold_punct(content);
-    // Drop the convention note, dates, durations and 按职责分工负责: they are not names.
-    let body: String = split_top_level(&folded, &['。', ';', ','])
+    // Drop the convention note, dates, durations and 按职责分工负责: they are not names. A
+    // deadline among them is kept apart.
+    let segments = split_top_level(&folded, &['。', ';', ',']);
+    let deadline = segments.iter().find_map(|s| deadline_in(s));
+    let body: String = segments
         .into_iter()
         .filter(|s| !is_convention_note(s) && !is_not_units(s))
         .collect::<Vec<_>>()
         .join(";");
+    let mut clause = read_body(&body, place);
+    clause.deadline = deadline;
+    clause
+}
+
+/// The deadline a segment of a clause gives, as written.
+fn deadline_in(segment: &str) -> Option<String> {
+    let s = trim(segment);
+    for label in [
+        "完成时限",
+        "时间节点",
+        "完成时间",
+        "时限",
+        "完成期限",
+        "截止时间",
+    ] {
+        if let Some(rest) = s.strip_prefix(label) {
+            let rest = trim(rest.trim_start_matches([':', '：']));
+            return (!rest.is_empty()).then(|| rest.to_string());
+        }
+    }
+    let dated = super::deadline::parse(s, Some(2000)).is_some();
+    (dated || super::deadline::is_ongoing(s) && s.chars().count() <= 8).then(|| s.to_string())
+}
+
+fn read_body(body: &str, place: Option<&str>) -> Clause {
+    let body = body.to_string();
 
     if let Some(segments) = labelled_segments(&body) {
         return from_labels(&segments, place);

@@ -1,0 +1,1 @@
+ALTER TABLE measures DROP COLUMN deadline_text;
