@@ -635,3 +635,204 @@ pub fn set_deadline(
         Ok(sync)
     })
 }
+
+/// A change to a measure after import, as the office types it or the API sends it. `None`
+/// leaves that part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct MeasureEdit {
+    pub title: Option<String>,
+    pub text: Option<String>,
+    /// A department's name (an alias, or a new unit), or its id as digits.
+    pub lead: Option<Option<String>>,
+    pub co: Option<Vec<String>>,
+    /// `Some(None)` clears the deadline.
+    pub deadline: Option<Option<NaiveDate>>,
+}
+
+/// What an edit did, for the person's message.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct MeasureEdited {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub created_units: Vec<String>,
+    pub obligations_created: usize,
+    pub obligations_removed: usize,
+}
+
+/// Edits a measure: title, text, lead and co units, deadline. Obligations follow: a new unit
+/// gets its obligations, a removed unit loses its open ones; a unit that has reported on the
+/// measure cannot be removed. The measure's import warnings are settled. One transaction,
+/// audited.
+pub fn edit_measure(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    measure_id: i32,
+    edit: &MeasureEdit,
+    now: NaiveDateTime,
+) -> Result<MeasureEdited> {
+    use crate::db::departments;
+    use crate::db::measures;
+    require(user, Action::Administer)?;
+    let invalid = |key: &str, args: &[(&str, &str)]| ReportingError::Invalid(tr(key, args));
+    if let Some(t) = &edit.title {
+        let n = t.trim().chars().count();
+        if n == 0 || n > 200 || t.chars().any(char::is_control) {
+            return Err(invalid("service.reporting.measure_title", &[]));
+        }
+    }
+    if edit
+        .text
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > 20_000)
+    {
+        return Err(invalid("service.reporting.measure_text", &[]));
+    }
+    crate::db::transaction(conn, |conn| {
+        let m = measures::find(conn, measure_id)?.ok_or_else(|| {
+            ReportingError::NotFound(tr("service.reporting.measure_not_found", &[]))
+        })?;
+        let mut out = MeasureEdited::default();
+        let mut changes: Vec<String> = Vec::new();
+        if edit.title.is_some() || edit.text.is_some() {
+            let title = edit
+                .title
+                .as_deref()
+                .map_or(m.title.clone(), |t| t.trim().to_string());
+            let text = edit
+                .text
+                .as_deref()
+                .map_or(m.body.clone(), |t| t.trim().to_string());
+            measures::update_text(conn, m.id, &title, &text)?;
+            if title != m.title {
+                changes.push(format!("title “{}” → “{title}”", m.title));
+            }
+            if text != m.body {
+                changes.push("text changed".into());
+            }
+        }
+        if edit.lead.is_some() || edit.co.is_some() {
+            let current = measures::assignments_of_measure(conn, m.id)?;
+            let current_lead = current
+                .iter()
+                .find(|a| a.role == "lead")
+                .map(|a| a.department_id);
+            let current_co: Vec<i32> = current
+                .iter()
+                .filter(|a| a.role != "lead")
+                .map(|a| a.department_id)
+                .collect();
+            let mut resolve = |name: &str, conn: &mut DbConn| -> Result<i32> {
+                let name = crate::domain::text::strip_format(name.trim()).into_owned();
+                if let Ok(id) = name.parse::<i32>() {
+                    return departments::find(conn, id)?.map(|d| d.id).ok_or_else(|| {
+                        invalid("service.reporting.unknown_unit", &[("name", &name)])
+                    });
+                }
+                if let Some(d) = departments::find_by_name_or_alias(conn, &name)? {
+                    return Ok(d.id);
+                }
+                let valid = crate::domain::accounts::parse_department_name(&name)
+                    .map_err(|_| invalid("service.reporting.unknown_unit", &[("name", &name)]))?;
+                let id = departments::create(conn, &valid, now)?;
+                out.created_units.push(valid);
+                Ok(id)
+            };
+            let lead = match &edit.lead {
+                Some(Some(name)) if !name.trim().is_empty() => Some(resolve(name, conn)?),
+                Some(_) => None,
+                None => current_lead,
+            };
+            let co: Vec<i32> = match &edit.co {
+                Some(names) => {
+                    let mut ids = Vec::new();
+                    for n in names.iter().filter(|n| !n.trim().is_empty()) {
+                        ids.push(resolve(n, conn)?);
+                    }
+                    ids
+                }
+                None => current_co.clone(),
+            };
+            let mut units: Vec<(i32, &str)> = Vec::new();
+            if let Some(l) = lead {
+                units.push((l, "lead"));
+            }
+            for c in co {
+                if !units.iter().any(|(d, _)| *d == c) {
+                    units.push((c, "co"));
+                }
+            }
+            if units.len() > 200 {
+                return Err(invalid("service.reporting.too_many_units", &[]));
+            }
+            let before: Vec<i32> = current.iter().map(|a| a.department_id).collect();
+            let removed: Vec<i32> = before
+                .iter()
+                .copied()
+                .filter(|d| !units.iter().any(|(u, _)| u == d))
+                .collect();
+            let reported = measures::departments_with_reports(conn, m.id)?;
+            if let Some(blocked) = removed.iter().find(|d| reported.contains(d)) {
+                let name = departments::find(conn, *blocked)?
+                    .map(|d| d.name)
+                    .unwrap_or_default();
+                return Err(ReportingError::Conflict(tr(
+                    "service.reporting.unit_has_reports",
+                    &[("name", &name)],
+                )));
+            }
+            let name_of = |conn: &mut DbConn, id: i32| -> Result<String> {
+                Ok(departments::find(conn, id)?
+                    .map(|d| d.name)
+                    .unwrap_or_default())
+            };
+            for d in &removed {
+                out.removed.push(name_of(conn, *d)?);
+            }
+            for (d, _) in &units {
+                if !before.contains(d) {
+                    out.added.push(name_of(conn, *d)?);
+                }
+            }
+            measures::replace_assignments(conn, m.id, &units)?;
+            let mut listed = Vec::new();
+            for (d, role) in &units {
+                listed.push(format!(
+                    "{}{}",
+                    name_of(conn, *d)?,
+                    if *role == "lead" { "（牵头）" } else { "" }
+                ));
+            }
+            changes.push(format!("units: {}", listed.join("、")));
+        }
+        if let Some(deadline) = edit.deadline {
+            measures::set_deadline_text(conn, m.id, deadline, None)?;
+            changes.push(format!(
+                "deadline {} → {}",
+                m.deadline.map_or("none".to_string(), |d| d.to_string()),
+                deadline.map_or("none".to_string(), |d| d.to_string())
+            ));
+        }
+        let sync = schedules::sync_obligations(conn, m.document_id)?;
+        out.obligations_created = sync.created;
+        out.obligations_removed = sync.removed;
+        // The office has looked at this measure: what the import flagged is settled.
+        measures::clear_warnings(conn, m.id)?;
+        let summary = format!(
+            "measure {}: {}; {} obligations created, {} removed",
+            m.label,
+            changes.join("; "),
+            sync.created,
+            sync.removed
+        );
+        record(
+            conn,
+            &user.username,
+            now,
+            "measure.edit",
+            "measure",
+            m.id,
+            &summary,
+        )?;
+        Ok(out)
+    })
+}

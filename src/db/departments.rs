@@ -470,3 +470,23 @@ pub fn known_names(conn: &mut DbConn) -> QueryResult<std::collections::HashSet<S
     );
     Ok(names)
 }
+
+/// A new unit named while editing a measure; returns its id.
+pub fn create(conn: &mut DbConn, name: &str, now: chrono::NaiveDateTime) -> QueryResult<i32> {
+    diesel::insert_into(departments::table)
+        .values((
+            departments::name.eq(name),
+            departments::email.eq(""),
+            departments::created_at.eq(now),
+        ))
+        .returning(departments::id)
+        .get_result(conn)
+}
+
+/// Every unit's name, in order: what a form offers to pick from.
+pub fn names(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    departments::table
+        .select(departments::name)
+        .order(departments::name)
+        .load(conn)
+}

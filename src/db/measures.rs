@@ -211,3 +211,64 @@ pub fn set_deadline(
     }
     Ok(document)
 }
+
+/// Changes a measure's title and text.
+pub fn update_text(conn: &mut DbConn, id: i32, title: &str, body: &str) -> QueryResult<usize> {
+    diesel::update(measures::table.find(id))
+        .set((measures::title.eq(title), measures::body.eq(body)))
+        .execute(conn)
+}
+
+/// Sets a measure's deadline and the words it was written in.
+pub fn set_deadline_text(
+    conn: &mut DbConn,
+    id: i32,
+    deadline: Option<chrono::NaiveDate>,
+    text: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(measures::table.find(id))
+        .set((
+            measures::deadline.eq(deadline),
+            measures::deadline_text.eq(text),
+        ))
+        .execute(conn)
+}
+
+/// Replaces a measure's units: `units` in order, the lead first. Returns nothing; the
+/// caller syncs the obligations.
+pub fn replace_assignments(
+    conn: &mut DbConn,
+    measure_id: i32,
+    units: &[(i32, &str)],
+) -> QueryResult<()> {
+    diesel::delete(assignments::table.filter(assignments::measure_id.eq(measure_id)))
+        .execute(conn)?;
+    for (position, (department_id, role)) in units.iter().enumerate() {
+        diesel::insert_into(assignments::table)
+            .values((
+                assignments::measure_id.eq(measure_id),
+                assignments::department_id.eq(department_id),
+                assignments::role.eq(role),
+                assignments::position.eq(position as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Departments with reports on this measure: they cannot be taken off it.
+pub fn departments_with_reports(conn: &mut DbConn, measure_id: i32) -> QueryResult<Vec<i32>> {
+    use super::schema::{obligations, reports};
+    reports::table
+        .inner_join(obligations::table)
+        .filter(obligations::measure_id.eq(measure_id))
+        .select(obligations::department_id)
+        .distinct()
+        .load(conn)
+}
+
+/// Removes the import's warnings about a measure (after the office fixed it).
+pub fn clear_warnings(conn: &mut DbConn, measure_id: i32) -> QueryResult<usize> {
+    diesel::delete(import_warnings::table.filter(import_warnings::measure_id.eq(measure_id)))
+        .execute(conn)
+}

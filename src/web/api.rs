@@ -97,6 +97,9 @@ struct ApiMeasureDetail {
     section_title: Option<String>,
     title: String,
     text: String,
+    /// 办结时限, and the words the plan gave it.
+    deadline: Option<chrono::NaiveDate>,
+    deadline_text: Option<String>,
     lead: Option<String>,
     co: Vec<String>,
     assignments: Vec<ApiAssignment>,
@@ -186,6 +189,8 @@ pub async fn measure(
         section_title: v.measure.section_title,
         title: v.measure.title,
         text: v.measure.body,
+        deadline: v.measure.deadline,
+        deadline_text: v.measure.deadline_text,
         lead: v.lead.map(|d| d.name),
         co: v.co.into_iter().map(|d| d.name).collect(),
         assignments: v
@@ -327,4 +332,77 @@ impl From<EditError> for AppError {
 /// `GET /api/v1/me`: who the token belongs to.
 pub async fn me(caller: ApiCaller) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(&caller.user))
+}
+
+/// Reads a PATCH body for a measure: every field optional; `lead` and `deadline` may be
+/// null to clear them. Unknown fields are refused.
+fn measure_edit_of(body: &[u8]) -> Result<crate::reporting::MeasureEdit, AppError> {
+    use serde_json::Value;
+    let bad = |field: &str| {
+        AppError::Validation(crate::i18n::tr(
+            "web.api.measure_field",
+            &[("field", field)],
+        ))
+    };
+    let value: Value = serde_json::from_slice(body).map_err(|_| bad("JSON"))?;
+    let object = value.as_object().ok_or_else(|| bad("JSON"))?;
+    let mut edit = crate::reporting::MeasureEdit::default();
+    let unit = |v: &Value| -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => n.as_i64().map(|n| n.to_string()),
+            _ => None,
+        }
+    };
+    for (key, v) in object {
+        match key.as_str() {
+            "title" => edit.title = Some(v.as_str().ok_or_else(|| bad("title"))?.to_string()),
+            "text" => edit.text = Some(v.as_str().ok_or_else(|| bad("text"))?.to_string()),
+            "lead" => {
+                edit.lead = Some(match v {
+                    Value::Null => None,
+                    other => Some(unit(other).ok_or_else(|| bad("lead"))?),
+                })
+            }
+            "co" => {
+                let list = v.as_array().ok_or_else(|| bad("co"))?;
+                edit.co = Some(
+                    list.iter()
+                        .map(|u| unit(u).ok_or_else(|| bad("co")))
+                        .collect::<Result<_, _>>()?,
+                );
+            }
+            "deadline" => {
+                edit.deadline = Some(match v {
+                    Value::Null => None,
+                    Value::String(s) => Some(
+                        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                            .map_err(|_| bad("deadline"))?,
+                    ),
+                    _ => return Err(bad("deadline")),
+                })
+            }
+            other => return Err(bad(other)),
+        }
+    }
+    Ok(edit)
+}
+
+/// `PATCH /api/v1/measures/{id}` (the office): `{"title", "text", "lead", "co", "deadline"}`,
+/// any of them; obligations follow. Answers with the measure as `GET` does.
+pub async fn patch_measure(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    // Who may comes before what was asked.
+    require(&caller.user, Action::Administer)?;
+    let edit = measure_edit_of(&body)?;
+    let id = id.into_inner();
+    let (user, now) = (caller.user.clone(), state.clock.now());
+    state
+        .db(move |conn| Ok(crate::reporting::edit_measure(conn, &user, id, &edit, now)?))
+        .await?;
+    measure(state, caller, web::Path::from(id)).await
 }

@@ -119,6 +119,7 @@ pub fn route_table() -> Vec<RouteSpec> {
             "/admin/measures/{id}/deadline",
             reports::set_deadline,
         ),
+        spec(M::POST, "/admin/measures/{id}", pages::edit_measure),
         spec(M::GET, "/admin/import", import::import_form),
         spec(M::POST, "/admin/import/preview", import::preview),
         spec(M::POST, "/admin/import/confirm", import::confirm),
@@ -132,6 +133,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/api/v1/documents", api::documents),
         spec(M::GET, "/api/v1/measures", api::measures),
         spec(M::GET, "/api/v1/measures/{id}", api::measure),
+        spec(M::PATCH, "/api/v1/measures/{id}", api::patch_measure),
         spec(M::GET, "/api/v1/departments", api::departments),
         spec(M::PATCH, "/api/v1/departments/{id}", api::patch_department),
         spec(

@@ -76,10 +76,46 @@ pub async fn measure(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
-    let id = id.into_inner();
+    measure_page(&state, &viewer, id.into_inner(), None).await
+}
+
+/// The office's form for fixing a measure after import, as shown or as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct MeasureEditForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub lead: String,
+    /// Co units, one a line or separated by 、 or commas.
+    #[serde(default)]
+    pub co: String,
+    #[serde(default)]
+    pub deadline: String,
+}
+
+/// The measure page; `typed` (the edit form as posted, and what was wrong with it) shows the
+/// form open with everything typed.
+pub async fn measure_page(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    id: i32,
+    typed: Option<(MeasureEditForm, String)>,
+) -> Result<HttpResponse, AppError> {
     let user = viewer.user.clone();
-    let view = state
-        .db_lit(move |conn, rules| views::measure(conn, id, &user, rules))
+    let admin = crate::authz::allows(&viewer.user, Action::Administer);
+    let (view, units) = state
+        .db_lit(move |conn, rules| {
+            let view = views::measure(conn, id, &user, rules)?;
+            // The office picks units from the directory when it edits the measure.
+            let units = if admin {
+                crate::db::departments::names(conn)?
+            } else {
+                Vec::new()
+            };
+            Ok((view, units))
+        })
         .await?;
     let title = viewer.t_with(
         "plan.measure.title",
@@ -88,10 +124,113 @@ pub async fn measure(
             ("title", &view.measure.title),
         ],
     );
-    state.page(
-        "measure",
-        &Page::for_viewer(&viewer, title, "documents", view),
-    )
+    #[derive(serde::Serialize)]
+    struct Data {
+        #[serde(flatten)]
+        view: views::MeasureView,
+        edit: MeasureEditForm,
+        edit_error: Option<String>,
+        units: Vec<String>,
+    }
+    let (edit, edit_error, status) = match typed {
+        Some((form, error)) => (
+            form,
+            Some(error),
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        None => (
+            MeasureEditForm {
+                title: view.measure.title.clone(),
+                text: view.measure.body.clone(),
+                lead: view
+                    .lead
+                    .as_ref()
+                    .map(|l| l.name.clone())
+                    .unwrap_or_default(),
+                co: view
+                    .co
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                deadline: view
+                    .measure
+                    .deadline
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            },
+            None,
+            actix_web::http::StatusCode::OK,
+        ),
+    };
+    let page = Page::for_viewer(
+        viewer,
+        title,
+        "documents",
+        Data {
+            view,
+            edit,
+            edit_error,
+            units,
+        },
+    );
+    state.page_with_status("measure", &page, status)
+}
+
+/// `POST /admin/measures/{id}`: the office fixes a measure (title, text, units, deadline).
+pub async fn edit_measure(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: crate::web::auth::CsrfForm<MeasureEditForm>,
+) -> Result<HttpResponse, AppError> {
+    let crate::web::auth::CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let id = id.into_inner();
+    let deadline = match form.deadline.trim() {
+        "" => Ok(None),
+        d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| viewer.t("plan.measure.edit_bad_date")),
+    };
+    let deadline = match deadline {
+        Ok(d) => d,
+        Err(message) => return measure_page(&state, &viewer, id, Some((form, message))).await,
+    };
+    let co: Vec<String> = form
+        .co
+        .split(['\n', '\r', '、', ',', '，', ';', '；'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let edit = crate::reporting::MeasureEdit {
+        title: Some(form.title.clone()),
+        text: Some(form.text.clone()),
+        lead: Some(Some(form.lead.trim().to_string()).filter(|l| !l.is_empty())),
+        co: Some(co),
+        deadline: Some(deadline),
+    };
+    let (user, now, v) = (viewer.user.clone(), state.clock.now(), viewer.clone());
+    let result = state
+        .db(move |conn| {
+            let done = crate::reporting::edit_measure(conn, &user, id, &edit, now)?;
+            let message = v.t_with(
+                "plan.measure.edited",
+                &[
+                    ("created", &done.obligations_created.to_string()),
+                    ("removed", &done.obligations_removed.to_string()),
+                ],
+            );
+            crate::web::respond::flash(conn, &v, &message)
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(crate::web::respond::see_other(format!("/measures/{id}"))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            measure_page(&state, &viewer, id, Some((form, e.user_message()))).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn departments(

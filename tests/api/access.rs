@@ -161,6 +161,18 @@ fn matrix() -> Vec<Row> {
             ADMIN_PAGE,
         ),
         row(
+            M::POST,
+            "/admin/measures/{id}",
+            "/admin/measures/{measure}",
+            ADMIN_PAGE,
+        ),
+        row(
+            M::PATCH,
+            "/api/v1/measures/{id}",
+            "/api/v1/measures/{measure}",
+            ADMIN_API,
+        ),
+        row(
             M::GET,
             "/measures.csv",
             "/measures.csv?document={document}",

@@ -374,6 +374,10 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
             format!("/admin/measures/{m5}/deadline"),
             vec![("deadline", "2026-05-01")],
         ),
+        (
+            format!("/admin/measures/{m5}"),
+            vec![("title", "改过的标题"), ("lead", "地区人社局")],
+        ),
         ("/admin/outbox/1/resend".into(), vec![]),
         ("/admin/outbox/resend".into(), vec![]),
         ("/account/language".into(), vec![("language", "en")]),

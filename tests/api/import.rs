@@ -475,3 +475,179 @@ fn a_task_division_table_imports_with_its_deadlines() {
         ]
     );
 }
+
+#[actix_web::test]
+async fn the_office_fixes_a_measure_after_import_and_obligations_follow() {
+    use crate::helpers::{csrf_in, TestApp};
+    let app: TestApp = spawn_app().await;
+    // Measure 24 of the seed names no unit: the import flagged it.
+    let m24 = app.measure_id(24).await;
+    let before = app.get_json(&format!("/api/v1/measures/{m24}")).await;
+    assert_eq!(before["lead"], serde_json::Value::Null);
+    assert!(before["obligations"].as_array().unwrap().is_empty());
+    assert!(!before["warnings"].as_array().unwrap().is_empty());
+    let admin = app.login_admin().await;
+    let doc = app.get_as(&admin, "/documents/1").await;
+    assert!(
+        doc.body.contains(&format!("/measures/{m24}#edit")),
+        "the warning links to its fix"
+    );
+
+    let patch = |body: serde_json::Value, token: String| {
+        let req = app
+            .client
+            .patch(app.url(&format!("/api/v1/measures/{m24}")))
+            .insert_header(("Authorization", format!("Bearer {token}")));
+        async move {
+            let mut res = req.send_json(&body).await.unwrap();
+            let status = res.status().as_u16();
+            let bytes = res.body().await.unwrap();
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(),
+            )
+        }
+    };
+    let (status, json) = patch(
+        serde_json::json!({"lead": "地区人社局", "co": ["地区财政局", "地区乡村振兴局"], "deadline": "2027-06-30"}),
+        app.admin_token.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["lead"], "地区人社局");
+    assert_eq!(
+        json["co"],
+        serde_json::json!(["地区财政局", "地区乡村振兴局"])
+    );
+    assert_eq!(json["deadline"], "2027-06-30");
+    let departments: std::collections::HashSet<&str> = json["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["department"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        departments.len(),
+        3,
+        "each unit got its obligations: {departments:?}"
+    );
+    assert!(
+        json["warnings"].as_array().unwrap().is_empty(),
+        "the warning is settled"
+    );
+    let known = app.get_json("/api/v1/departments").await;
+    assert!(
+        known
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == "地区乡村振兴局"),
+        "a new unit"
+    );
+    assert!(app
+        .audit()
+        .iter()
+        .any(|e| e.action == "measure.edit" && e.entity_id == Some(m24 as i32)));
+
+    // A unit that has reported cannot be removed; nothing changes.
+    let token = {
+        app.add_user("caizheng", "liaison", Some("地区财政局"));
+        app.token_for("caizheng")
+    };
+    let period = json["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["department"] == "地区财政局")
+        .unwrap()["period"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sent = app
+        .api_multipart(
+            &format!("/api/v1/measures/{m24}/reports"),
+            &token,
+            &[
+                ("period", &period),
+                ("summary", "已落实"),
+                ("percent", "20"),
+                ("status", "on_track"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let (status, refused) = patch(
+        serde_json::json!({"co": ["地区乡村振兴局"]}),
+        app.admin_token.clone(),
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("地区财政局"));
+    let (_, unchanged) = patch(serde_json::json!({}), app.admin_token.clone()).await;
+    assert_eq!(
+        unchanged["co"],
+        serde_json::json!(["地区财政局", "地区乡村振兴局"])
+    );
+    // Liaisons may not edit; bad fields are named.
+    assert_eq!(patch(serde_json::json!({"title": "x"}), token).await.0, 403);
+    let (status, bad) = patch(
+        serde_json::json!({"deadline": "明年"}),
+        app.admin_token.clone(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(bad["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("deadline"));
+
+    // Through the page: a bad date comes back with everything typed.
+    let page = app.get_as(&admin, &format!("/measures/{m24}")).await;
+    let csrf = csrf_in(&page.body).unwrap();
+    let typed = app
+        .post_raw(
+            &admin,
+            &format!("/admin/measures/{m24}"),
+            &[
+                ("csrf_token", &csrf),
+                ("title", "加强就业困难人员帮扶"),
+                ("lead", "地区人社局"),
+                ("co", "地区财政局\n地区民政局"),
+                ("deadline", "明年六月"),
+                ("text", "新的内容"),
+            ],
+        )
+        .await;
+    assert_eq!(typed.status, 422);
+    for kept in [
+        "加强就业困难人员帮扶",
+        "地区民政局",
+        "明年六月",
+        "新的内容",
+        "办结时限应为日期",
+    ] {
+        assert!(typed.body.contains(kept), "{kept} lost");
+    }
+    let saved = app
+        .post_raw(
+            &admin,
+            &format!("/admin/measures/{m24}"),
+            &[
+                ("csrf_token", &csrf),
+                ("title", "加强就业困难人员帮扶"),
+                ("lead", "地区人社局"),
+                ("co", "地区财政局、地区乡村振兴局、地区民政局"),
+                ("deadline", ""),
+                ("text", "新的内容"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let after = app.get_json(&format!("/api/v1/measures/{m24}")).await;
+    assert_eq!(after["title"], "加强就业困难人员帮扶");
+    assert_eq!(after["co"].as_array().unwrap().len(), 3);
+}
