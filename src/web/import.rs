@@ -28,6 +28,9 @@ use crate::web::templates::Page;
 const MAX_TEXT: usize = 2 * 1024 * 1024;
 /// The largest file accepted: a `.docx` or PDF carries pictures and fonts beside its text.
 const MAX_FILE: usize = 20 * 1024 * 1024;
+/// Units listed for renaming in the preview: a plan names tens; a paste of thousands lists
+/// the first ones and says how many more there are.
+const MAX_UNITS_SHOWN: usize = 1_000;
 /// Fields of the preview form: a few per unit and per measure.
 const MAX_FIELDS: usize = 2_000;
 
@@ -192,6 +195,8 @@ struct PreviewData {
     new_units: usize,
     warnings: Vec<String>,
     units: Vec<UnitRow>,
+    /// Units past the first `MAX_UNITS_SHOWN`, not listed for renaming.
+    units_hidden: usize,
     sections: Vec<SectionRows>,
     corrected: usize,
     starts_on: String,
@@ -256,10 +261,12 @@ fn preview_data(
             .filter(|m| m.assignments.iter().any(|a| a.department == i))
             .count()
     };
+    let units_hidden = original.departments.len().saturating_sub(MAX_UNITS_SHOWN);
     let units = original
         .departments
         .iter()
         .enumerate()
+        .take(MAX_UNITS_SHOWN)
         .map(|(index, d)| {
             let typed = form.get(&format!("rename_{index}")).trim();
             let value = if typed.is_empty() {
@@ -334,6 +341,7 @@ fn preview_data(
             .map(|w| w.message.clone())
             .collect(),
         units,
+        units_hidden,
         sections,
         corrected: c.renames.len() + c.units.len(),
         starts_on: if starts_on.is_empty() {
@@ -378,7 +386,14 @@ async fn read_and_parse(
     body: Multipart,
 ) -> Result<Result<(Posted, ParsedDocument, ParsedDocument, Corrections), HttpResponse>, AppError> {
     let form = read_form(viewer, body).await?;
-    match parse_posted(&form) {
+    // A large paste takes a while to parse: off the worker threads.
+    let (form, parsed) = state
+        .offload(move || {
+            let parsed = parse_posted(&form);
+            Ok((form, parsed))
+        })
+        .await?;
+    match parsed {
         Ok((original, fixed, c)) => Ok(Ok((form, original, fixed, c))),
         Err(error) => {
             let data = FormData {
@@ -403,17 +418,19 @@ pub async fn preview(
     };
     let number = fixed.number.clone();
     let (known, exists) = state.db(move |conn| lookups(conn, number)).await?;
-    let data = preview_data(
-        &form,
-        &original,
-        &fixed,
-        &c,
-        &known,
-        exists,
-        state.today(),
-        None,
-    );
-    preview_page(&state, &viewer, data, StatusCode::OK)
+    let today = state.today();
+    let (st, v) = (state.clone(), viewer.clone());
+    // The preview of a large plan is a large page: rendered off the worker threads too.
+    let html = state
+        .offload(move || {
+            let data = preview_data(&form, &original, &fixed, &c, &known, exists, today, None);
+            let page = Page::for_viewer(&v, v.t("import.preview_title"), "import", data);
+            st.templates.render("admin_import_preview", &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 /// `POST /admin/import/confirm`: stores the corrected parse with its schedule, in one

@@ -47,6 +47,17 @@ impl AppState {
         .await?
     }
 
+    /// Runs CPU work (parsing a plan, rendering a large page) on the blocking thread pool, in
+    /// the request's language, so the worker threads keep answering other requests.
+    pub async fn offload<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    {
+        let lang = crate::i18n::current();
+        web::block(move || crate::i18n::with_lang(lang, f)).await?
+    }
+
     /// Today in the office's time zone.
     pub fn today(&self) -> chrono::NaiveDate {
         crate::clock::local_date(self.clock.now(), self.settings.timezone)

@@ -651,3 +651,45 @@ async fn the_office_fixes_a_measure_after_import_and_obligations_follow() {
     assert_eq!(after["title"], "加强就业困难人员帮扶");
     assert_eq!(after["co"].as_array().unwrap().len(), 3);
 }
+
+#[actix_web::test]
+async fn a_huge_paste_is_parsed_off_the_worker_threads_and_previewed_in_part() {
+    let app = spawn_app().await;
+    let admin = app.login_admin().await;
+    let units: Vec<String> = (0..60_000).map(|i| format!("第{i}号单位")).collect();
+    let paste = format!("一、总体\n1.做好工作。（{}负责）\n", units.join("、"));
+    assert!(paste.len() > 1_000_000);
+    let preview = async {
+        let reply = app
+            .multipart_named_as(&admin, "/admin/import/preview", &[("text", &paste)], &[])
+            .await;
+        (reply, std::time::Instant::now())
+    };
+    let health = async {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        let reply = app.get("/healthz").await;
+        (reply.status, std::time::Instant::now())
+    };
+    let ((reply, previewed), (health, answered)) =
+        futures_util::future::join(preview, health).await;
+    assert_eq!(health, 200);
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        &reply.body[..reply.body.len().min(500)]
+    );
+    assert!(
+        answered < previewed,
+        "the server kept answering while the paste was parsed"
+    );
+    assert!(
+        reply.body.contains("另有 59000 个单位未列出"),
+        "the preview lists the first 1000"
+    );
+    assert!(
+        reply.body.len() < 6 * 1024 * 1024,
+        "{} bytes",
+        reply.body.len()
+    );
+}

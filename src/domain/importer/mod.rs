@@ -788,9 +788,10 @@ fn build_measures(doc: &mut ParsedDocument, drafts: Vec<Draft>, place: Option<&s
         let title = shorten(first_sentence(&text[..title_end]), 100);
 
         let mut assignments: Vec<ParsedAssignment> = Vec::new();
+        let mut listed = std::collections::HashSet::new();
         for unit in &clause.units {
             let department = registry.index_of(&unit.full);
-            if assignments.iter().any(|a| a.department == department) {
+            if !listed.insert(department) {
                 doc.warnings.push(Warning {
                     measure: Some(number),
                     kind: WarningKind::DuplicateUnit,

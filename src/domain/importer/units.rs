@@ -156,13 +156,13 @@ pub fn parse_clause(text: &str, place: Option<&str>) -> Clause {
         span: Some((groups[0].start, groups[groups.len() - 1].end)),
         ..Clause::default()
     };
+    let mut seen = std::collections::HashSet::new();
     for c in read {
         out.several_leads |= c.several_leads;
         for u in c.units {
-            if out.units.iter().any(|x| x.full == u.full) {
-                continue;
+            if seen.insert(u.full.clone()) {
+                out.units.push(u.with_role(Role::Co));
             }
-            out.units.push(u.with_role(Role::Co));
         }
     }
     let lead = labelled_lead.or_else(|| out.units.first().map(|u| u.full.clone()));
@@ -388,10 +388,11 @@ fn from_verbs(body: &str, place: Option<&str>) -> Option<Clause> {
 fn assign_roles(wanted: Vec<(String, bool)>, place: Option<&str>) -> Clause {
     let names: Vec<String> = wanted.iter().map(|(n, _)| n.clone()).collect();
     let mut clause = Clause::default();
+    let mut leads_already = false;
     for (unit, (_, wants_lead)) in with_scope(&names, place).into_iter().zip(wanted) {
-        let leads_already = clause.units.iter().any(|u| u.role == Role::Lead);
         clause.several_leads |= wants_lead && leads_already;
         let role = if wants_lead && !leads_already {
+            leads_already = true;
             Role::Lead
         } else {
             Role::Co
