@@ -540,3 +540,92 @@ async fn a_visitor_switches_the_interface_to_english_and_back() {
     assert!(b.body_text().await.contains("退出"));
     b.finish().await;
 }
+
+#[actix_web::test]
+async fn the_office_imports_a_word_table_and_fixes_a_measure_the_import_flagged() {
+    use duban::domain::importer::formats::samples;
+    let app = spawn_app().await;
+    let office = Browser::start(&app, "word-and-fix", 1366).await;
+    office.login("admin", ADMIN_PASSWORD).await;
+
+    // A task-division table in Word, with a merged lead cell and deadlines.
+    let body = [
+        samples::p(&["某市人民政府办公室关于印发某市稳就业实施方案的通知"]),
+        samples::p(&["某政办发〔2019〕12号"]),
+        samples::p(&["2019年3月5日"]),
+        samples::table(&[
+            &["序号", "重点任务", "牵头单位", "配合单位", "完成时限"],
+            &[">5:一、支持企业稳定岗位"],
+            &[
+                "1",
+                "落实失业保险稳岗返还政策",
+                "市人社局",
+                "市财政局",
+                "2019年6月底前",
+            ],
+            &["2", "开展职业技能提升行动", "^", "市总工会", "长期坚持"],
+        ]),
+    ]
+    .concat();
+    let file = app.db.data_dir().join("稳就业分工表.docx");
+    std::fs::write(&file, samples::docx(&body)).unwrap();
+    office.go("/admin/import").await;
+    office
+        .find("#file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    office
+        .click_through("form[action='/admin/import/preview'] button[type=submit]")
+        .await;
+    let preview = office.body_text().await;
+    for seen in [
+        "落实失业保险稳岗返还政策",
+        "市人社局",
+        "2019-06-30",
+        "长期坚持",
+        "支持企业稳定岗位",
+    ] {
+        assert!(preview.contains(seen), "{seen} not in the preview");
+    }
+    office.shot("word-preview").await;
+    office
+        .click_through("#preview-form button.primary[type=submit]")
+        .await;
+    assert!(office.body_text().await.contains("已导入"));
+
+    // The bundled plan's measure 24 names no unit: its warning leads to the fix.
+    office.go("/documents/1").await;
+    let m24 = app.measure_id(24).await;
+    office
+        .click_through(&format!("a[href='/measures/{m24}#edit']"))
+        .await;
+    office.find("#edit summary").await.click().await.unwrap();
+    office.fill("#edit-lead", "地区人社局").await;
+    office.fill("#edit-co", "地区财政局\n地区民政局").await;
+    office.shot("fix-measure-form").await;
+    office.click_through("#edit form button[type=submit]").await;
+    let page = office.body_text().await;
+    assert!(page.contains("措施已保存"), "{page}");
+    assert!(page.contains("地区人社局") && page.contains("地区民政局"));
+    office.shot("fixed-measure").await;
+    office.finish().await;
+
+    // The same page on a phone.
+    let phone = Browser::start(&app, "word-and-fix-phone", 390).await;
+    phone.login("admin", ADMIN_PASSWORD).await;
+    phone.go(&format!("/measures/{m24}")).await;
+    phone.find("#edit summary").await.click().await.unwrap();
+    let overflow = phone
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overflow, json!(false), "the page does not scroll sideways");
+    phone.shot("measure-phone").await;
+    phone.finish().await;
+}

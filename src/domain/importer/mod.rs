@@ -437,7 +437,7 @@ fn parse_table(input: &str, raw: &[&str], table: &table::TaskTable) -> ParsedDoc
     {
         doc.title = lines[..head_end].iter().find_map(|l| match l {
             Line::Other(t) if is_title_like(t) && !t.starts_with("附件") && !t.contains("分工") => {
-                Some(t.to_string())
+                Some(plan_in_notice(t).unwrap_or_else(|| t.to_string()))
             }
             _ => None,
         });
@@ -734,15 +734,22 @@ fn title_before(head: &[Line]) -> Option<String> {
     }
     if !parts.is_empty() {
         parts.reverse();
-        return Some(parts.concat());
+        let title = parts.concat();
+        // The notice that issues the plan names it: 关于印发《…》的通知.
+        return Some(plan_in_notice(&title).unwrap_or(title));
     }
     head.iter().find_map(|l| match l {
-        Line::Other(t) => t
-            .strip_prefix("关于印发")
-            .and_then(|r| r.strip_suffix("的通知"))
-            .map(str::to_string),
+        Line::Other(t) => plan_in_notice(t),
         _ => None,
     })
+}
+
+/// The plan a notice issues: 某市人民政府办公室关于印发《某市…方案》的通知 → 某市…方案.
+fn plan_in_notice(line: &str) -> Option<String> {
+    line.split_once("关于印发")
+        .and_then(|(_, r)| r.strip_suffix("的通知"))
+        .map(|r| r.trim_matches(['《', '》']).to_string())
+        .filter(|r| !r.is_empty())
 }
 
 /// The issuing office's signature: a short line ending in an office's title just above the

@@ -444,6 +444,7 @@ mod task_tables {
         );
         let doc = parse(&text).unwrap();
         assert_eq!(doc.number.as_deref(), Some("某政办发〔2019〕12号"));
+        assert_eq!(doc.title.as_deref(), Some("某市稳就业工作实施方案"));
         assert_eq!(doc.issued_on, NaiveDate::from_ymd_opt(2019, 3, 5));
         let sections: Vec<&str> = doc.sections.iter().map(|s| s.title.as_str()).collect();
         assert_eq!(sections, ["支持企业稳定岗位", "促进重点群体就业"]);
