@@ -195,6 +195,8 @@ pub struct MeasureView {
     pub measure: MeasureDetail,
     pub section_heading: Option<String>,
     pub paragraphs: Vec<String>,
+    /// Who does which part, where the measure's sub-tasks each name their own units.
+    pub parts: Vec<crate::domain::importer::units::Part>,
     pub lead: Option<DepartmentRef>,
     pub co: Vec<DepartmentRef>,
     pub assignments: Vec<measures::AssignmentRow>,
@@ -287,6 +289,7 @@ pub fn measure(
             .zip(measure.section_title.as_deref())
             .map(|(o, t)| heading(o, t)),
         paragraphs: measure.body.lines().map(str::to_string).collect(),
+        parts: crate::domain::importer::units::parts_of(&measure.body, None),
         previous: pick(measure.number - 1),
         next: pick(measure.number + 1),
         progress,

@@ -693,3 +693,42 @@ async fn a_huge_paste_is_parsed_off_the_worker_threads_and_previewed_in_part() {
         reply.body.len()
     );
 }
+
+#[actix_web::test]
+async fn a_measure_with_sub_tasks_shows_who_does_which_part() {
+    let app = spawn_app().await;
+    let file = app.db.data_dir().join("parts.txt");
+    std::fs::write(
+        &file,
+        "某县稳就业方案\n某政发〔2020〕3号\n一、重点任务\n\
+         1.完善就业政策。加强培训（县人社局负责）；完善补贴（县财政局、县人社局负责）；做好宣传（县委宣传部负责）。\n",
+    )
+    .unwrap();
+    let out = app.db.cli(&["import", file.to_str().unwrap(), "--json"]);
+    assert!(out.success(), "{}", out.stderr());
+    let json = out.json();
+    assert_eq!(json["measures"][0]["lead"], "县人社局");
+    assert_eq!(
+        json["measures"][0]["co"],
+        serde_json::json!(["县财政局", "县委宣传部"])
+    );
+    let admin = app.login_admin().await;
+    let docs = app.get_json("/api/v1/documents").await;
+    let doc = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["number"] == "某政发〔2020〕3号")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let measures = app
+        .get_json(&format!("/api/v1/measures?document={doc}"))
+        .await;
+    let id = measures[0]["id"].as_i64().unwrap();
+    let page = app.get_as(&admin, &format!("/measures/{id}")).await;
+    assert_eq!(page.status, 200);
+    for part in ["分工", "加强培训", "完善补贴", "做好宣传", "县委宣传部"] {
+        assert!(page.body.contains(part), "{part} not on the measure page");
+    }
+}

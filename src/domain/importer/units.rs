@@ -934,3 +934,73 @@ mod conventions {
         );
     }
 }
+
+/// One sub-task of a measure and the units its own clause names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Part {
+    /// The sentence the clause closes, without the clause.
+    pub task: String,
+    pub units: Vec<String>,
+}
+
+/// Who does which part of a measure whose sub-tasks each name their units
+/// (`加强培训（市人社局负责）；完善补贴（市财政局负责）`). Empty when the measure has one clause or
+/// none: then the measure's units do all of it.
+pub fn parts_of(text: &str, place: Option<&str>) -> Vec<Part> {
+    let groups: Vec<_> = top_level_groups(text)
+        .into_iter()
+        .filter(|g| MARKERS.iter().any(|m| g.content.contains(m)))
+        .collect();
+    if groups.len() < 2 {
+        return Vec::new();
+    }
+    let mut parts = Vec::new();
+    let mut from = 0;
+    for g in &groups {
+        let before = &text[from..g.start];
+        // The sentence runs back to the last full stop or semicolon before the clause.
+        let start = before.rfind(['。', '；', ';']).map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
+        let task = trim(&before[start..])
+            .trim_start_matches(['，', ','])
+            .to_string();
+        let units = read_units(&g.content, place)
+            .units
+            .into_iter()
+            .map(|u| u.full)
+            .collect();
+        parts.push(Part { task, units });
+        from = g.end;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod parts {
+    use super::*;
+
+    #[test]
+    fn each_sub_task_keeps_its_own_units() {
+        let text = "完善就业政策。加强培训（市人社局负责）；完善补贴（市财政局、市人社局负责）；做好宣传（市委宣传部负责）。";
+        let parts = parts_of(text, None);
+        let got: Vec<(&str, Vec<&str>)> = parts
+            .iter()
+            .map(|p| {
+                (
+                    p.task.as_str(),
+                    p.units.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("加强培训", vec!["市人社局"]),
+                ("完善补贴", vec!["市财政局", "市人社局"]),
+                ("做好宣传", vec!["市委宣传部"]),
+            ]
+        );
+        assert!(parts_of("做好工作。（市人社局负责）", None).is_empty());
+    }
+}
