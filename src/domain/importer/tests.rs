@@ -646,3 +646,35 @@ mod deadlines {
         );
     }
 }
+
+#[test]
+fn a_national_opinion_with_aims_first_and_measures_in_parentheses() {
+    let text = "国务院办公厅关于进一步做好稳就业工作的意见\n国办发〔2019〕28号\n\
+        各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n为做好稳就业工作，经国务院同意，现提出以下意见。\n\
+        一、总体要求\n（一）指导思想。以习近平新时代中国特色社会主义思想为指导。\n（二）基本原则。坚持就业优先。\n\
+        二、支持企业稳定岗位\n\
+        （三）加大失业保险稳岗返还力度。对不裁员或少裁员的企业，返还失业保险费。（人力资源社会保障部、财政部牵头，各地区负责）\n\
+        （四）降低企业成本。（国家发展改革委、财政部等部门和各省级人民政府负责）\n\
+        三、促进重点群体就业\n\
+        （五）做好高校毕业生就业工作。\n实施离校未就业高校毕业生就业促进计划。\n（教育部、人力资源社会保障部按职责分工负责）\n\
+        （六）加强职业技能培训。（人力资源社会保障部牵头，教育部、财政部等按职责分工负责）\n\
+        国务院办公厅\n2019年12月24日\n";
+    let doc = parse(text).unwrap();
+    assert_eq!(doc.number.as_deref(), Some("国办发〔2019〕28号"));
+    let got: Vec<(&str, Option<&str>, Vec<&str>)> = doc
+        .measures
+        .iter()
+        .map(|m| (m.label.as_str(), doc.lead_of(m), doc.co_of(m)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("（三）", Some("人力资源社会保障部"), vec!["财政部"]),
+            ("（四）", Some("国家发展改革委"), vec!["财政部", "各省级人民政府"]),
+            ("（五）", Some("教育部"), vec!["人力资源社会保障部"]),
+            ("（六）", Some("人力资源社会保障部"), vec!["教育部", "财政部"]),
+        ]
+    );
+    let sections: Vec<&str> = doc.sections.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(sections, ["总体要求", "支持企业稳定岗位", "促进重点群体就业"]);
+}

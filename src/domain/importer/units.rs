@@ -287,10 +287,15 @@ fn read_body(body: &str, place: Option<&str>) -> Clause {
     if let Some(clause) = from_verbs(&body, place) {
         return clause;
     }
-    let wanted = names_of(strip_verb(&body))
+    let names = names_of(strip_verb(&body));
+    let marked = names.iter().any(|n| lead_marked(n).1);
+    let wanted = names
         .into_iter()
         .enumerate()
-        .map(|(i, name)| (name, i == 0))
+        .map(|(i, name)| {
+            let (name, lead) = lead_marked(&name);
+            (name, if marked { lead } else { i == 0 })
+        })
         .collect();
     assign_roles(wanted, place)
 }
@@ -338,18 +343,33 @@ fn labelled_segments(body: &str) -> Option<Vec<(Label, String)>> {
 
 fn from_labels(segments: &[(Label, String)], place: Option<&str>) -> Clause {
     let has_lead_label = segments.iter().any(|(k, _)| *k == Label::Lead);
+    let marked = segments
+        .iter()
+        .any(|(_, t)| names_of(strip_verb(t)).iter().any(|n| lead_marked(n).1));
     let mut wanted = Vec::new();
     for (kind, text) in segments {
         for (i, name) in names_of(strip_verb(text)).into_iter().enumerate() {
+            let (name, marked_lead) = lead_marked(&name);
             let wants_lead = match kind {
                 Label::Lead => true,
                 Label::Co => false,
+                Label::Responsible if marked => marked_lead,
                 Label::Responsible => !has_lead_label && i == 0,
             };
             wanted.push((name, wants_lead));
         }
     }
     assign_roles(wanted, place)
+}
+
+/// `市人社局（牵头）`: a unit marked as the lead inside a list.
+fn lead_marked(name: &str) -> (String, bool) {
+    for mark in ["(牵头)", "(牵头单位)", "(牵头部门)", "（牵头）"] {
+        if let Some(stem) = name.strip_suffix(mark) {
+            return (stem.to_string(), true);
+        }
+    }
+    (name.to_string(), false)
 }
 
 /// `A牵头,B、C配合`: parts ending with a verb that says the role.
@@ -369,12 +389,14 @@ fn from_verbs(body: &str, place: Option<&str>) -> Option<Clause> {
     if !parts.iter().any(|p| role_of(p).is_some()) {
         return None;
     }
+    // With a unit named 牵头, the others — even those that say 负责 — are co units.
+    let explicit_lead = parts.iter().any(|p| role_of(p).is_some_and(|(lead, _)| lead));
     let mut wanted = Vec::new();
     for part in &parts {
         let (lead, len) = match role_of(part) {
             Some(r) => r,
             // `A负责,B配合`: the part that merely says 负责 leads.
-            None => (part.ends_with("负责"), part.len()),
+            None => (part.ends_with("负责") && !explicit_lead, part.len()),
         };
         for name in names_of(strip_verb(&part[..len])) {
             wanted.push((name, lead));
@@ -436,7 +458,17 @@ fn names_of(list: &str) -> Vec<String> {
         // `B等和各有关省级人民政府`, `A会同有关部门`: joiners between names.
         .flat_map(|n| {
             let mut parts = vec![n];
-            for joiner in ["等和", "等及", "以及", "会同"] {
+            for joiner in [
+                "等有关部门和",
+                "等相关部门和",
+                "等部门和",
+                "等部门及",
+                "等单位和",
+                "等和",
+                "等及",
+                "以及",
+                "会同",
+            ] {
                 parts = parts
                     .into_iter()
                     .flat_map(|p| p.split(joiner).map(str::to_string).collect::<Vec<_>>())
@@ -886,6 +918,23 @@ mod conventions {
             "教育部",
             &["财政部", "人民银行"],
         );
+    }
+
+    #[test]
+    fn forms_of_national_and_city_documents() {
+        expect(
+            "做好工作。（人力资源社会保障部牵头，教育部、财政部等按职责分工负责）",
+            "人力资源社会保障部",
+            &["教育部", "财政部"],
+        );
+        expect(
+            "做好工作。（国家发展改革委、财政部等部门和各省级人民政府负责）",
+            "国家发展改革委",
+            &["财政部", "各省级人民政府"],
+        );
+        expect("做好工作。（责任单位：市财政局、市人社局（牵头）、市教育局）", "市人社局", &["市财政局", "市教育局"]);
+        expect("做好工作。（市财政局、市人社局（牵头）负责）", "市人社局", &["市财政局"]);
+        expect("做好工作。（教育部、财政部等有关部门和单位负责）", "教育部", &["财政部"]);
     }
 
     #[test]
