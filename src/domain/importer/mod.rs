@@ -596,6 +596,8 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
     let mut drafts: Vec<Draft> = Vec::new();
     let mut section: Option<u32> = None;
     let mut in_measure = false;
+    // A `责任单位：…` line of its own that stands before the measure it belongs to.
+    let mut pending: Option<&str> = None;
     for (line, raw) in lines[body_start..].iter().zip(&raw[body_start..]) {
         let next = drafts.last().map_or(1, |d| d.written + 1);
         let continues_numbering = match line {
@@ -605,15 +607,32 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
             _ => None,
         };
         if let Some((n, rest)) = measure_of(line, style).or(continues_numbering) {
+            let mut paragraphs = vec![rest];
+            paragraphs.extend(pending.take());
             drafts.push(Draft {
                 written: n,
                 label: label_of(n, style),
                 section,
-                paragraphs: vec![rest],
+                paragraphs,
                 deadline: None,
             });
             in_measure = true;
             continue;
+        }
+        if let Line::Other(text) = line {
+            // It belongs to the measure before it, unless that one has its units already
+            // (or there is none): then to the next.
+            if units::is_label_line(text) {
+                let previous_has_units = drafts.last().filter(|_| in_measure).is_some_and(|d| {
+                    !parse_clause(&d.paragraphs.join("\n"), None)
+                        .units
+                        .is_empty()
+                });
+                if !in_measure || previous_has_units {
+                    pending = Some(raw);
+                    continue;
+                }
+            }
         }
         // A heading above the measures' level ends the measure (a `（一）` sub-heading over
         // `1.` measures); lower levels stay inside it.
@@ -625,6 +644,7 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
         }
         match line {
             Line::Section(_, title) => {
+                pending = None;
                 let ordinal = doc.sections.len() as u32 + 1;
                 doc.sections.push(ParsedSection {
                     ordinal,

@@ -670,11 +670,44 @@ fn a_national_opinion_with_aims_first_and_measures_in_parentheses() {
         got,
         [
             ("（三）", Some("人力资源社会保障部"), vec!["财政部"]),
-            ("（四）", Some("国家发展改革委"), vec!["财政部", "各省级人民政府"]),
+            (
+                "（四）",
+                Some("国家发展改革委"),
+                vec!["财政部", "各省级人民政府"]
+            ),
             ("（五）", Some("教育部"), vec!["人力资源社会保障部"]),
-            ("（六）", Some("人力资源社会保障部"), vec!["教育部", "财政部"]),
+            (
+                "（六）",
+                Some("人力资源社会保障部"),
+                vec!["教育部", "财政部"]
+            ),
         ]
     );
     let sections: Vec<&str> = doc.sections.iter().map(|s| s.title.as_str()).collect();
-    assert_eq!(sections, ["总体要求", "支持企业稳定岗位", "促进重点群体就业"]);
+    assert_eq!(
+        sections,
+        ["总体要求", "支持企业稳定岗位", "促进重点群体就业"]
+    );
+}
+
+#[test]
+fn units_on_a_line_of_their_own_before_or_after_their_measure() {
+    let text = "一、重点任务\n\
+        1.建立就业台账。\n责任单位：县人社局、县统计局\n\
+        牵头单位：县教育局；配合单位：县财政局\n2.做好毕业生就业。\n\
+        3.开展技能培训。（县人社局负责）\n";
+    let doc = parse(text).unwrap();
+    let got: Vec<(Option<&str>, Vec<&str>)> = doc
+        .measures
+        .iter()
+        .map(|m| (doc.lead_of(m), doc.co_of(m)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some("县人社局"), vec!["县统计局"]),
+            (Some("县教育局"), vec!["县财政局"]),
+            (Some("县人社局"), vec![]),
+        ]
+    );
 }

@@ -225,6 +225,15 @@ fn is_convention_note(s: &str) -> bool {
         .any(|m| s.contains(m))
 }
 
+/// A line that is only a label naming units: `责任单位：A、B`, `牵头单位：A；配合单位：B`.
+pub fn is_label_line(line: &str) -> bool {
+    let folded = fold_punct(line);
+    LEAD_LABELS
+        .iter()
+        .chain(RESPONSIBLE_LABELS)
+        .any(|l| folded.starts_with(&format!("{l}:")))
+}
+
 /// `责任单位：A、B` written without parentheses, at the end of the measure.
 fn unparenthesised_clause(text: &str) -> Option<(usize, String)> {
     let labels = LEAD_LABELS.iter().chain(RESPONSIBLE_LABELS);
@@ -390,7 +399,9 @@ fn from_verbs(body: &str, place: Option<&str>) -> Option<Clause> {
         return None;
     }
     // With a unit named 牵头, the others — even those that say 负责 — are co units.
-    let explicit_lead = parts.iter().any(|p| role_of(p).is_some_and(|(lead, _)| lead));
+    let explicit_lead = parts
+        .iter()
+        .any(|p| role_of(p).is_some_and(|(lead, _)| lead));
     let mut wanted = Vec::new();
     for part in &parts {
         let (lead, len) = match role_of(part) {
@@ -932,9 +943,21 @@ mod conventions {
             "国家发展改革委",
             &["财政部", "各省级人民政府"],
         );
-        expect("做好工作。（责任单位：市财政局、市人社局（牵头）、市教育局）", "市人社局", &["市财政局", "市教育局"]);
-        expect("做好工作。（市财政局、市人社局（牵头）负责）", "市人社局", &["市财政局"]);
-        expect("做好工作。（教育部、财政部等有关部门和单位负责）", "教育部", &["财政部"]);
+        expect(
+            "做好工作。（责任单位：市财政局、市人社局（牵头）、市教育局）",
+            "市人社局",
+            &["市财政局", "市教育局"],
+        );
+        expect(
+            "做好工作。（市财政局、市人社局（牵头）负责）",
+            "市人社局",
+            &["市财政局"],
+        );
+        expect(
+            "做好工作。（教育部、财政部等有关部门和单位负责）",
+            "教育部",
+            &["财政部"],
+        );
     }
 
     #[test]
