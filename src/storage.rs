@@ -141,24 +141,16 @@ impl EvidenceStore {
                 }
             }
         }
-        for first in read_subdirs(&self.root)? {
-            if first.file_name().is_some_and(|n| n == "tmp") {
+        for (digest, path) in self.stored()? {
+            if referenced.contains(&digest) {
                 continue;
             }
-            for second in read_subdirs(&first)? {
-                for entry in std::fs::read_dir(&second)? {
-                    let entry = entry?;
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    if referenced.contains(&name) || self.path_of(&name).is_none() {
-                        continue;
-                    }
-                    if entry.metadata().is_ok_and(|m| old(&m))
-                        && std::fs::remove_file(entry.path()).is_ok()
-                    {
-                        out.files += 1;
-                        out.bytes += entry.metadata().map_or(0, |m| m.len());
-                    }
-                }
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if old(&meta) && std::fs::remove_file(&path).is_ok() {
+                out.files += 1;
+                out.bytes += meta.len();
             }
         }
         Ok(out)

@@ -4,6 +4,7 @@
 //! Each runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::StreamExt;
 
@@ -186,7 +187,7 @@ fn admin_token(db: &TestDatabase) -> String {
 }
 
 /// Submits `targets` 40 at a time, each with one file of its own and one shared by all;
-/// returns the replies (None: the connection failed).
+/// returns the replies (None: the connection failed). `done` counts the replies so far.
 async fn flood(
     client: &awc::Client,
     server: &ServerProcess,
@@ -194,20 +195,33 @@ async fn flood(
     targets: &[Target],
     tag: &str,
 ) -> Vec<Option<Reply>> {
+    flood_counted(client, server, token, targets, tag, &AtomicUsize::new(0)).await
+}
+
+async fn flood_counted(
+    client: &awc::Client,
+    server: &ServerProcess,
+    token: &str,
+    targets: &[Target],
+    tag: &str,
+    done: &AtomicUsize,
+) -> Vec<Option<Reply>> {
     let shared = pdf("the same attachment for everyone");
     futures_util::stream::iter(targets.iter().enumerate())
         .map(|(i, t)| {
             let own = pdf(&format!("{tag} {i} {}", t.department));
             let shared = shared.clone();
             async move {
-                submit(
+                let reply = submit(
                     client,
                     server,
                     token,
                     t,
                     &[("附件.pdf", own), ("共用.pdf", shared)],
                 )
-                .await
+                .await;
+                done.fetch_add(1, Ordering::SeqCst);
+                reply
             }
         })
         .buffer_unordered(40)

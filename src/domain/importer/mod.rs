@@ -37,6 +37,21 @@ pub struct ParsedDocument {
     pub warnings: Vec<Warning>,
 }
 
+impl ParsedDocument {
+    fn empty() -> ParsedDocument {
+        ParsedDocument {
+            number: None,
+            title: None,
+            issuing_office: None,
+            issued_on: None,
+            sections: Vec::new(),
+            measures: Vec::new(),
+            departments: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
 /// A section (部分), headed 一、二、…
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedSection {
@@ -413,16 +428,7 @@ fn read_head(doc: &mut ParsedDocument, input: &str, lines: &[Line], body_start: 
 fn parse_table(input: &str, raw: &[&str], table: &table::TaskTable) -> ParsedDocument {
     let pat: &Patterns = &PATTERNS;
     let lines: Vec<Line> = raw.iter().map(|l| pat.classify(l)).collect();
-    let mut doc = ParsedDocument {
-        number: None,
-        title: None,
-        issuing_office: None,
-        issued_on: None,
-        sections: Vec::new(),
-        measures: Vec::new(),
-        departments: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut doc = ParsedDocument::empty();
     // The head ends at the body's first section, or at the table (for a table alone, the
     // lines above it: 附件 / 任务分工表 are not the title).
     let first_section = lines[..table.start]
@@ -564,16 +570,7 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
             .unwrap_or(0)
     });
 
-    let mut doc = ParsedDocument {
-        number: None,
-        title: None,
-        issuing_office: None,
-        issued_on: None,
-        sections: Vec::new(),
-        measures: Vec::new(),
-        departments: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut doc = ParsedDocument::empty();
 
     // The head: everything before the first section or measure.
     let head: Vec<&str> = input.lines().take(body_start).collect();

@@ -607,7 +607,7 @@ mod tests {
         c.units.iter().map(|u| (u.full.clone(), u.role)).collect()
     }
 
-    fn lead_co(c: &Clause) -> (Option<String>, Vec<String>) {
+    pub(super) fn lead_co(c: &Clause) -> (Option<String>, Vec<String>) {
         let lead = c
             .units
             .iter()
@@ -791,19 +791,7 @@ mod conventions {
     use super::*;
 
     fn read(text: &str) -> (Option<String>, Vec<String>) {
-        let c = parse_clause(text, None);
-        let lead = c
-            .units
-            .iter()
-            .find(|u| u.role == Role::Lead)
-            .map(|u| u.full.clone());
-        let co = c
-            .units
-            .iter()
-            .filter(|u| u.role == Role::Co)
-            .map(|u| u.full.clone())
-            .collect();
-        (lead, co)
+        super::tests::lead_co(&parse_clause(text, None))
     }
 
     fn expect(text: &str, lead: &str, co: &[&str]) {
@@ -812,18 +800,8 @@ mod conventions {
             co.iter().map(|s| s.to_string()).collect(),
         );
         assert_eq!(read(text), want, "{text}");
-        // The same in ASCII punctuation.
-        let ascii: String = text
-            .chars()
-            .map(|c| match c {
-                '（' => '(',
-                '）' => ')',
-                '：' => ':',
-                '；' => ';',
-                '，' => ',',
-                _ => c,
-            })
-            .collect();
+        // The same in ASCII punctuation (and without spaces).
+        let ascii = fold_punct(text);
         assert_eq!(read(&ascii), want, "{ascii}");
     }
 
