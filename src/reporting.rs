@@ -771,37 +771,36 @@ pub fn edit_measure(
                 .filter(|d| !units.iter().any(|(u, _)| u == d))
                 .collect();
             let reported = measures::departments_with_reports(conn, m.id)?;
+            // Names of the units before the change come with the assignments; the new
+            // list is read back in one query once written.
+            let name_before = |id: i32| {
+                current
+                    .iter()
+                    .find(|a| a.department_id == id)
+                    .map(|a| a.department.clone())
+                    .unwrap_or_default()
+            };
             if let Some(blocked) = removed.iter().find(|d| reported.contains(d)) {
-                let name = departments::find(conn, *blocked)?
-                    .map(|d| d.name)
-                    .unwrap_or_default();
                 return Err(ReportingError::Conflict(tr(
                     "service.reporting.unit_has_reports",
-                    &[("name", &name)],
+                    &[("name", &name_before(*blocked))],
                 )));
             }
-            let name_of = |conn: &mut DbConn, id: i32| -> Result<String> {
-                Ok(departments::find(conn, id)?
-                    .map(|d| d.name)
-                    .unwrap_or_default())
-            };
-            for d in &removed {
-                out.removed.push(name_of(conn, *d)?);
-            }
-            for (d, _) in &units {
-                if !before.contains(d) {
-                    out.added.push(name_of(conn, *d)?);
-                }
-            }
+            out.removed = removed.iter().map(|d| name_before(*d)).collect();
             measures::replace_assignments(conn, m.id, &units)?;
-            let mut listed = Vec::new();
-            for (d, role) in &units {
-                listed.push(format!(
-                    "{}{}",
-                    name_of(conn, *d)?,
-                    if *role == "lead" { "（牵头）" } else { "" }
-                ));
-            }
+            let after = measures::assignments_of_measure(conn, m.id)?;
+            out.added = after
+                .iter()
+                .filter(|a| !before.contains(&a.department_id))
+                .map(|a| a.department.clone())
+                .collect();
+            let listed: Vec<String> = after
+                .iter()
+                .map(|a| {
+                    let lead = if a.role == "lead" { "（牵头）" } else { "" };
+                    format!("{}{lead}", a.department)
+                })
+                .collect();
             changes.push(format!("units: {}", listed.join("、")));
         }
         if let Some(deadline) = edit.deadline {

@@ -143,8 +143,16 @@ pub fn claim(
     }
 }
 
-// The outcome of a send is recorded only while the claim is still the worker's: each
-// `mark_*` filters on the claimant and returns whether it matched.
+/// The row as this worker claimed it. The outcome of a send is recorded only while the claim
+/// is still the worker's: each `mark_*` updates through this and returns whether it matched.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn held<'a>(id: i32, worker: &'a str) -> _ {
+    let sending: &'static str = "sending";
+    outbox::table
+        .find(id)
+        .filter(outbox::state.eq(sending))
+        .filter(outbox::claimed_by.eq(worker))
+}
 
 pub fn mark_sent(
     conn: &mut DbConn,
@@ -152,19 +160,14 @@ pub fn mark_sent(
     worker: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(
-        outbox::table
-            .find(id)
-            .filter(outbox::state.eq("sending"))
-            .filter(outbox::claimed_by.eq(worker)),
-    )
-    .set((
-        outbox::state.eq("sent"),
-        outbox::sent_at.eq(now),
-        outbox::last_error.eq(None::<String>),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    diesel::update(held(id, worker))
+        .set((
+            outbox::state.eq("sent"),
+            outbox::sent_at.eq(now),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 /// Back to the queue until `retry_at`.
@@ -175,33 +178,23 @@ pub fn mark_retry(
     error: &str,
     retry_at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(
-        outbox::table
-            .find(id)
-            .filter(outbox::state.eq("sending"))
-            .filter(outbox::claimed_by.eq(worker)),
-    )
-    .set((
-        outbox::state.eq("queued"),
-        outbox::next_attempt_at.eq(retry_at),
-        outbox::claimed_at.eq(None::<NaiveDateTime>),
-        outbox::claimed_by.eq(None::<String>),
-        outbox::last_error.eq(error),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    diesel::update(held(id, worker))
+        .set((
+            outbox::state.eq("queued"),
+            outbox::next_attempt_at.eq(retry_at),
+            outbox::claimed_at.eq(None::<NaiveDateTime>),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 pub fn mark_failed(conn: &mut DbConn, id: i32, worker: &str, error: &str) -> QueryResult<bool> {
-    diesel::update(
-        outbox::table
-            .find(id)
-            .filter(outbox::state.eq("sending"))
-            .filter(outbox::claimed_by.eq(worker)),
-    )
-    .set((outbox::state.eq("failed"), outbox::last_error.eq(error)))
-    .execute(conn)
-    .map(|n| n == 1)
+    diesel::update(held(id, worker))
+        .set((outbox::state.eq("failed"), outbox::last_error.eq(error)))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 /// Rows whose claim is older than `stale` were interrupted mid-send (a crash, a killed

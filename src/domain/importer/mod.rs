@@ -571,23 +571,8 @@ fn parse_text(input: &str) -> Result<ParsedDocument, ImportError> {
     });
 
     let mut doc = ParsedDocument::empty();
-
     // The head: everything before the first section or measure.
-    let head: Vec<&str> = input.lines().take(body_start).collect();
-    doc.number = pat
-        .number
-        .find(&head.join("\n"))
-        .or_else(|| pat.number.find(input))
-        .map(|m| m.as_str().chars().filter(|c| !is_space(*c)).collect());
-    doc.issued_on = lines[..body_start]
-        .iter()
-        .chain(lines[body_start..].iter())
-        .find_map(|l| match l {
-            Line::Date(d) => Some(*d),
-            _ => None,
-        });
-    doc.title = title_before(&lines[..body_start]);
-    doc.issuing_office = signature_before_date(&lines[..body_start]);
+    read_head(&mut doc, input, &lines, body_start);
 
     // The body: sections and measures, up to the signature date or the page's tail.
     let mut drafts: Vec<Draft> = Vec::new();

@@ -174,6 +174,16 @@ pub fn parse_clause(text: &str, place: Option<&str>) -> Clause {
     out
 }
 
+/// Labels that give a deadline inside a responsibility clause.
+const DEADLINE_LABELS: &[&str] = &[
+    "完成时限",
+    "时间节点",
+    "完成时间",
+    "时限",
+    "完成期限",
+    "截止时间",
+];
+
 /// Parts of a responsibility clause that name no unit: when or where, how long, how.
 fn is_not_units(segment: &str) -> bool {
     const LABELS: &[&str] = &[
@@ -202,7 +212,12 @@ fn is_not_units(segment: &str) -> bool {
         "按职能分工负责",
     ];
     let s = trim(segment);
-    if LABELS.iter().any(|l| s.starts_with(l)) || PHRASES.contains(&s) {
+    if LABELS
+        .iter()
+        .chain(DEADLINE_LABELS)
+        .any(|l| s.starts_with(l))
+        || PHRASES.contains(&s)
+    {
         return true;
     }
     // A date or year: 2019年底前, 2019年12月31日前, 每年年底前.
