@@ -441,12 +441,25 @@ fn parse_table(input: &str, raw: &[&str], table: &table::TaskTable) -> ParsedDoc
         .as_deref()
         .is_some_and(|t| t.contains("分工") || t == "附件")
     {
-        doc.title = lines[..head_end].iter().find_map(|l| match l {
-            Line::Other(t) if is_title_like(t) && !t.starts_with("附件") && !t.contains("分工") => {
-                Some(plan_in_notice(t).unwrap_or_else(|| t.to_string()))
-            }
-            _ => None,
-        });
+        // The notice that issues the plan names it, whatever it is called; failing that, a
+        // heading that is not the annex's own.
+        let head = &lines[..head_end];
+        doc.title = head
+            .iter()
+            .find_map(|l| match l {
+                Line::Other(t) => plan_in_notice(t),
+                _ => None,
+            })
+            .or_else(|| {
+                head.iter().find_map(|l| match l {
+                    Line::Other(t)
+                        if is_title_like(t) && !t.starts_with("附件") && !t.contains("分工") =>
+                    {
+                        Some(t.to_string())
+                    }
+                    _ => None,
+                })
+            });
     }
 
     // Each row becomes the text of a measure followed by a clause naming its units, read

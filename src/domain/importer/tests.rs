@@ -506,6 +506,17 @@ mod task_tables {
     }
 
     #[test]
+    fn a_plan_named_分工方案_keeps_its_name_from_the_notice() {
+        let text = "塔城地区人民政府办公室关于印发《塔城地区稳就业重点任务分工方案》的通知\n\
+                    塔行办发〔2026〕5号\n2026年3月1日\n附件\n塔城地区稳就业重点任务分工表\n\
+                    序号\t重点任务\t牵头单位\n1\t落实稳岗返还政策。\t地区人社局\n";
+        assert_eq!(
+            parse(text).unwrap().title.as_deref(),
+            Some("塔城地区稳就业重点任务分工方案")
+        );
+    }
+
+    #[test]
     fn a_responsible_column_alone_puts_its_first_unit_in_the_lead() {
         let text = "工作措施\t责任单位\t完成时间\n\
                     建立就业困难人员台账\t区人社局、区民政局\t2019年12月31日前\n";
