@@ -41,6 +41,33 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Starts chromedriver on a free port and waits (up to 30 s) until it answers. A driver that
+/// exits at once (its port taken meanwhile) is started again on another port.
+fn start_driver() -> (Child, String) {
+    for _ in 0..5 {
+        let port = free_port();
+        let mut driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = driver.try_wait() {
+                break;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return (driver, format!("http://127.0.0.1:{port}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = driver.kill();
+        let _ = driver.wait();
+    }
+    panic!("chromedriver did not start: tried five ports for 30 s each");
+}
+
 impl Browser {
     async fn start(app: &TestApp, journey: &'static str, width: u32) -> Browser {
         for tool in [CHROMIUM, CHROMEDRIVER] {
@@ -49,20 +76,7 @@ impl Browser {
                 "{tool} is missing: install Debian's chromium and chromium-driver (scripts/test does)"
             );
         }
-        let port = free_port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let driver_url = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let (mut driver, mut driver_url) = start_driver();
         let profile = tempfile::tempdir().unwrap();
         let downloads = profile.path().join("downloads");
         std::fs::create_dir_all(&downloads).unwrap();
@@ -89,11 +103,27 @@ impl Browser {
             serde_json::Value::Object(map) => map,
             _ => unreachable!(),
         };
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&driver_url)
-            .await
-            .expect("a WebDriver session");
+        // Chromium's first start on a loaded machine can be slow: a session that cannot be
+        // created is tried again (a fresh driver, a fresh port) before the test gives up.
+        let mut attempt = 0;
+        let (client, driver_url) = loop {
+            attempt += 1;
+            let session =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.clone())
+                    .connect(&driver_url)
+                    .await;
+            match session {
+                Ok(client) => break (client, driver_url),
+                Err(e) if attempt < 3 => {
+                    eprintln!("WebDriver session not created ({e:?}); starting chromedriver again");
+                    let _ = driver.kill();
+                    let _ = driver.wait();
+                    (driver, driver_url) = start_driver();
+                }
+                Err(e) => panic!("a WebDriver session: {e:?}"),
+            }
+        };
         let shots = std::env::var("DUBAN_SCREENSHOTS")
             .map(PathBuf::from)
             .unwrap_or_else(|_| repo_path("target/screenshots"));
