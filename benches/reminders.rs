@@ -104,11 +104,7 @@ fn queueing_on_demo_data(conn: &mut duban::db::DbConn, settings: &Settings) {
         .get_result(conn)
         .unwrap();
     let depts: i64 = departments::table.count().get_result(conn).unwrap();
-    let mailroom = Mailroom {
-        templates: duban::mail::templates::MailTemplates::new().unwrap(),
-        transport: Transport::Memory(Default::default()),
-        stop: Default::default(),
-    };
+    let mailroom = Mailroom::with_transport(Transport::Memory(Default::default())).unwrap();
     let runner = mailroom.runner(settings);
     for dry_run in [true, false] {
         let start = Instant::now();

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use diesel::Connection;
 use duban::config::Settings;
 use duban::db::QueryCounter;
-use duban::web::progress::LightRules;
+use duban::read::progress::LightRules;
 use duban::web::templates::{Page, Templates};
 
 fn main() {
@@ -21,9 +21,14 @@ fn main() {
     let run = |conn: &mut duban::db::DbConn| {
         counter.reset();
         let rules = LightRules::load(conn, today, settings.reporting.yellow_days).unwrap();
-        let view =
-            duban::web::scorecard::load(conn, &query, &rules, &settings.scoring, settings.timezone)
-                .unwrap();
+        let view = duban::read::scorecard::load(
+            conn,
+            &query,
+            &rules,
+            &settings.scoring,
+            settings.timezone,
+        )
+        .unwrap();
         let departments = view.rows.len();
         let html = templates
             .render("scorecard", &Page::new("考核评分", "scorecard", view))

@@ -118,6 +118,8 @@ pub const FILES: &[(&str, &str, &str)] = &[
     ("en", "web", include_str!("../locales/en/web.toml")),
     ("zh", "domain", include_str!("../locales/zh/domain.toml")),
     ("en", "domain", include_str!("../locales/en/domain.toml")),
+    ("zh", "ledger", include_str!("../locales/zh/ledger.toml")),
+    ("en", "ledger", include_str!("../locales/en/ledger.toml")),
 ];
 
 /// Both languages' texts, by full key: one map per language, so a lookup borrows the key

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod authz;
+pub mod bulk;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod i18n;
 pub mod mail;
 pub mod maintenance;
+pub mod read;
 pub mod reminders;
 pub mod reporting;
 pub mod security;

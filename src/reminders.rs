@@ -248,6 +248,8 @@ pub fn stage_label(stage: &str) -> &'static str {
         "escalation" => "common.chase_stage.escalation",
         "receipt" => "common.chase_stage.receipt",
         "digest" => "common.chase_stage.digest",
+        "manual" => "common.chase_stage.manual",
+        "phone" => "common.chase_stage.phone",
         _ => "service.reminders.unknown_stage",
     })
 }
@@ -271,6 +273,7 @@ fn stage_parts(stage: Stage) -> (&'static str, i32) {
         Stage::Escalation(l) => ("escalation", n(l)),
         Stage::Receipt(k) => ("receipt", n(k)),
         Stage::Digest(w) => ("digest", n(w)),
+        Stage::Manual => ("manual", 0),
     }
 }
 
@@ -357,12 +360,62 @@ impl Runner<'_> {
             .into_iter()
             .filter(|r| !known.contains(&r.key))
             .collect();
+        self.enqueue(conn, now, today, &policy, due, dry_run, SYSTEM_ACTOR)
+    }
+
+    /// Chases these obligations now (一键催办), as `actor`: one reminder each to its unit,
+    /// recorded in the chase log and queued in the outbox like the planner's, in one
+    /// transaction. Returns what was queued; items whose unit has no address are counted
+    /// in `unaddressed` and recorded nowhere.
+    pub fn chase_now(
+        &self,
+        conn: &mut DbConn,
+        now: NaiveDateTime,
+        actor: &str,
+        items: &[crate::domain::reminders::Waiting],
+    ) -> anyhow::Result<(RunSummary, Vec<Planned>)> {
+        use chrono::TimeZone;
+        let policy = effective_policy(conn, self.settings)?;
+        let today = self
+            .settings
+            .timezone
+            .from_utc_datetime(&now)
+            .naive_local()
+            .date();
+        let stamp = now.and_utc().timestamp_micros();
+        let due = items
+            .iter()
+            .map(|w| Reminder {
+                key: format!("manual:{}:{stamp}", w.obligation_id),
+                stage: Stage::Manual,
+                obligation_id: Some(w.obligation_id),
+                document_id: None,
+                department_id: Some(w.department_id),
+                days: (w.due_on - today).num_days(),
+            })
+            .collect();
+        self.enqueue(conn, now, today, &policy, due, false, actor)
+    }
+
+    /// Batches `due` into emails and, unless `dry_run`, records each in the chase log (as
+    /// `actor`) and queues the emails, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn enqueue(
+        &self,
+        conn: &mut DbConn,
+        now: NaiveDateTime,
+        today: NaiveDate,
+        policy: &Policy,
+        due: Vec<Reminder>,
+        dry_run: bool,
+        actor: &str,
+    ) -> anyhow::Result<(RunSummary, Vec<Planned>)> {
         if due.is_empty() {
             return Ok((RunSummary::default(), Vec::new()));
         }
 
         let (directory, names) = chase::directory(conn, &policy.office_emails)?;
-        let batches = batch(&due, &policy, &directory);
+        let batches = batch(&due, policy, &directory);
         if !batches.unaddressed.is_empty() {
             let departments: BTreeSet<&str> = batches
                 .unaddressed
@@ -389,7 +442,7 @@ impl Runner<'_> {
         };
         let render = |kind: MailKind, items: &[usize], envelope_cc: &[String], department| {
             let reminders: Vec<&Reminder> = items.iter().map(|i| &due[*i]).collect();
-            self.render(kind, &reminders, envelope_cc, department, &policy, &context)
+            self.render(kind, &reminders, envelope_cc, department, policy, &context)
         };
         if dry_run {
             for e in &batches.envelopes {
@@ -439,6 +492,8 @@ impl Runner<'_> {
                         recipients: &recipients,
                         outbox_id: None,
                         planned_at: now,
+                        actor,
+                        note: "",
                     };
                     if chase::try_record(conn, &row)? {
                         recorded_keys.insert(r.key.clone());
@@ -487,8 +542,12 @@ impl Runner<'_> {
                     conn,
                     NewAuditEntry {
                         at: now,
-                        actor: SYSTEM_ACTOR,
-                        action: "reminders.queue",
+                        actor,
+                        action: if actor == SYSTEM_ACTOR {
+                            "reminders.queue"
+                        } else {
+                            "reminders.chase_now"
+                        },
                         entity: "outbox",
                         entity_id: None,
                         summary: &format!(
@@ -633,7 +692,9 @@ impl Runner<'_> {
         let label = text(
             match r.stage {
                 Stage::Before(_) => "email.item.before",
+                Stage::Manual if r.days > 0 => "email.item.before",
                 Stage::DueToday => "email.item.due",
+                Stage::Manual if r.days == 0 => "email.item.due",
                 Stage::Receipt(_) => "email.item.receipt",
                 _ => "email.item.overdue",
             },
@@ -850,16 +911,32 @@ pub struct Mailroom {
     pub transport: Transport,
     /// Raised on shutdown (SIGTERM): delivery finishes its messages in flight and stops.
     pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Wakes the scheduler (when one runs) to deliver what was just queued.
+    nudge: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
 }
 
 impl Mailroom {
     pub fn new(settings: &Settings) -> anyhow::Result<Mailroom> {
+        Mailroom::with_transport(
+            Transport::from_settings(&settings.mail, &settings.data_dir)
+                .map_err(|e| anyhow::anyhow!(e))?,
+        )
+    }
+
+    pub fn with_transport(transport: Transport) -> anyhow::Result<Mailroom> {
         Ok(Mailroom {
             templates: MailTemplates::new().map_err(|e| anyhow::anyhow!("email templates: {e}"))?,
-            transport: Transport::from_settings(&settings.mail, &settings.data_dir)
-                .map_err(|e| anyhow::anyhow!(e))?,
+            transport,
             stop: Default::default(),
+            nudge: Default::default(),
         })
+    }
+
+    /// Asks the scheduler to run now; without a scheduler the queue waits for `duban remind`.
+    pub fn nudge(&self) {
+        if let Some(wake) = self.nudge.lock().ok().and_then(|n| n.clone()) {
+            let _ = wake.send(());
+        }
     }
 
     pub fn runner<'a>(&'a self, settings: &'a Settings) -> Runner<'a> {
@@ -885,7 +962,9 @@ pub struct Scheduler {
 impl Drop for Scheduler {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        self.wake.take();
+        if let Some(wake) = self.wake.take() {
+            let _ = wake.send(());
+        }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -904,6 +983,9 @@ pub fn start_scheduler(
 ) -> std::io::Result<Scheduler> {
     let (wake, woken) = std::sync::mpsc::channel::<()>();
     let stop = mailroom.stop.clone();
+    if let Ok(mut nudge) = mailroom.nudge.lock() {
+        *nudge = Some(wake.clone());
+    }
     let thread = std::thread::Builder::new()
         .name("reminders".into())
         .spawn(move || {
@@ -926,9 +1008,11 @@ pub fn start_scheduler(
                     Ok(_) => {}
                     Err(e) => tracing::error!("reminder run failed: {e:#}"),
                 }
+                // A nudge (a chase queued from the ledger) runs the next pass at once; the
+                // stop flag is checked before it.
                 match woken.recv_timeout(interval) {
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
-                    _ => break,
+                    Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
         })?;

@@ -25,6 +25,10 @@ pub struct NewChase<'a> {
     pub recipients: &'a str,
     pub outbox_id: Option<i32>,
     pub planned_at: NaiveDateTime,
+    /// Who chased: `system` for the planner, the person's user name for a manual chase.
+    pub actor: &'a str,
+    /// What was said, for a phone chase (电话催办).
+    pub note: &'a str,
 }
 
 /// Records one reminder unless its key is already recorded (by this run's competitor, say).
@@ -76,16 +80,29 @@ pub struct ChaseEntry {
     pub period_label: Option<String>,
     pub email_state: Option<String>,
     pub sent_at: Option<NaiveDateTime>,
+    pub actor: String,
+    pub note: String,
 }
 
-/// Every chase about a measure's obligations, newest first: one query.
-pub fn for_measure(conn: &mut DbConn, measure_id: i32) -> QueryResult<Vec<ChaseEntry>> {
-    chase_log::table
+/// The chases about a measure's obligations (of one unit, with `only`), newest first, at
+/// most `limit`: one query.
+pub fn for_measure(
+    conn: &mut DbConn,
+    measure_id: i32,
+    only: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<ChaseEntry>> {
+    let mut q = chase_log::table
         .inner_join(obligations::table)
         .left_join(departments::table)
         .left_join(outbox::table)
         .filter(obligations::measure_id.eq(measure_id))
-        .order((chase_log::planned_at.desc(), chase_log::id.desc()))
+        .into_boxed();
+    if let Some(d) = only {
+        q = q.filter(obligations::department_id.eq(d));
+    }
+    q.order((chase_log::planned_at.desc(), chase_log::id.desc()))
+        .limit(limit)
         .select((
             chase_log::id,
             chase_log::stage,
@@ -100,8 +117,45 @@ pub fn for_measure(conn: &mut DbConn, measure_id: i32) -> QueryResult<Vec<ChaseE
             obligations::period_label.nullable(),
             outbox::state.nullable(),
             outbox::sent_at.nullable(),
+            chase_log::actor,
+            chase_log::note,
         ))
         .load(conn)
+}
+
+/// How many chases a measure's obligations (of one unit, with `only`) have had.
+pub fn count_for_measure(
+    conn: &mut DbConn,
+    measure_id: i32,
+    only: Option<i32>,
+) -> QueryResult<i64> {
+    let mut q = chase_log::table
+        .inner_join(obligations::table)
+        .filter(obligations::measure_id.eq(measure_id))
+        .into_boxed();
+    if let Some(d) = only {
+        q = q.filter(obligations::department_id.eq(d));
+    }
+    q.count().get_result(conn)
+}
+
+/// The latest chase of each of these obligations: one query.
+pub fn last_chased(
+    conn: &mut DbConn,
+    obligation_ids: &[i32],
+) -> QueryResult<std::collections::HashMap<i32, NaiveDateTime>> {
+    let rows: Vec<(Option<i32>, Option<NaiveDateTime>)> = chase_log::table
+        .filter(chase_log::obligation_id.eq_any(obligation_ids))
+        .group_by(chase_log::obligation_id)
+        .select((
+            chase_log::obligation_id,
+            diesel::dsl::max(chase_log::planned_at),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| Some((id?, at?)))
+        .collect())
 }
 
 /// The office's stored policy (JSON), if it has edited one.

@@ -490,3 +490,40 @@ pub fn names(conn: &mut DbConn) -> QueryResult<Vec<String>> {
         .order(departments::name)
         .load(conn)
 }
+
+/// Units by id and name, in name order: every unit, or those with work on one document.
+pub fn id_names(conn: &mut DbConn, document_id: Option<i32>) -> QueryResult<Vec<(i32, String)>> {
+    match document_id {
+        Some(doc) => departments::table
+            .filter(
+                departments::id.eq_any(
+                    assignments::table
+                        .inner_join(super::schema::measures::table)
+                        .filter(super::schema::measures::document_id.eq(doc))
+                        .select(assignments::department_id),
+                ),
+            )
+            .order(departments::name)
+            .select((departments::id, departments::name))
+            .load(conn),
+        None => departments::table
+            .order(departments::name)
+            .select((departments::id, departments::name))
+            .load(conn),
+    }
+}
+
+/// Units nobody can be written to: no address of their own and no active liaison with one.
+pub fn without_address_count(conn: &mut DbConn) -> QueryResult<i64> {
+    use super::schema::users;
+    departments::table
+        .filter(departments::email.eq(""))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            users::table
+                .filter(users::department_id.eq(departments::id.nullable()))
+                .filter(users::active.eq(true))
+                .filter(users::email.ne("")),
+        )))
+        .count()
+        .get_result(conn)
+}

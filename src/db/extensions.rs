@@ -94,3 +94,11 @@ pub fn pending(conn: &mut DbConn) -> QueryResult<Vec<Extension>> {
         .select(Extension::as_select())
         .load(conn)
 }
+
+/// Requests waiting for the office: one count.
+pub fn pending_count(conn: &mut DbConn) -> QueryResult<i64> {
+    extensions::table
+        .filter(extensions::state.eq("pending"))
+        .count()
+        .get_result(conn)
+}

@@ -16,6 +16,7 @@ pub mod schedules;
 pub mod schema;
 pub mod scores;
 pub mod sessions;
+pub mod timeline;
 pub mod tokens;
 pub mod users;
 

@@ -216,3 +216,350 @@ pub fn statuses(conn: &mut DbConn, document_id: Option<i32>) -> QueryResult<Vec<
         )
         .collect())
 }
+
+/// The ledger's selection (督办台账), as plain values already checked by `read::filter`.
+/// Every condition is SQL, so counts and pages cost the same whatever the history.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerWhere {
+    /// A liaison's unit: its own obligations and the co units' on measures it leads.
+    pub unit_scope: Option<i32>,
+    /// Nothing may be listed (a liaison without a unit).
+    pub nothing: bool,
+    pub document: Option<i32>,
+    pub section: Option<i32>,
+    pub measure: Option<i32>,
+    pub department: Option<i32>,
+    pub role: Option<&'static str>,
+    pub period: Option<String>,
+    pub due_from: Option<NaiveDate>,
+    pub due_to: Option<NaiveDate>,
+    pub state: Option<LedgerState>,
+    pub light: Option<crate::domain::reporting::Light>,
+    /// Overdue by at least this many days (1 or more).
+    pub overdue_days_min: Option<i64>,
+    /// Returned for revision and not yet handed in again.
+    pub returned: bool,
+    /// The unit has not acknowledged the document (未签收).
+    pub unacknowledged: bool,
+    /// Text in the measure's title (already a LIKE pattern, escaped with `\`).
+    pub title_like: Option<String>,
+    pub today: NaiveDate,
+    pub yellow_days: u32,
+}
+
+/// The states the ledger filters by: the contract's five, and 未办结 (all but accepted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerState {
+    Open,
+    Submitted,
+    Returned,
+    Accepted,
+    Overdue,
+    Pending,
+    /// Past due and never handed in (overdue, not returned).
+    Unreported,
+}
+
+/// How the ledger is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LedgerSort {
+    /// Overdue first (most days first), then by due date, done last.
+    #[default]
+    Urgent,
+    Due,
+    DueDesc,
+    Unit,
+    Measure,
+}
+
+/// Applies a `LedgerWhere` to a boxed query over `obligations` (joined or not).
+macro_rules! ledger_filtered {
+    ($query:expr, $w:expr, $with_state:expr) => {{
+        use super::schema::{assignments, receipts};
+        // Subqueries name measures through an alias: the page's query joins the table too.
+        let sub = diesel::alias!(super::schema::measures as sub_measures);
+        let w: &LedgerWhere = $w;
+        let today = w.today;
+        let mut q = $query.into_boxed();
+        let waiting = ["open", "returned"];
+        let late_receipt = diesel::dsl::exists(
+            receipts::table
+                .filter(receipts::document_id.eq(obligations::document_id))
+                .filter(receipts::department_id.eq(obligations::department_id))
+                .filter(receipts::acknowledged_at.is_null())
+                .filter(receipts::due_on.lt(today)),
+        );
+        if w.nothing {
+            q = q.filter(obligations::id.lt(0));
+        }
+        if let Some(unit) = w.unit_scope {
+            q = q.filter(
+                obligations::department_id
+                    .eq(unit)
+                    .or(obligations::measure_id.eq_any(
+                        assignments::table
+                            .filter(assignments::department_id.eq(unit))
+                            .filter(assignments::role.eq("lead"))
+                            .select(assignments::measure_id),
+                    )),
+            );
+        }
+        if let Some(d) = w.document {
+            q = q.filter(obligations::document_id.eq(d));
+        }
+        if let Some(s) = w.section {
+            q = q.filter(
+                obligations::measure_id.eq_any(
+                    sub.filter(sub.field(measures::section_id).eq(s))
+                        .select(sub.field(measures::id)),
+                ),
+            );
+        }
+        if let Some(m) = w.measure {
+            q = q.filter(obligations::measure_id.eq(m));
+        }
+        if let Some(d) = w.department {
+            q = q.filter(obligations::department_id.eq(d));
+        }
+        if let Some(r) = w.role {
+            q = q.filter(obligations::role.eq(r));
+        }
+        if let Some(p) = &w.period {
+            q = q.filter(obligations::period_key.eq(p.clone()));
+        }
+        if let Some(d) = w.due_from {
+            q = q.filter(obligations::due_on.ge(d));
+        }
+        if let Some(d) = w.due_to {
+            q = q.filter(obligations::due_on.le(d));
+        }
+        if let Some(pattern) = &w.title_like {
+            q = q.filter(
+                obligations::measure_id.eq_any(
+                    sub.filter(
+                        sub.field(measures::title)
+                            .like(pattern.clone())
+                            .escape('\\'),
+                    )
+                    .select(sub.field(measures::id)),
+                ),
+            );
+        }
+        if let Some(n) = w.overdue_days_min {
+            q = q
+                .filter(obligations::state.eq_any(waiting))
+                .filter(obligations::due_on.le(today - chrono::Duration::days(n.max(1))));
+        }
+        if w.returned {
+            q = q.filter(obligations::state.eq("returned"));
+        }
+        if w.unacknowledged {
+            q = q.filter(diesel::dsl::exists(
+                receipts::table
+                    .filter(receipts::document_id.eq(obligations::document_id))
+                    .filter(receipts::department_id.eq(obligations::department_id))
+                    .filter(receipts::acknowledged_at.is_null()),
+            ));
+        }
+        if $with_state {
+            match w.state {
+                None => {}
+                Some(LedgerState::Open) => {
+                    q = q
+                        .filter(obligations::state.eq("open"))
+                        .filter(obligations::due_on.ge(today))
+                }
+                Some(LedgerState::Returned) => {
+                    q = q
+                        .filter(obligations::state.eq("returned"))
+                        .filter(obligations::due_on.ge(today))
+                }
+                Some(LedgerState::Submitted) => q = q.filter(obligations::state.eq("submitted")),
+                Some(LedgerState::Accepted) => q = q.filter(obligations::state.eq("accepted")),
+                Some(LedgerState::Overdue) => {
+                    q = q
+                        .filter(obligations::state.eq_any(waiting))
+                        .filter(obligations::due_on.lt(today))
+                }
+                Some(LedgerState::Pending) => q = q.filter(obligations::state.ne("accepted")),
+                Some(LedgerState::Unreported) => {
+                    q = q
+                        .filter(obligations::state.eq("open"))
+                        .filter(obligations::due_on.lt(today))
+                }
+            }
+        }
+        {
+            use crate::domain::reporting::Light;
+            let soon = today + chrono::Duration::days(i64::from(w.yellow_days));
+            match w.light {
+                None | Some(Light::None) => {}
+                Some(Light::Done) => q = q.filter(obligations::state.eq("accepted")),
+                Some(Light::Red) => {
+                    q = q.filter(obligations::state.ne("accepted")).filter(
+                        obligations::state
+                            .eq_any(waiting)
+                            .and(obligations::due_on.lt(today))
+                            .or(late_receipt),
+                    )
+                }
+                Some(Light::Yellow) => {
+                    q = q
+                        .filter(diesel::dsl::not(late_receipt))
+                        .filter(obligations::due_on.ge(today))
+                        .filter(
+                            obligations::state.eq("returned").or(obligations::state
+                                .eq("open")
+                                .and(obligations::due_on.le(soon))),
+                        )
+                }
+                Some(Light::Green) => {
+                    q = q.filter(diesel::dsl::not(late_receipt)).filter(
+                        obligations::state.eq("submitted").or(obligations::state
+                            .eq("open")
+                            .and(obligations::due_on.gt(soon))),
+                    )
+                }
+            }
+        }
+        q
+    }};
+}
+
+/// How many obligations the selection holds.
+pub fn ledger_count(conn: &mut DbConn, w: &LedgerWhere) -> QueryResult<i64> {
+    ledger_filtered!(obligations::table, w, true)
+        .count()
+        .get_result(conn)
+}
+
+/// Counts by the contract's states over the selection without its state filter, for the
+/// chips above the table: one count per state.
+pub fn ledger_state_counts(
+    conn: &mut DbConn,
+    w: &LedgerWhere,
+) -> QueryResult<std::collections::HashMap<&'static str, i64>> {
+    let mut out = std::collections::HashMap::new();
+    for (key, state) in [
+        ("open", LedgerState::Open),
+        ("overdue", LedgerState::Overdue),
+        ("submitted", LedgerState::Submitted),
+        ("returned", LedgerState::Returned),
+        ("accepted", LedgerState::Accepted),
+    ] {
+        let one = LedgerWhere {
+            state: Some(state),
+            ..w.clone()
+        };
+        out.insert(key, ledger_count(conn, &one)?);
+    }
+    Ok(out)
+}
+
+/// One page of the selection's obligation ids, in the chosen order.
+pub fn ledger_page(
+    conn: &mut DbConn,
+    w: &LedgerWhere,
+    sort: LedgerSort,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<i32>> {
+    let q = ledger_filtered!(
+        obligations::table
+            .inner_join(departments::table)
+            .inner_join(measures::table),
+        w,
+        true
+    );
+    let q = match sort {
+        LedgerSort::Urgent => q.order((
+            obligations::state.eq("accepted"),
+            obligations::state
+                .eq_any(["open", "returned"])
+                .and(obligations::due_on.lt(w.today))
+                .desc(),
+            obligations::due_on,
+            obligations::id,
+        )),
+        LedgerSort::Due => q.order((obligations::due_on, obligations::id)),
+        LedgerSort::DueDesc => q.order((obligations::due_on.desc(), obligations::id.desc())),
+        LedgerSort::Unit => q.order((departments::name, obligations::due_on, obligations::id)),
+        LedgerSort::Measure => q.order((
+            measures::number,
+            obligations::due_on,
+            obligations::role.desc(),
+            departments::name,
+        )),
+    };
+    q.select(obligations::id)
+        .offset(offset)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Those of `ids` inside the selection (for bulk actions: what the viewer may touch).
+pub fn ledger_ids_among(conn: &mut DbConn, w: &LedgerWhere, ids: &[i32]) -> QueryResult<Vec<i32>> {
+    ledger_filtered!(obligations::table, w, true)
+        .filter(obligations::id.eq_any(ids))
+        .select(obligations::id)
+        .load(conn)
+}
+
+/// The periods a measure's or a unit's obligations fall in (key, label), newest first.
+pub fn periods_of(
+    conn: &mut DbConn,
+    measure_id: Option<i32>,
+    department_id: Option<i32>,
+) -> QueryResult<Vec<(String, String)>> {
+    let mut q = obligations::table
+        .select((
+            obligations::period_start,
+            obligations::period_key,
+            obligations::period_label,
+        ))
+        .distinct()
+        .into_boxed();
+    if let Some(m) = measure_id {
+        q = q.filter(obligations::measure_id.eq(m));
+    }
+    if let Some(d) = department_id {
+        q = q.filter(obligations::department_id.eq(d));
+    }
+    let rows: Vec<(NaiveDate, String, String)> = q
+        .order((obligations::period_start.desc(), obligations::period_key))
+        .load(conn)?;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (_, key, label) in rows {
+        if !out.iter().any(|(k, _)| *k == key) {
+            out.push((key, label));
+        }
+    }
+    Ok(out)
+}
+
+/// A measure's or a unit's obligations in these periods (and of one unit, with `only`).
+pub fn in_periods(
+    conn: &mut DbConn,
+    measure_id: Option<i32>,
+    department_id: Option<i32>,
+    keys: &[String],
+) -> QueryResult<Vec<ObligationRow>> {
+    let mut q = joined!()
+        .filter(obligations::period_key.eq_any(keys))
+        .into_boxed();
+    if let Some(m) = measure_id {
+        q = q.filter(obligations::measure_id.eq(m));
+    }
+    if let Some(d) = department_id {
+        q = q.filter(obligations::department_id.eq(d));
+    }
+    q.order((
+        documents::id,
+        measures::number,
+        obligations::role.desc(),
+        departments::name,
+        obligations::period_start.desc(),
+    ))
+    .select(SELECT)
+    .load(conn)
+}

@@ -134,3 +134,11 @@ pub fn acknowledge(
     .execute(conn)
     .map(|n| n > 0)
 }
+
+/// Receipts not yet acknowledged, over every document: one count.
+pub fn unacknowledged_count(conn: &mut DbConn) -> QueryResult<i64> {
+    receipts::table
+        .filter(receipts::acknowledged_at.is_null())
+        .count()
+        .get_result(conn)
+}

@@ -271,3 +271,46 @@ pub fn reviews_of(conn: &mut DbConn, report_ids: &[i32]) -> QueryResult<Vec<Revi
         .select(Review::as_select())
         .load(conn)
 }
+
+/// Reports waiting for review: one count.
+pub fn awaiting_review_count(conn: &mut DbConn) -> QueryResult<i64> {
+    reports::table
+        .filter(reports::state.eq("submitted"))
+        .count()
+        .get_result(conn)
+}
+
+/// A department's obligations whose newest version is a draft, soonest due first, with the
+/// total: what its 草稿 list shows.
+pub fn drafts_of_department(
+    conn: &mut DbConn,
+    department_id: i32,
+    limit: i64,
+) -> QueryResult<(i64, Vec<i32>)> {
+    let q = || {
+        reports::table
+            .inner_join(obligations::table)
+            .filter(obligations::department_id.eq(department_id))
+            .filter(reports::state.eq("draft"))
+    };
+    let total = q().count().get_result(conn)?;
+    let ids = q()
+        .order((obligations::due_on, obligations::id))
+        .select(obligations::id)
+        .limit(limit)
+        .load(conn)?;
+    Ok((total, ids))
+}
+
+/// The office's latest comment on each of these reports (a return's reason).
+pub fn latest_comments(
+    conn: &mut DbConn,
+    report_ids: &[i32],
+) -> QueryResult<std::collections::HashMap<i32, String>> {
+    let rows: Vec<(i32, String)> = reviews::table
+        .filter(reviews::report_id.eq_any(report_ids))
+        .order((reviews::report_id, reviews::created_at, reviews::id))
+        .select((reviews::report_id, reviews::comment))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

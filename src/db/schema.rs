@@ -281,6 +281,8 @@ diesel::table! {
         recipients -> Text,
         outbox_id -> Nullable<Integer>,
         planned_at -> Timestamp,
+        actor -> Text,
+        note -> Text,
     }
 }
 

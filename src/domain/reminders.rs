@@ -154,6 +154,8 @@ pub enum Stage {
     Receipt(u32),
     /// The weekly digest of an ISO week (year × 100 + week).
     Digest(u32),
+    /// Chased now by a person from the ledger (一键催办).
+    Manual,
 }
 
 /// A notice due now.

@@ -14,10 +14,10 @@ use crate::db::obligations::{self, ObligationRow};
 use crate::db::receipts::{self, ReceiptRow};
 use crate::db::reports::{self, Evidence, Report, Review};
 use crate::db::{measures, DbConn};
-use crate::domain::accounts::Role;
 use crate::domain::reporting::{light, Light, ObligationState, Progress};
 use crate::error::AppError;
 use crate::i18n::tr;
+use crate::read::scope::{may_see_report, visible_to};
 
 /// What a light needs beyond the obligation: today's date and late receipts.
 #[derive(Debug, Clone)]
@@ -123,23 +123,6 @@ impl ObligationView {
             light_label: l.label(),
         }
     }
-}
-
-/// Whether a user may see an obligation and its submitted reports: the office and leaders
-/// see all; a liaison sees their department's, and the co units' on measures it leads.
-pub fn visible_to(user: &CurrentUser, department_id: i32, lead_department: Option<i32>) -> bool {
-    match user.role {
-        Role::Admin | Role::Leader => true,
-        Role::Liaison => {
-            user.department_id == Some(department_id)
-                || (lead_department.is_some() && user.department_id == lead_department)
-        }
-    }
-}
-
-/// Drafts are the department's own working copy.
-fn may_see_report(user: &CurrentUser, report: &Report, department_id: i32) -> bool {
-    report.state != "draft" || allows(user, Action::ActFor { department_id })
 }
 
 fn lead_department(conn: &mut DbConn, measure_id: i32) -> Result<Option<i32>, AppError> {
@@ -629,4 +612,130 @@ pub fn extension_queue(
             })
         })
         .collect())
+}
+
+/// The unit a viewer's view of a measure is limited to: none for the office, leaders and the
+/// lead unit's liaisons; their own unit for a co unit's liaison.
+pub fn measure_only(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    measure_id: i32,
+) -> Result<Option<i32>, AppError> {
+    use crate::read::scope::Scope;
+    Ok(match Scope::of(user) {
+        Scope::All => None,
+        Scope::Unit(d) if lead_department(conn, measure_id)? == Some(d) => None,
+        Scope::Unit(d) => Some(d),
+        Scope::Nothing => Some(0),
+    })
+}
+
+/// A measure's timeline, newest first: the latest `limit` events (all when `None`), and how
+/// many there are. A fixed number of queries, each bounded by `limit`.
+pub fn measure_timeline(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    measure_id: i32,
+    limit: Option<i64>,
+) -> Result<(Vec<TimelineEntry>, i64), AppError> {
+    use crate::db::timeline;
+    let only = measure_only(conn, user, measure_id)?;
+    let n = limit.unwrap_or(100_000);
+    let total = timeline::count(conn, measure_id, only)?;
+    let mut out = Vec::new();
+    for (r, place) in timeline::reports(conn, measure_id, only, n)? {
+        out.push(TimelineEntry {
+            at: timeline::report_time(&r),
+            department: place.department,
+            period_label: place.period_label,
+            obligation_id: place.obligation_id,
+            what: tr(
+                "reporting.timeline.report",
+                &[
+                    ("version", &r.version.to_string()),
+                    ("state", &report_state_text(&r.state)),
+                    ("percent", &r.percent.to_string()),
+                    ("progress", &progress_text(&r.progress)),
+                ],
+            ),
+            by: r.author.clone(),
+            text: r.summary.chars().take(200).collect(),
+            detail: TimelineDetail {
+                kind: "report",
+                version: Some(r.version),
+                report_state: Some(r.state.clone()),
+                percent: Some(r.percent),
+                progress: Some(r.progress.clone()),
+                ..TimelineDetail::default()
+            },
+        });
+    }
+    for (rv, version, place) in timeline::reviews(conn, measure_id, only, n)? {
+        let kind = if rv.decision == "accept" {
+            "accepted"
+        } else {
+            "returned"
+        };
+        out.push(TimelineEntry {
+            at: rv.created_at,
+            department: place.department,
+            period_label: place.period_label,
+            obligation_id: place.obligation_id,
+            what: tr(
+                &format!("reporting.timeline.{kind}"),
+                &[("version", &version.to_string())],
+            ),
+            by: rv.reviewer,
+            text: rv.comment,
+            detail: TimelineDetail {
+                kind,
+                version: Some(version),
+                ..TimelineDetail::default()
+            },
+        });
+    }
+    for (e, place) in timeline::extensions(conn, measure_id, only, n)? {
+        let detail = |kind| TimelineDetail {
+            kind,
+            requested_due_on: Some(e.requested_due_on),
+            previous_due_on: Some(e.previous_due_on),
+            ..TimelineDetail::default()
+        };
+        out.push(TimelineEntry {
+            at: e.created_at,
+            department: place.department.clone(),
+            period_label: place.period_label.clone(),
+            obligation_id: place.obligation_id,
+            what: tr(
+                "reporting.timeline.extension_requested",
+                &[
+                    ("requested", &e.requested_due_on.to_string()),
+                    ("previous", &e.previous_due_on.to_string()),
+                ],
+            ),
+            by: e.requested_by.clone(),
+            text: e.reason.clone(),
+            detail: detail("extension_requested"),
+        });
+        if let (Some(at), Some(by)) = (e.decided_at, &e.decided_by) {
+            let kind = if e.state == "approved" {
+                "extension_approved"
+            } else {
+                "extension_rejected"
+            };
+            out.push(TimelineEntry {
+                at,
+                department: place.department,
+                period_label: place.period_label,
+                obligation_id: place.obligation_id,
+                what: tr(&format!("reporting.timeline.{kind}"), &[]),
+                by: by.clone(),
+                text: e.decision_comment.clone(),
+                detail: detail(kind),
+            });
+        }
+    }
+    out.sort_by_key(|e| std::cmp::Reverse(e.at));
+    out.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+    Ok((out, total))
 }

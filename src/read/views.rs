@@ -16,7 +16,7 @@ use crate::db::{obligations, DbConn};
 use crate::domain::importer::text::chinese_numeral;
 use crate::domain::reporting::Light;
 use crate::error::AppError;
-use crate::web::progress::{self, LightRules, MeasureProgress, ObligationView};
+use crate::read::progress::{self, LightRules, MeasureProgress, TimelineEntry};
 
 /// A measure in a list: its units, and whether the import flagged it.
 #[derive(Debug, Clone, Serialize)]
@@ -223,6 +223,10 @@ pub struct ChaseView {
     pub recipients: Option<String>,
     pub state: Option<String>,
     pub sent_at: Option<chrono::NaiveDateTime>,
+    /// Who chased (a person for a manual or phone chase; `system` for the planner).
+    pub actor: String,
+    /// What was said on a phone chase.
+    pub note: String,
 }
 
 /// The chase log of a measure, limited to the obligations shown to the viewer.
@@ -235,23 +239,31 @@ fn chase_of(
     let visible: std::collections::HashSet<i32> =
         progress.obligations.iter().map(|o| o.id).collect();
     let office = user.is_admin();
-    Ok(crate::db::chase::for_measure(conn, measure_id)?
-        .into_iter()
-        .filter(|c| c.obligation_id.is_some_and(|id| visible.contains(&id)))
-        .map(|c| ChaseView {
-            at: c.planned_at,
-            stage: c.stage,
-            stage_n: c.stage_n,
-            obligation_id: c.obligation_id,
-            department: c.department.unwrap_or_default(),
-            period: c.period_key.unwrap_or_default(),
-            period_label: c.period_label.unwrap_or_default(),
-            days: c.days,
-            recipients: office.then_some(c.recipients),
-            state: c.email_state,
-            sent_at: c.sent_at,
-        })
-        .collect())
+    Ok(
+        crate::db::chase::for_measure(conn, measure_id, None, i64::MAX)?
+            .into_iter()
+            .filter(|c| c.obligation_id.is_some_and(|id| visible.contains(&id)))
+            .map(|c| chase_view(c, office))
+            .collect(),
+    )
+}
+
+fn chase_view(c: crate::db::chase::ChaseEntry, office: bool) -> ChaseView {
+    ChaseView {
+        at: c.planned_at,
+        stage: c.stage,
+        stage_n: c.stage_n,
+        obligation_id: c.obligation_id,
+        department: c.department.unwrap_or_default(),
+        period: c.period_key.unwrap_or_default(),
+        period_label: c.period_label.unwrap_or_default(),
+        days: c.days,
+        recipients: office.then_some(c.recipients),
+        state: c.email_state,
+        sent_at: c.sent_at,
+        actor: c.actor,
+        note: c.note,
+    }
 }
 
 /// A measure as `user` may see it: the plan in full, progress scoped to what they may read.
@@ -384,17 +396,10 @@ pub struct DepartmentView {
     pub aliases: Vec<String>,
     pub lead: Vec<MeasureLink>,
     pub co: Vec<MeasureLink>,
-    /// The department's obligations, for those who may see them.
-    pub obligations: Option<Vec<ObligationView>>,
 }
 
-/// A department; its obligations only for the office, leaders and its own liaisons.
-pub fn department(
-    conn: &mut DbConn,
-    id: i32,
-    user: &CurrentUser,
-    rules: &LightRules,
-) -> Result<DepartmentView, AppError> {
+/// A department, its aliases and the measures it leads or shares.
+pub fn department(conn: &mut DbConn, id: i32) -> Result<DepartmentView, AppError> {
     let department =
         departments::find(conn, id)?.ok_or_else(|| AppError::not_found("department"))?;
     let aliases = departments::aliases_of(conn, id)?;
@@ -402,22 +407,11 @@ pub fn department(
     let (lead, co) = links(departments::measures_of(conn, Some(id))?, &numbers)
         .remove(&id)
         .unwrap_or_default();
-    let obligations = if progress::visible_to(user, id, None) {
-        Some(
-            obligations::for_department(conn, id)?
-                .into_iter()
-                .map(|o| ObligationView::new(o, rules))
-                .collect(),
-        )
-    } else {
-        None
-    };
     Ok(DepartmentView {
         department,
         aliases,
         lead,
         co,
-        obligations,
     })
 }
 
@@ -452,4 +446,290 @@ impl From<MeasureItem> for ApiMeasure {
             due_on: m.due_on,
         }
     }
+}
+
+/// What a measure page asks for beyond the measure: which page of periods, the whole
+/// timeline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MeasurePageOptions {
+    pub periods_page: usize,
+    pub all_events: bool,
+}
+
+/// Rows of a measure or unit page's "now" sections: this period, and what is still open.
+#[derive(Debug, Clone, Serialize)]
+pub struct NowView {
+    /// The period being reported now (the first not yet due, else the latest).
+    pub current_label: Option<String>,
+    pub current: Vec<crate::read::ledger::LedgerRow>,
+    /// Overdue and not handed in, first ten.
+    pub open: crate::read::workbench::DeskList,
+    /// The ledger's query string for this page's obligations.
+    pub ledger_query: String,
+}
+
+/// A measure page at any volume: the plan, this period's units, the open items, a grid of
+/// one page of periods, the last ten events and chases. A fixed number of bounded queries.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasurePage {
+    pub document: Document,
+    pub measure: MeasureDetail,
+    pub section_heading: Option<String>,
+    pub paragraphs: Vec<String>,
+    pub parts: Vec<crate::domain::importer::units::Part>,
+    pub lead: Option<DepartmentRef>,
+    pub co: Vec<DepartmentRef>,
+    pub warnings: Vec<String>,
+    pub previous: Option<Neighbour>,
+    pub next: Option<Neighbour>,
+    pub light: &'static str,
+    pub light_label: &'static str,
+    pub now: NowView,
+    pub grid: crate::read::grid::Grid,
+    pub timeline: Vec<TimelineEntry>,
+    pub timeline_total: i64,
+    pub timeline_folded: bool,
+    pub chase: Vec<ChaseView>,
+    pub chase_total: i64,
+}
+
+/// Events and chases shown before "show all".
+pub const RECENT: i64 = 10;
+
+fn now_view(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    base: crate::read::filter::LedgerFilter,
+    rules: &LightRules,
+) -> Result<NowView, AppError> {
+    use crate::db::obligations::{LedgerSort, LedgerState};
+    use crate::read::filter::LedgerFilter;
+    // The period being reported: the soonest due not yet past, else the latest.
+    let upcoming = crate::read::ledger::ledger(
+        conn,
+        user,
+        &LedgerFilter {
+            due_from: Some(rules.today),
+            sort: LedgerSort::Due,
+            per_page: 1,
+            page: 1,
+            ..base.clone()
+        },
+        rules,
+    )?;
+    let current_period = match upcoming.rows.first() {
+        Some(r) => Some((
+            r.obligation.period.clone(),
+            r.obligation.period_label.clone(),
+        )),
+        None => crate::read::ledger::ledger(
+            conn,
+            user,
+            &LedgerFilter {
+                sort: LedgerSort::DueDesc,
+                per_page: 1,
+                page: 1,
+                ..base.clone()
+            },
+            rules,
+        )?
+        .rows
+        .first()
+        .map(|r| {
+            (
+                r.obligation.period.clone(),
+                r.obligation.period_label.clone(),
+            )
+        }),
+    };
+    let current = match &current_period {
+        Some((key, _)) => {
+            crate::read::ledger::ledger(
+                conn,
+                user,
+                &LedgerFilter {
+                    period: Some(key.clone()),
+                    sort: LedgerSort::Measure,
+                    per_page: crate::read::filter::MAX_PER_PAGE,
+                    page: 1,
+                    ..base.clone()
+                },
+                rules,
+            )?
+            .rows
+        }
+        None => Vec::new(),
+    };
+    let open = crate::read::ledger::ledger(
+        conn,
+        user,
+        &LedgerFilter {
+            state: Some(LedgerState::Overdue),
+            sort: LedgerSort::Due,
+            per_page: crate::read::workbench::LIST_ROWS,
+            page: 1,
+            ..base.clone()
+        },
+        rules,
+    )?;
+    let ledger_query = base.query_with(&[]);
+    Ok(NowView {
+        current_label: current_period.map(|(_, l)| l),
+        current,
+        open: crate::read::workbench::DeskList {
+            total: open.total_count,
+            more: (open.total_count > open.rows.len() as i64).then(|| {
+                LedgerFilter {
+                    state: Some(LedgerState::Overdue),
+                    ..base.clone()
+                }
+                .query_with(&[])
+            }),
+            rows: open
+                .rows
+                .into_iter()
+                .map(|row| crate::read::workbench::DeskRow { row, comment: None })
+                .collect(),
+        },
+        ledger_query,
+    })
+}
+
+/// A measure's light now: red while anything is overdue, else the worst of this period.
+fn current_light(now: &NowView) -> Light {
+    if now.open.total > 0 {
+        return Light::Red;
+    }
+    now.current
+        .iter()
+        .map(|r| match r.obligation.light {
+            "red" => Light::Red,
+            "yellow" => Light::Yellow,
+            "green" => Light::Green,
+            "done" => Light::Done,
+            _ => Light::None,
+        })
+        .max()
+        .unwrap_or(Light::None)
+}
+
+pub fn measure_page(
+    conn: &mut DbConn,
+    id: i32,
+    user: &CurrentUser,
+    rules: &LightRules,
+    options: MeasurePageOptions,
+) -> Result<MeasurePage, AppError> {
+    let measure = measures::find(conn, id)?.ok_or_else(|| AppError::not_found("measure"))?;
+    let document = documents::find(conn, measure.document_id)?
+        .ok_or_else(|| AppError::not_found("document"))?;
+    let assignments = measures::assignments_of_measure(conn, id)?;
+    let Responsible { lead, co } = measures::group_by_measure(assignments)
+        .remove(&id)
+        .unwrap_or_default();
+    let warnings = measures::warnings_of_measure(conn, id)?;
+    let neighbours = measures::neighbours(conn, measure.document_id, measure.number)?;
+    let pick = |n: i32| {
+        neighbours
+            .iter()
+            .find(|m| m.number == n)
+            .map(|m| Neighbour {
+                id: m.id,
+                label: m.label.clone(),
+                title: m.title.clone(),
+            })
+    };
+    let only = progress::measure_only(conn, user, id)?;
+    let base = crate::read::filter::LedgerFilter {
+        measure: Some(id),
+        department: only,
+        page: 1,
+        per_page: crate::read::filter::PAGE_SIZES[0],
+        ..Default::default()
+    };
+    let now = now_view(conn, user, base, rules)?;
+    let light = current_light(&now);
+    let grid = crate::read::grid::load(
+        conn,
+        crate::read::grid::Axis::Measure { id, only },
+        options.periods_page.max(1),
+        rules,
+    )?;
+    let limit = (!options.all_events).then_some(RECENT);
+    let (timeline, timeline_total) = progress::measure_timeline(conn, user, id, limit)?;
+    let office = user.is_admin();
+    let chase = crate::db::chase::for_measure(conn, id, only, RECENT)?
+        .into_iter()
+        .map(|c| chase_view(c, office))
+        .collect();
+    let chase_total = crate::db::chase::count_for_measure(conn, id, only)?;
+    Ok(MeasurePage {
+        section_heading: measure
+            .section
+            .zip(measure.section_title.as_deref())
+            .map(|(o, t)| heading(o, t)),
+        paragraphs: measure.body.lines().map(str::to_string).collect(),
+        parts: crate::domain::importer::units::parts_of(&measure.body, None),
+        previous: pick(measure.number - 1),
+        next: pick(measure.number + 1),
+        light: light.as_str(),
+        light_label: light.label(),
+        timeline_folded: timeline_total > timeline.len() as i64,
+        now,
+        grid,
+        timeline,
+        timeline_total,
+        chase,
+        chase_total,
+        document,
+        measure,
+        lead,
+        co,
+        warnings,
+    })
+}
+
+/// A unit's page: its measures, and — for those who may see them — this period's work, the
+/// open items and a grid of its measures over one page of periods.
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartmentPage {
+    #[serde(flatten)]
+    pub view: DepartmentView,
+    pub now: Option<NowView>,
+    pub grid: Option<crate::read::grid::Grid>,
+}
+
+pub fn department_page(
+    conn: &mut DbConn,
+    id: i32,
+    user: &CurrentUser,
+    rules: &LightRules,
+    periods_page: usize,
+) -> Result<DepartmentPage, AppError> {
+    let view = department(conn, id)?;
+    if !crate::read::visible_to(user, id, None) {
+        return Ok(DepartmentPage {
+            view,
+            now: None,
+            grid: None,
+        });
+    }
+    let base = crate::read::filter::LedgerFilter {
+        department: Some(id),
+        page: 1,
+        per_page: crate::read::filter::PAGE_SIZES[0],
+        ..Default::default()
+    };
+    let now = now_view(conn, user, base, rules)?;
+    let grid = crate::read::grid::load(
+        conn,
+        crate::read::grid::Axis::Department { id },
+        periods_page.max(1),
+        rules,
+    )?;
+    Ok(DepartmentPage {
+        view,
+        now: Some(now),
+        grid: Some(grid),
+    })
 }

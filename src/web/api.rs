@@ -8,10 +8,10 @@ use crate::db::departments::{Change, DepartmentEdit, EditError};
 use crate::db::{departments, documents};
 use crate::domain::accounts::{parse_department_name, parse_email_list};
 use crate::error::AppError;
+use crate::read::views::{self, ApiMeasure};
 use crate::web::auth::ApiCaller;
 use crate::web::reports::ApiReport;
 use crate::web::state::AppState;
-use crate::web::views::{self, ApiMeasure};
 
 #[derive(Serialize)]
 struct ApiDocument {

@@ -8,10 +8,10 @@ pub mod auth;
 pub mod errors;
 pub mod guard;
 pub mod import;
+pub mod ledger;
 pub mod login;
 pub mod outbox;
 pub mod pages;
-pub mod progress;
 pub mod reports;
 pub mod respond;
 pub mod scorecard;
@@ -19,7 +19,6 @@ pub mod stall;
 pub mod state;
 pub mod templates;
 pub mod upload;
-pub mod views;
 
 use actix_web::http::Method;
 use actix_web::{web, FromRequest, Handler, Responder, Route};
@@ -64,6 +63,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::POST, "/account/password", login::change_password),
         spec(M::POST, "/account/language", login::set_language),
         spec(M::GET, "/", pages::index),
+        spec(M::GET, "/documents", pages::documents_list),
         spec(M::GET, "/documents/{id}", pages::document),
         spec(M::GET, "/measures/{id}", pages::measure),
         spec(M::GET, "/departments", pages::departments),
@@ -81,6 +81,10 @@ pub fn route_table() -> Vec<RouteSpec> {
         ),
         spec(M::POST, "/documents/{id}/acknowledge", reports::acknowledge),
         spec(M::GET, "/evidence/{id}", reports::evidence_page),
+        spec(M::GET, "/ledger", ledger::page),
+        spec(M::GET, "/ledger/print", ledger::print),
+        spec(M::GET, "/ledger.csv", ledger::export_csv),
+        spec(M::GET, "/ledger.xlsx", ledger::export_xlsx),
         spec(M::GET, "/measures.csv", scorecard::measures_csv),
         spec(M::GET, "/measures.xlsx", scorecard::measures_xlsx),
         // Leaders and the office.
@@ -104,6 +108,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/admin/tokens", admin::tokens_page),
         spec(M::POST, "/admin/tokens/{id}/revoke", admin::revoke_token),
         spec(M::GET, "/admin/audit", admin::audit_page),
+        spec(M::POST, "/ledger/bulk", ledger::bulk_action),
         spec(M::GET, "/admin/reviews", reports::review_queue),
         spec(M::POST, "/reports/{id}/review", reports::review_form),
         spec(M::GET, "/admin/extensions", reports::extension_queue),
@@ -133,6 +138,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/api/v1/documents", api::documents),
         spec(M::GET, "/api/v1/measures", api::measures),
         spec(M::GET, "/api/v1/measures/{id}", api::measure),
+        spec(M::GET, "/api/v1/obligations", ledger::api),
         spec(M::PATCH, "/api/v1/measures/{id}", api::patch_measure),
         spec(M::GET, "/api/v1/departments", api::departments),
         spec(M::PATCH, "/api/v1/departments/{id}", api::patch_department),

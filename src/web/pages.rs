@@ -6,46 +6,89 @@ use actix_web::{http::header, web, HttpResponse};
 use crate::authz::{require, Action};
 use crate::db::documents;
 use crate::error::AppError;
+use crate::read::views;
+use crate::read::workbench;
 use crate::web::auth::Viewer;
-use crate::web::progress;
 use crate::web::state::AppState;
 use crate::web::templates::Page;
-use crate::web::views;
 
 #[derive(serde::Serialize)]
 struct IndexData {
     documents: Vec<documents::DocumentSummary>,
-    /// A liaison's own department's measures, shown first.
+    /// A liaison's own unit and the measures it leads and shares.
     mine: Option<views::DepartmentView>,
-    /// A liaison's work: overdue, due soon, returned, drafts, receipts to acknowledge.
-    desk: Option<progress::Desk>,
+    /// A liaison's work: returned, overdue, due soon, drafts, receipts to acknowledge.
+    desk: Option<workbench::Desk>,
+    /// The office's counts and its most overdue items.
+    office: Option<workbench::OfficeBench>,
 }
 
+/// Each role's home (工作台): the office's counts, a liaison's desk, a leader's scorecard.
 pub async fn index(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
+    if viewer.user.role == crate::domain::accounts::Role::Leader {
+        return crate::web::scorecard::home(&state, &viewer).await;
+    }
     let department = viewer.user.department_id;
     let user = viewer.user.clone();
-    let (documents, mine, desk) = state
+    let office = viewer.user.is_admin();
+    let data = state
         .db_lit(move |conn, rules| {
             let (mine, desk) = match department {
                 Some(id) => (
-                    Some(views::department(conn, id, &user, rules)?),
-                    Some(progress::desk(conn, id, rules)?),
+                    Some(views::department(conn, id)?),
+                    Some(workbench::desk(conn, &user, id, rules)?),
                 ),
                 None => (None, None),
             };
-            Ok((documents::list(conn)?, mine, desk))
+            let office = if office {
+                Some(workbench::office(conn, &user, rules)?)
+            } else {
+                None
+            };
+            Ok(IndexData {
+                documents: documents::list(conn)?,
+                mine,
+                desk,
+                office,
+            })
         })
         .await?;
-    let data = IndexData {
-        documents,
-        mine,
-        desk,
-    };
+    state.page(
+        "index",
+        &Page::for_viewer(&viewer, viewer.t("plan.index.heading"), "home", data),
+    )
+}
+
+/// `GET /documents`: every plan, for every role.
+pub async fn documents_list(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::ReadPlan)?;
+    let data = state
+        .db(|conn| {
+            Ok(IndexData {
+                documents: documents::list(conn)?,
+                mine: None,
+                desk: None,
+                office: None,
+            })
+        })
+        .await?;
     state.page(
         "index",
         &Page::for_viewer(&viewer, viewer.t("plan.index.heading"), "documents", data),
     )
+}
+
+/// A measure or unit page's choices: the page of periods, and the whole timeline.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    periods: Option<usize>,
+    #[serde(default)]
+    events: Option<String>,
 }
 
 pub async fn document(
@@ -74,9 +117,14 @@ pub async fn measure(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i32>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
-    measure_page(&state, &viewer, id.into_inner(), None).await
+    let options = views::MeasurePageOptions {
+        periods_page: query.periods.unwrap_or(1),
+        all_events: query.events.as_deref() == Some("all"),
+    };
+    measure_page(&state, &viewer, id.into_inner(), None, options).await
 }
 
 /// The office's form for fixing a measure after import, as shown or as typed.
@@ -102,12 +150,13 @@ pub async fn measure_page(
     viewer: &Viewer,
     id: i32,
     typed: Option<(MeasureEditForm, String)>,
+    options: views::MeasurePageOptions,
 ) -> Result<HttpResponse, AppError> {
     let user = viewer.user.clone();
     let admin = crate::authz::allows(&viewer.user, Action::Administer);
     let (view, units) = state
         .db_lit(move |conn, rules| {
-            let view = views::measure(conn, id, &user, rules)?;
+            let view = views::measure_page(conn, id, &user, rules, options)?;
             // The office picks units from the directory when it edits the measure.
             let units = if admin {
                 crate::db::departments::names(conn)?
@@ -127,7 +176,7 @@ pub async fn measure_page(
     #[derive(serde::Serialize)]
     struct Data {
         #[serde(flatten)]
-        view: views::MeasureView,
+        view: views::MeasurePage,
         edit: MeasureEditForm,
         edit_error: Option<String>,
         units: Vec<String>,
@@ -194,7 +243,16 @@ pub async fn edit_measure(
     };
     let deadline = match deadline {
         Ok(d) => d,
-        Err(message) => return measure_page(&state, &viewer, id, Some((form, message))).await,
+        Err(message) => {
+            return measure_page(
+                &state,
+                &viewer,
+                id,
+                Some((form, message)),
+                Default::default(),
+            )
+            .await
+        }
     };
     let co: Vec<String> = form
         .co
@@ -227,7 +285,14 @@ pub async fn edit_measure(
     match result {
         Ok(()) => Ok(crate::web::respond::see_other(format!("/measures/{id}"))),
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
-            measure_page(&state, &viewer, id, Some((form, e.user_message()))).await
+            measure_page(
+                &state,
+                &viewer,
+                id,
+                Some((form, e.user_message())),
+                Default::default(),
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -254,14 +319,16 @@ pub async fn department(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i32>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
     let user = viewer.user.clone();
+    let periods = query.periods.unwrap_or(1);
     let view = state
-        .db_lit(move |conn, rules| views::department(conn, id, &user, rules))
+        .db_lit(move |conn, rules| views::department_page(conn, id, &user, rules, periods))
         .await?;
-    let title = view.department.name.clone();
+    let title = view.view.department.name.clone();
     state.page(
         "department",
         &Page::for_viewer(&viewer, title, "departments", view),

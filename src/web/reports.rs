@@ -16,10 +16,10 @@ use crate::db::{obligations, DbConn};
 use crate::domain::reporting::parse_report;
 use crate::error::AppError;
 use crate::i18n::tr;
+use crate::read::progress::{self, LightRules, ObligationView, VersionView};
 use crate::reporting::{self, Decision, ScheduleInput};
 use crate::security;
 use crate::web::auth::{csrf_refused, ApiCaller, CsrfForm, NoFields, Viewer};
-use crate::web::progress::{self, LightRules, ObligationView, VersionView};
 use crate::web::respond::{flash, see_other};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
@@ -495,7 +495,7 @@ fn readable_report(
             department_id: ob.department_id,
         },
     );
-    if !progress::visible_to(user, ob.department_id, lead) || (report.state == "draft" && !own) {
+    if !crate::read::visible_to(user, ob.department_id, lead) || (report.state == "draft" && !own) {
         return Err(AppError::Forbidden(tr("web.reports.own_reports_only", &[])));
     }
     let version = progress::versions_of(conn, vec![report])?

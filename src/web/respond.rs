@@ -20,3 +20,39 @@ pub fn flash(conn: &mut DbConn, viewer: &Viewer, message: &str) -> Result<(), Ap
     sessions::set_flash(conn, &viewer.session, Some(message))?;
     Ok(())
 }
+
+/// A CSV cell: always quoted, inner quotes doubled, spreadsheet formulas defused.
+pub fn csv_field(s: &str) -> String {
+    // Quote always; double inner quotes; defuse spreadsheet formulas.
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+pub fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(anyhow::anyhow!("writing XLSX: {e}"))
+}
+
+/// A download with a UTF-8 file name, never cached.
+pub fn attachment(bytes: Vec<u8>, content_type: &str, filename: &str) -> HttpResponse {
+    use actix_web::http::header::{
+        Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+    };
+    HttpResponse::Ok()
+        .content_type(content_type.to_string())
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: filename.as_bytes().to_vec(),
+            })],
+        })
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
+}
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

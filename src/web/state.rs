@@ -8,9 +8,9 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{DbConn, Pool};
 use crate::error::AppError;
+use crate::read::progress::LightRules;
 use crate::security::CookieSigner;
 use crate::storage::EvidenceStore;
-use crate::web::progress::LightRules;
 use crate::web::templates::{Page, Templates};
 
 pub struct AppState {

@@ -41,6 +41,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "obligation_rows",
         include_str!("../../templates/partials/obligation_rows.hbs"),
     ),
+    ("now", include_str!("../../templates/partials/now.hbs")),
+    ("grid", include_str!("../../templates/partials/grid.hbs")),
     (
         "desk_rows",
         include_str!("../../templates/partials/desk_rows.hbs"),
@@ -80,6 +82,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/department.hbs"),
     ),
     ("error", include_str!("../../templates/pages/error.hbs")),
+    ("ledger", include_str!("../../templates/pages/ledger.hbs")),
+    (
+        "ledger_print",
+        include_str!("../../templates/pages/ledger_print.hbs"),
+    ),
     ("login", include_str!("../../templates/pages/login.hbs")),
     (
         "account_password",

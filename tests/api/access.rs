@@ -89,7 +89,30 @@ fn matrix() -> Vec<Row> {
         row(M::POST, "/account/language", "/account/language", PAGE),
         row(M::GET, "/language/{code}", "/language/en", PUBLIC),
         row(M::GET, "/", "/", PAGE),
+        row(M::GET, "/documents", "/documents", PAGE),
         row(M::GET, "/documents/{id}", "/documents/{document}", PAGE),
+        // The ledger: everyone signed in, each seeing what they may (scoped in ledger.rs).
+        row(M::GET, "/ledger", "/ledger", PAGE),
+        row(
+            M::GET,
+            "/ledger/print",
+            "/ledger/print?document={document}",
+            PAGE,
+        ),
+        row(
+            M::GET,
+            "/ledger.csv",
+            "/ledger.csv?document={document}",
+            PAGE,
+        ),
+        row(
+            M::GET,
+            "/ledger.xlsx",
+            "/ledger.xlsx?document={document}",
+            PAGE,
+        ),
+        row(M::POST, "/ledger/bulk", "/ledger/bulk", ADMIN_PAGE),
+        row(M::GET, "/api/v1/obligations", "/api/v1/obligations", API),
         row(M::GET, "/measures/{id}", "/measures/{measure}", PAGE),
         row(M::GET, "/departments", "/departments", PAGE),
         row(

@@ -352,6 +352,10 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         ),
         (format!("/documents/{document}/acknowledge"), vec![]),
         (
+            "/ledger/bulk".into(),
+            vec![("action", "phone"), ("note", "电话"), ("ids", "1")],
+        ),
+        (
             format!("/reports/{report}/review"),
             vec![("decision", "accept")],
         ),

@@ -9,6 +9,7 @@ mod durability;
 mod helpers;
 mod import;
 mod language;
+mod ledger;
 mod migrations;
 mod queries;
 mod reminders;

@@ -3,8 +3,8 @@
 use diesel::Connection;
 use duban::db::{documents, QueryCounter};
 use duban::domain::importer;
-use duban::web::progress::LightRules;
-use duban::web::views;
+use duban::read::progress::LightRules;
+use duban::read::views;
 
 use crate::helpers::{fixed_now, repo_path, TestDatabase};
 

@@ -286,14 +286,14 @@ async fn the_scorecard_query_count_does_not_grow_with_the_data() {
         .unwrap()
         .0;
     let rules =
-        duban::web::progress::LightRules::load(&mut conn, crate::helpers::fixed_now().date(), 7)
+        duban::read::progress::LightRules::load(&mut conn, crate::helpers::fixed_now().date(), 7)
             .unwrap();
     let counter = duban::db::QueryCounter::default();
     conn.set_instrumentation(counter.clone());
     let mut count = |doc: i32| {
         counter.reset();
         let q = serde_urlencoded::from_str(&format!("document={doc}")).unwrap();
-        duban::web::scorecard::load(&mut conn, &q, &rules, &settings.scoring, settings.timezone)
+        duban::read::scorecard::load(&mut conn, &q, &rules, &settings.scoring, settings.timezone)
             .unwrap();
         counter.count()
     };

@@ -1,0 +1,5 @@
+ALTER TABLE chase_log DROP COLUMN note;
+ALTER TABLE chase_log DROP COLUMN actor;
+DROP INDEX obligations_measure;
+DROP INDEX obligations_state;
+DROP INDEX obligations_due;

@@ -1,0 +1,258 @@
+//! Each role's home page (工作台). The office sees counts of what waits for it, each a link to
+//! the ledger or queue that lists it; a liaison sees their unit's work, most urgent first and
+//! each list cut to its first ten. Every list is a ledger query, so a home page costs the same
+//! after two years of history as on the first day.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::authz::CurrentUser;
+use crate::db::obligations::{LedgerSort, LedgerState};
+use crate::db::receipts::{self, ReceiptRow};
+use crate::db::{departments, extensions, outbox, reports, DbConn};
+use crate::domain::reporting::Light;
+use crate::error::AppError;
+use crate::read::filter::LedgerFilter;
+use crate::read::ledger::{self, LedgerRow};
+use crate::read::progress::LightRules;
+
+/// Lists on a home page show this many rows, then a link to the rest in the ledger.
+pub const LIST_ROWS: u32 = 10;
+
+/// One tile of the office's workbench.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tile {
+    /// awaiting_review, overdue, unacknowledged, extensions, failed, no_address.
+    pub kind: &'static str,
+    pub count: i64,
+    pub href: &'static str,
+    /// Drawn in red when there is something to do.
+    pub urgent: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OfficeBench {
+    pub tiles: Vec<Tile>,
+    /// The most overdue items, first ten.
+    pub overdue: DeskList,
+}
+
+/// The office's counts: a handful of single counts.
+pub fn office(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    rules: &LightRules,
+) -> Result<OfficeBench, AppError> {
+    let overdue = list(
+        conn,
+        user,
+        rules,
+        LedgerFilter {
+            state: Some(LedgerState::Overdue),
+            sort: LedgerSort::Urgent,
+            ..base()
+        },
+    )?;
+    let failed = outbox::counts(conn)?
+        .into_iter()
+        .find(|(s, _)| s == "failed")
+        .map_or(0, |(_, n)| n);
+    let tile = |kind, count: i64, href| Tile {
+        kind,
+        count,
+        href,
+        urgent: count > 0,
+    };
+    Ok(OfficeBench {
+        tiles: vec![
+            tile(
+                "awaiting_review",
+                reports::awaiting_review_count(conn)?,
+                "/admin/reviews",
+            ),
+            tile("overdue", overdue.total, "/ledger?state=overdue"),
+            tile(
+                "unacknowledged",
+                receipts::unacknowledged_count(conn)?,
+                "/ledger?unacknowledged=1&state=pending",
+            ),
+            tile(
+                "extensions",
+                extensions::pending_count(conn)?,
+                "/admin/extensions",
+            ),
+            tile("failed", failed, "/admin/outbox?state=failed"),
+            tile(
+                "no_address",
+                departments::without_address_count(conn)?,
+                "/departments",
+            ),
+        ],
+        overdue,
+    })
+}
+
+/// A cut list: its first rows, how many there are, and the ledger view with all of them.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct DeskList {
+    pub total: i64,
+    pub rows: Vec<DeskRow>,
+    /// The ledger's query string listing all of them, when there are more than shown.
+    pub more: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeskRow {
+    #[serde(flatten)]
+    pub row: LedgerRow,
+    /// The office's comment, on a returned report.
+    pub comment: Option<String>,
+}
+
+fn base() -> LedgerFilter {
+    LedgerFilter {
+        page: 1,
+        per_page: LIST_ROWS,
+        ..LedgerFilter::default()
+    }
+}
+
+fn list(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    rules: &LightRules,
+    filter: LedgerFilter,
+) -> Result<DeskList, AppError> {
+    let l = ledger::ledger(conn, user, &filter, rules)?;
+    let more = (l.total_count > l.rows.len() as i64).then(|| {
+        LedgerFilter {
+            per_page: crate::read::filter::PAGE_SIZES[0],
+            ..filter.clone()
+        }
+        .query_with(&[])
+    });
+    Ok(DeskList {
+        total: l.total_count,
+        rows: l
+            .rows
+            .into_iter()
+            .map(|row| DeskRow { row, comment: None })
+            .collect(),
+        more,
+    })
+}
+
+/// A liaison's desk: their unit's work in the order they must do it.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Desk {
+    pub returned: DeskList,
+    pub overdue: DeskList,
+    pub due_soon: DeskList,
+    pub drafts: DeskList,
+    pub receipts: Vec<ReceiptRow>,
+    /// When nothing is due soon: the next due date.
+    pub next_due: Option<NaiveDate>,
+    /// Nothing to do at all.
+    pub clear: bool,
+}
+
+pub fn desk(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    department_id: i32,
+    rules: &LightRules,
+) -> Result<Desk, AppError> {
+    let mine = || LedgerFilter {
+        department: Some(department_id),
+        ..base()
+    };
+    let mut returned = list(
+        conn,
+        user,
+        rules,
+        LedgerFilter {
+            returned: true,
+            sort: LedgerSort::Due,
+            ..mine()
+        },
+    )?;
+    // Quote the office's reason beside each returned item.
+    let report_ids: Vec<i32> = returned
+        .rows
+        .iter()
+        .filter_map(|r| r.row.latest_report.as_ref().map(|l| l.id))
+        .collect();
+    let comments = reports::latest_comments(conn, &report_ids)?;
+    for r in &mut returned.rows {
+        r.comment = r
+            .row
+            .latest_report
+            .as_ref()
+            .and_then(|l| comments.get(&l.id).cloned());
+    }
+    // Overdue and never handed in (a returned one past due is listed above).
+    let overdue = list(
+        conn,
+        user,
+        rules,
+        LedgerFilter {
+            state: Some(LedgerState::Unreported),
+            sort: LedgerSort::Due,
+            ..mine()
+        },
+    )?;
+    let due_soon = list(
+        conn,
+        user,
+        rules,
+        LedgerFilter {
+            state: Some(LedgerState::Open),
+            light: Some(Light::Yellow),
+            sort: LedgerSort::Due,
+            ..mine()
+        },
+    )?;
+    let (draft_total, draft_ids) =
+        reports::drafts_of_department(conn, department_id, i64::from(LIST_ROWS))?;
+    let drafts = DeskList {
+        total: draft_total,
+        rows: ledger::rows_of(conn, &draft_ids, 1, rules)?
+            .into_iter()
+            .map(|row| DeskRow { row, comment: None })
+            .collect(),
+        more: None,
+    };
+    let receipts: Vec<ReceiptRow> = receipts::for_department(conn, department_id)?
+        .into_iter()
+        .filter(|r| r.acknowledged_at.is_none())
+        .collect();
+    let next_due = if due_soon.total == 0 {
+        ledger::ledger(
+            conn,
+            user,
+            &LedgerFilter {
+                state: Some(LedgerState::Open),
+                sort: LedgerSort::Due,
+                per_page: 1,
+                ..mine()
+            },
+            rules,
+        )?
+        .rows
+        .first()
+        .map(|r| r.obligation.due_on)
+    } else {
+        None
+    };
+    let clear =
+        returned.total + overdue.total + due_soon.total + drafts.total == 0 && receipts.is_empty();
+    Ok(Desk {
+        returned,
+        overdue,
+        due_soon,
+        drafts,
+        receipts,
+        next_due,
+        clear,
+    })
+}
