@@ -177,6 +177,13 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        // Each worker's share of the pool's connections, plus two for file work (uploads).
+        let worker_count = if workers > 0 {
+            workers
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        };
+        let blocking_threads = (settings.pool_size as usize).div_ceil(worker_count) + 2;
         let signer = CookieSigner::new(&session_key(&settings)?);
         let evidence = crate::storage::EvidenceStore::new(&settings.data_dir);
         let mailroom = Arc::new(crate::reminders::Mailroom::new(&settings)?);
@@ -206,6 +213,7 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("templates: {e}"))?,
             settings,
             clock,
+            parts: Default::default(),
         });
         let secure = state.settings.auth.secure_cookies;
         let body_timeout = state.settings.body_timeout;
@@ -245,6 +253,10 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
+        // Database work runs on each worker's blocking threads, and more of them than pooled
+        // connections only wait for one: a bounded pool keeps memory flat under load (each
+        // thread brings its own allocator arena).
+        server = server.worker_max_blocking_threads(blocking_threads);
         Ok(Application {
             stop,
             port,

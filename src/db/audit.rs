@@ -82,3 +82,12 @@ pub fn search(conn: &mut DbConn, filter: &AuditFilter) -> QueryResult<Vec<AuditE
     }
     query.load(conn)
 }
+
+/// The newest audit entry's id: it moves with every change, so it tells whether anything
+/// derived from the data (a cached scorecard) is still current.
+pub fn latest_id(conn: &mut DbConn) -> QueryResult<i32> {
+    Ok(audit_log::table
+        .select(diesel::dsl::max(audit_log::id))
+        .first::<Option<i32>>(conn)?
+        .unwrap_or(0))
+}

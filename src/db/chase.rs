@@ -123,22 +123,6 @@ pub fn for_measure(
         .load(conn)
 }
 
-/// How many chases a measure's obligations (of one unit, with `only`) have had.
-pub fn count_for_measure(
-    conn: &mut DbConn,
-    measure_id: i32,
-    only: Option<i32>,
-) -> QueryResult<i64> {
-    let mut q = chase_log::table
-        .inner_join(obligations::table)
-        .filter(obligations::measure_id.eq(measure_id))
-        .into_boxed();
-    if let Some(d) = only {
-        q = q.filter(obligations::department_id.eq(d));
-    }
-    q.count().get_result(conn)
-}
-
 /// The latest chase of each of these obligations: one query.
 pub fn last_chased(
     conn: &mut DbConn,

@@ -245,6 +245,19 @@ pub struct LedgerWhere {
     pub title_like: Option<String>,
     pub today: NaiveDate,
     pub yellow_days: u32,
+    /// One part of the urgent order (overdue, waiting, done), for paging through it.
+    pub segment: Option<Segment>,
+}
+
+/// The parts of the urgent order, each read in due-date order along an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment {
+    /// Past due and not handed in.
+    Overdue,
+    /// Not done and not overdue: handed in and waiting for review, or not yet due.
+    Waiting,
+    /// Accepted.
+    Done,
 }
 
 /// The states the ledger filters by: the contract's five, and 未办结 (all but accepted).
@@ -389,6 +402,22 @@ macro_rules! ledger_filtered {
                 }
             }
         }
+        match w.segment {
+            None => {}
+            Some(Segment::Overdue) => {
+                q = q
+                    .filter(obligations::state.eq_any(waiting))
+                    .filter(obligations::due_on.lt(today))
+            }
+            Some(Segment::Waiting) => {
+                q = q.filter(
+                    obligations::state.eq("submitted").or(obligations::state
+                        .eq_any(waiting)
+                        .and(obligations::due_on.ge(today))),
+                )
+            }
+            Some(Segment::Done) => q = q.filter(obligations::state.eq("accepted")),
+        }
         {
             use crate::domain::reporting::Light;
             let soon = today + chrono::Duration::days(i64::from(w.yellow_days));
@@ -456,7 +485,9 @@ pub fn ledger_state_counts(
     Ok(out)
 }
 
-/// One page of the selection's obligation ids, in the chosen order.
+/// One page of the selection's obligation ids, in the chosen order. The urgent order reads
+/// its three parts (overdue, waiting, done) one after another, each along the due-date index,
+/// so a page costs the same on two years of history as on two months.
 pub fn ledger_page(
     conn: &mut DbConn,
     w: &LedgerWhere,
@@ -464,37 +495,77 @@ pub fn ledger_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<i32>> {
-    let q = ledger_filtered!(
-        obligations::table
-            .inner_join(departments::table)
-            .inner_join(measures::table),
-        w,
-        true
-    );
-    let q = match sort {
-        LedgerSort::Urgent => q.order((
-            obligations::state.eq("accepted"),
-            obligations::state
-                .eq_any(["open", "returned"])
-                .and(obligations::due_on.lt(w.today))
-                .desc(),
-            obligations::due_on,
-            obligations::id,
-        )),
-        LedgerSort::Due => q.order((obligations::due_on, obligations::id)),
-        LedgerSort::DueDesc => q.order((obligations::due_on.desc(), obligations::id.desc())),
-        LedgerSort::Unit => q.order((departments::name, obligations::due_on, obligations::id)),
-        LedgerSort::Measure => q.order((
-            measures::number,
-            obligations::due_on,
-            obligations::role.desc(),
-            departments::name,
-        )),
-    };
-    q.select(obligations::id)
-        .offset(offset)
-        .limit(limit)
-        .load(conn)
+    if sort != LedgerSort::Urgent {
+        return sorted_page(conn, w, sort, offset, limit);
+    }
+    let (mut offset, mut limit) = (offset, limit);
+    let mut out = Vec::new();
+    for segment in [Segment::Overdue, Segment::Waiting, Segment::Done] {
+        if limit <= 0 {
+            break;
+        }
+        let part = LedgerWhere {
+            segment: Some(segment),
+            ..w.clone()
+        };
+        let n = ledger_count(conn, &part)?;
+        if offset >= n {
+            offset -= n;
+            continue;
+        }
+        let ids = sorted_page(conn, &part, LedgerSort::Due, offset, limit)?;
+        limit -= ids.len() as i64;
+        offset = 0;
+        out.extend(ids);
+    }
+    Ok(out)
+}
+
+fn sorted_page(
+    conn: &mut DbConn,
+    w: &LedgerWhere,
+    sort: LedgerSort,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<i32>> {
+    match sort {
+        // By date: the obligations table alone, along its (due_on, id) index.
+        LedgerSort::Due | LedgerSort::Urgent => ledger_filtered!(obligations::table, w, true)
+            .order((obligations::due_on, obligations::id))
+            .select(obligations::id)
+            .offset(offset)
+            .limit(limit)
+            .load(conn),
+        LedgerSort::DueDesc => ledger_filtered!(obligations::table, w, true)
+            .order((obligations::due_on.desc(), obligations::id.desc()))
+            .select(obligations::id)
+            .offset(offset)
+            .limit(limit)
+            .load(conn),
+        LedgerSort::Unit | LedgerSort::Measure => {
+            let q = ledger_filtered!(
+                obligations::table
+                    .inner_join(departments::table)
+                    .inner_join(measures::table),
+                w,
+                true
+            );
+            let q = if sort == LedgerSort::Unit {
+                q.order((departments::name, obligations::due_on, obligations::id))
+            } else {
+                q.order((
+                    measures::number,
+                    obligations::due_on,
+                    obligations::role.desc(),
+                    departments::name,
+                ))
+            };
+            q.select(obligations::id)
+                .offset(offset)
+                .limit(limit)
+                .load(conn)
+        }
+    }
 }
 
 /// Those of `ids` inside the selection (for bulk actions: what the viewer may touch).
@@ -562,4 +633,58 @@ pub fn in_periods(
     ))
     .select(SELECT)
     .load(conn)
+}
+
+/// The period being reported now within the selection: that of the soonest obligation due
+/// today or later, else of the latest one (key and label). Two indexed lookups at most.
+pub fn current_period(conn: &mut DbConn, w: &LedgerWhere) -> QueryResult<Option<(String, String)>> {
+    let next = ledger_filtered!(obligations::table, w, true)
+        .filter(obligations::due_on.ge(w.today))
+        .order((obligations::due_on, obligations::id))
+        .select((obligations::period_key, obligations::period_label))
+        .first(conn)
+        .optional()?;
+    if next.is_some() {
+        return Ok(next);
+    }
+    ledger_filtered!(obligations::table, w, true)
+        .order((obligations::due_on.desc(), obligations::id.desc()))
+        .select((obligations::period_key, obligations::period_label))
+        .first(conn)
+        .optional()
+}
+
+/// What a light needs for every obligation of a document, with its period's key.
+pub fn statuses_with_periods(
+    conn: &mut DbConn,
+    document_id: i32,
+) -> QueryResult<Vec<(ObligationStatus, String)>> {
+    let rows: Vec<(i32, i32, i32, NaiveDate, String, String)> = obligations::table
+        .filter(obligations::document_id.eq(document_id))
+        .select((
+            obligations::measure_id,
+            obligations::department_id,
+            obligations::document_id,
+            obligations::due_on,
+            obligations::state,
+            obligations::period_key,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(measure_id, department_id, document_id, due_on, state, key)| {
+                (
+                    ObligationStatus {
+                        measure_id,
+                        department_id,
+                        document_id,
+                        due_on,
+                        state: crate::domain::reporting::ObligationState::parse(&state),
+                    },
+                    key,
+                )
+            },
+        )
+        .collect())
 }

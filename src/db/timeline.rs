@@ -101,42 +101,6 @@ pub fn extensions(
         .load(conn)
 }
 
-/// How many events the measure's timeline holds: four counts.
-pub fn count(conn: &mut DbConn, measure_id: i32, only: Option<i32>) -> QueryResult<i64> {
-    let of_measure = obligations::measure_id.eq(measure_id);
-    let unit = |d: Option<i32>| d.unwrap_or(0);
-    let scoped = only.is_some();
-    let mut r = reports::table
-        .inner_join(obligations::table)
-        .filter(of_measure)
-        .filter(reports::state.ne("draft"))
-        .into_boxed();
-    let mut v = reviews::table
-        .inner_join(reports::table.inner_join(obligations::table))
-        .filter(obligations::measure_id.eq(measure_id))
-        .into_boxed();
-    let mut e = extensions::table
-        .inner_join(obligations::table)
-        .filter(obligations::measure_id.eq(measure_id))
-        .into_boxed();
-    let mut decided = extensions::table
-        .inner_join(obligations::table)
-        .filter(obligations::measure_id.eq(measure_id))
-        .filter(extensions::decided_at.is_not_null())
-        .into_boxed();
-    if scoped {
-        r = r.filter(obligations::department_id.eq(unit(only)));
-        v = v.filter(obligations::department_id.eq(unit(only)));
-        e = e.filter(obligations::department_id.eq(unit(only)));
-        decided = decided.filter(obligations::department_id.eq(unit(only)));
-    }
-    let total: i64 = r.count().get_result::<i64>(conn)?
-        + v.count().get_result::<i64>(conn)?
-        + e.count().get_result::<i64>(conn)?
-        + decided.count().get_result::<i64>(conn)?;
-    Ok(total)
-}
-
 /// When a report version counts as handed in, for ordering: its submission, else its last
 /// change.
 pub fn report_time(r: &Report) -> NaiveDateTime {

@@ -38,6 +38,8 @@ pub struct GridRow {
 
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Grid {
+    /// The catalog key of the rows' heading (units or measures).
+    pub axis_label: &'static str,
     pub periods: Vec<GridPeriod>,
     pub rows: Vec<GridRow>,
     /// Pages of periods, from 1 (the newest).
@@ -147,6 +149,10 @@ pub fn load(
         obligations::in_periods(conn, measure, department, &keys)?
     };
     Ok(Grid {
+        axis_label: match axis {
+            Axis::Measure { .. } => "plan.grid.unit",
+            Axis::Department { .. } => "plan.grid.measure",
+        },
         rows: build(&rows, periods.clone(), axis, rules),
         periods,
         page,

@@ -178,6 +178,33 @@ pub fn ledger(
     })
 }
 
+/// One page of the selection with its total, without the counts by state: what the
+/// workbenches' and pages' short lists need.
+pub fn list(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    filter: &LedgerFilter,
+    rules: &LightRules,
+) -> Result<Ledger, AppError> {
+    let w = selection(user, filter, rules);
+    let total_count = obligations::ledger_count(conn, &w)?;
+    let per_page = filter.per_page.max(1);
+    let offset = i64::from(filter.page.max(1) - 1) * i64::from(per_page);
+    let ids = obligations::ledger_page(conn, &w, filter.sort, offset, i64::from(per_page))?;
+    let rows = rows_of(conn, &ids, offset + 1, rules)?;
+    Ok(Ledger {
+        total_count,
+        page: filter.page.max(1),
+        per_page,
+        pages: u32::try_from((total_count + i64::from(per_page) - 1) / i64::from(per_page))
+            .unwrap_or(u32::MAX)
+            .max(1),
+        rows,
+        counts: StateCounts::default(),
+        today: rules.today,
+    })
+}
+
 /// Every row of the selection, for the exports and the print view, up to `limit` rows
 /// (loaded 500 at a time).
 pub fn all_rows(

@@ -630,18 +630,18 @@ pub fn measure_only(
     })
 }
 
-/// A measure's timeline, newest first: the latest `limit` events (all when `None`), and how
-/// many there are. A fixed number of queries, each bounded by `limit`.
+/// A measure's timeline, newest first: the latest `limit` events (all when `None`), and
+/// whether there are more. A fixed number of queries, each bounded by `limit`.
 pub fn measure_timeline(
     conn: &mut DbConn,
     user: &CurrentUser,
     measure_id: i32,
     limit: Option<i64>,
-) -> Result<(Vec<TimelineEntry>, i64), AppError> {
+) -> Result<(Vec<TimelineEntry>, bool), AppError> {
     use crate::db::timeline;
     let only = measure_only(conn, user, measure_id)?;
-    let n = limit.unwrap_or(100_000);
-    let total = timeline::count(conn, measure_id, only)?;
+    // One more than shown tells whether there are more.
+    let n = limit.map_or(100_000, |l| l + 1);
     let mut out = Vec::new();
     for (r, place) in timeline::reports(conn, measure_id, only, n)? {
         out.push(TimelineEntry {
@@ -736,6 +736,8 @@ pub fn measure_timeline(
         }
     }
     out.sort_by_key(|e| std::cmp::Reverse(e.at));
-    out.truncate(usize::try_from(n).unwrap_or(usize::MAX));
-    Ok((out, total))
+    let shown = usize::try_from(limit.unwrap_or(i64::MAX)).unwrap_or(usize::MAX);
+    let more = out.len() > shown;
+    out.truncate(shown);
+    Ok((out, more))
 }

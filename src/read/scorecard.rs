@@ -272,16 +272,17 @@ pub fn load(
     };
 
     // The heat map: each measure × department, its worst light in the window.
-    let obs = obligations::for_document(conn, Some(doc_id))?;
+    // Lights need no text: the statuses alone, with their periods.
+    let obs = obligations::statuses_with_periods(conn, doc_id)?;
     let measures = crate::db::measures::list(conn, Some(doc_id))?;
     let column: HashMap<i32, usize> = ids.iter().enumerate().map(|(i, d)| (*d, i)).collect();
     let mut grid: HashMap<i32, Vec<Light>> = HashMap::new();
-    for o in obs.iter().filter(|o| in_window(&o.period_key)) {
+    for (o, _) in obs.iter().filter(|(_, k)| in_window(k)) {
         let row = grid
             .entry(o.measure_id)
             .or_insert_with(|| vec![Light::None; ids.len()]);
         if let Some(&c) = column.get(&o.department_id) {
-            row[c] = row[c].max(rules.of(o));
+            row[c] = row[c].max(rules.of_status(o));
         }
     }
     let mut counts: HashMap<Light, usize> = HashMap::new();

@@ -459,6 +459,8 @@ pub struct MeasurePageOptions {
 /// Rows of a measure or unit page's "now" sections: this period, and what is still open.
 #[derive(Debug, Clone, Serialize)]
 pub struct NowView {
+    /// Rows are named by their unit (a measure's page), else by their measure.
+    pub by_unit: bool,
     /// The period being reported now (the first not yet due, else the latest).
     pub current_label: Option<String>,
     pub current: Vec<crate::read::ledger::LedgerRow>,
@@ -487,10 +489,11 @@ pub struct MeasurePage {
     pub now: NowView,
     pub grid: crate::read::grid::Grid,
     pub timeline: Vec<TimelineEntry>,
-    pub timeline_total: i64,
+    /// Older entries are not shown.
     pub timeline_folded: bool,
     pub chase: Vec<ChaseView>,
-    pub chase_total: i64,
+    /// Older chases are not shown.
+    pub chase_folded: bool,
 }
 
 /// Events and chases shown before "show all".
@@ -505,46 +508,13 @@ fn now_view(
     use crate::db::obligations::{LedgerSort, LedgerState};
     use crate::read::filter::LedgerFilter;
     // The period being reported: the soonest due not yet past, else the latest.
-    let upcoming = crate::read::ledger::ledger(
+    let current_period = crate::db::obligations::current_period(
         conn,
-        user,
-        &LedgerFilter {
-            due_from: Some(rules.today),
-            sort: LedgerSort::Due,
-            per_page: 1,
-            page: 1,
-            ..base.clone()
-        },
-        rules,
+        &crate::read::ledger::selection(user, &base, rules),
     )?;
-    let current_period = match upcoming.rows.first() {
-        Some(r) => Some((
-            r.obligation.period.clone(),
-            r.obligation.period_label.clone(),
-        )),
-        None => crate::read::ledger::ledger(
-            conn,
-            user,
-            &LedgerFilter {
-                sort: LedgerSort::DueDesc,
-                per_page: 1,
-                page: 1,
-                ..base.clone()
-            },
-            rules,
-        )?
-        .rows
-        .first()
-        .map(|r| {
-            (
-                r.obligation.period.clone(),
-                r.obligation.period_label.clone(),
-            )
-        }),
-    };
     let current = match &current_period {
         Some((key, _)) => {
-            crate::read::ledger::ledger(
+            crate::read::ledger::list(
                 conn,
                 user,
                 &LedgerFilter {
@@ -560,7 +530,7 @@ fn now_view(
         }
         None => Vec::new(),
     };
-    let open = crate::read::ledger::ledger(
+    let open = crate::read::ledger::list(
         conn,
         user,
         &LedgerFilter {
@@ -574,9 +544,13 @@ fn now_view(
     )?;
     let ledger_query = base.query_with(&[]);
     Ok(NowView {
+        by_unit: base.measure.is_some(),
         current_label: current_period.map(|(_, l)| l),
         current,
         open: crate::read::workbench::DeskList {
+            heading: "plan.now.open",
+            urgent: true,
+            show_unit: true,
             total: open.total_count,
             more: (open.total_count > open.rows.len() as i64).then(|| {
                 LedgerFilter {
@@ -656,13 +630,14 @@ pub fn measure_page(
         rules,
     )?;
     let limit = (!options.all_events).then_some(RECENT);
-    let (timeline, timeline_total) = progress::measure_timeline(conn, user, id, limit)?;
+    let (timeline, timeline_folded) = progress::measure_timeline(conn, user, id, limit)?;
     let office = user.is_admin();
-    let chase = crate::db::chase::for_measure(conn, id, only, RECENT)?
+    let mut chase: Vec<ChaseView> = crate::db::chase::for_measure(conn, id, only, RECENT + 1)?
         .into_iter()
         .map(|c| chase_view(c, office))
         .collect();
-    let chase_total = crate::db::chase::count_for_measure(conn, id, only)?;
+    let chase_folded = chase.len() as i64 > RECENT;
+    chase.truncate(RECENT as usize);
     Ok(MeasurePage {
         section_heading: measure
             .section
@@ -674,13 +649,12 @@ pub fn measure_page(
         next: pick(measure.number + 1),
         light: light.as_str(),
         light_label: light.label(),
-        timeline_folded: timeline_total > timeline.len() as i64,
+        timeline_folded,
         now,
         grid,
         timeline,
-        timeline_total,
         chase,
-        chase_total,
+        chase_folded,
         document,
         measure,
         lead,

@@ -49,10 +49,16 @@ pub fn office(
         rules,
         LedgerFilter {
             state: Some(LedgerState::Overdue),
-            sort: LedgerSort::Urgent,
+            sort: LedgerSort::Due,
             ..base()
         },
+        "plan.index.most_overdue",
     )?;
+    let overdue = DeskList {
+        urgent: true,
+        show_unit: true,
+        ..overdue
+    };
     let failed = outbox::counts(conn)?
         .into_iter()
         .find(|(s, _)| s == "failed")
@@ -95,6 +101,12 @@ pub fn office(
 /// A cut list: its first rows, how many there are, and the ledger view with all of them.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct DeskList {
+    /// The catalog key of the list's heading.
+    pub heading: &'static str,
+    /// Drawn as needing action now.
+    pub urgent: bool,
+    /// Rows name their unit (the office's lists; a liaison's are all their own).
+    pub show_unit: bool,
     pub total: i64,
     pub rows: Vec<DeskRow>,
     /// The ledger's query string listing all of them, when there are more than shown.
@@ -117,13 +129,14 @@ fn base() -> LedgerFilter {
     }
 }
 
-fn list(
+pub fn list(
     conn: &mut DbConn,
     user: &CurrentUser,
     rules: &LightRules,
     filter: LedgerFilter,
+    heading: &'static str,
 ) -> Result<DeskList, AppError> {
-    let l = ledger::ledger(conn, user, &filter, rules)?;
+    let l = ledger::list(conn, user, &filter, rules)?;
     let more = (l.total_count > l.rows.len() as i64).then(|| {
         LedgerFilter {
             per_page: crate::read::filter::PAGE_SIZES[0],
@@ -132,6 +145,9 @@ fn list(
         .query_with(&[])
     });
     Ok(DeskList {
+        heading,
+        urgent: false,
+        show_unit: false,
         total: l.total_count,
         rows: l
             .rows
@@ -175,7 +191,9 @@ pub fn desk(
             sort: LedgerSort::Due,
             ..mine()
         },
+        "plan.index.returned",
     )?;
+    returned.urgent = true;
     // Quote the office's reason beside each returned item.
     let report_ids: Vec<i32> = returned
         .rows
@@ -200,7 +218,12 @@ pub fn desk(
             sort: LedgerSort::Due,
             ..mine()
         },
+        "plan.index.overdue",
     )?;
+    let overdue = DeskList {
+        urgent: true,
+        ..overdue
+    };
     let due_soon = list(
         conn,
         user,
@@ -211,10 +234,14 @@ pub fn desk(
             sort: LedgerSort::Due,
             ..mine()
         },
+        "plan.index.due_soon",
     )?;
     let (draft_total, draft_ids) =
         reports::drafts_of_department(conn, department_id, i64::from(LIST_ROWS))?;
     let drafts = DeskList {
+        heading: "plan.index.drafts",
+        urgent: false,
+        show_unit: false,
         total: draft_total,
         rows: ledger::rows_of(conn, &draft_ids, 1, rules)?
             .into_iter()
@@ -227,7 +254,7 @@ pub fn desk(
         .filter(|r| r.acknowledged_at.is_none())
         .collect();
     let next_due = if due_soon.total == 0 {
-        ledger::ledger(
+        ledger::list(
             conn,
             user,
             &LedgerFilter {

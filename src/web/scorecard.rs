@@ -39,24 +39,63 @@ async fn load_for(
         .await
 }
 
+/// The scorecard's body for a query, in the viewer's language: from the cache while the
+/// audit log has not moved since it was drawn (and on the same day), else computed, drawn
+/// and kept.
+async fn body(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    query: ScorecardQuery,
+) -> Result<std::sync::Arc<String>, AppError> {
+    let version = state
+        .db(|conn| Ok(crate::db::audit::latest_id(conn)?))
+        .await?;
+    let key = format!(
+        "scorecard|{:?}|{:?}|{}|{}|{version}",
+        query.document,
+        query.period,
+        viewer.lang.code(),
+        state.today()
+    );
+    if let Some(html) = state.parts.get(&key) {
+        return Ok(html);
+    }
+    let mut view = load_for(state, query).await?;
+    view.period_label = period_label_for(&view, viewer);
+    let (st, lang) = (state.clone(), viewer.lang);
+    let html = std::sync::Arc::new(
+        state
+            .offload(move || st.templates.render_part("scorecard_body", lang, &view))
+            .await?,
+    );
+    state.parts.put(key, html.clone());
+    Ok(html)
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    body: &'a str,
+}
+
 /// A leader's home: the scorecard of the latest document.
 pub async fn home(state: &web::Data<AppState>, viewer: &Viewer) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadScorecard)?;
     let latest = state
         .db(|conn| Ok(crate::db::documents::labels(conn)?.last().map(|d| d.0)))
         .await?;
-    let mut view = load_for(
-        state,
-        ScorecardQuery {
-            document: latest,
-            period: None,
-        },
-    )
-    .await?;
-    view.period_label = period_label_for(&view, viewer);
+    let query = ScorecardQuery {
+        document: latest,
+        period: None,
+    };
+    let body = body(state, viewer, query).await?;
     state.page(
         "scorecard",
-        &Page::for_viewer(viewer, viewer.t("scorecard.title"), "home", view),
+        &Page::for_viewer(
+            viewer,
+            viewer.t("scorecard.title"),
+            "home",
+            Body { body: &body },
+        ),
     )
 }
 
@@ -66,11 +105,15 @@ pub async fn page(
     query: web::Query<ScorecardQuery>,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadScorecard)?;
-    let mut view = load_for(&state, query.into_inner()).await?;
-    view.period_label = period_label_for(&view, &viewer);
+    let body = body(&state, &viewer, query.into_inner()).await?;
     state.page(
         "scorecard",
-        &Page::for_viewer(&viewer, viewer.t("scorecard.title"), "scorecard", view),
+        &Page::for_viewer(
+            &viewer,
+            viewer.t("scorecard.title"),
+            "scorecard",
+            Body { body: &body },
+        ),
     )
 }
 

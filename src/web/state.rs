@@ -27,6 +27,8 @@ pub struct AppState {
     pub signer: CookieSigner,
     pub evidence: EvidenceStore,
     pub mailroom: Arc<crate::reminders::Mailroom>,
+    /// Rendered scorecards, current while the audit log has not moved.
+    pub parts: crate::web::cache::PartCache,
 }
 
 impl AppState {

@@ -33,6 +33,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/scorecard.hbs"),
     ),
     (
+        "scorecard_body",
+        include_str!("../../templates/pages/scorecard_body.hbs"),
+    ),
+    (
         "score_breakdown",
         include_str!("../../templates/pages/score_breakdown.hbs"),
     ),
@@ -253,6 +257,28 @@ impl Templates {
 
     pub fn render<T: Serialize>(&self, name: &str, page: &Page<T>) -> Result<String, AppError> {
         Ok(self.registry.render(name, page)?)
+    }
+
+    /// Renders a part of a page that does not depend on who reads it (no user, no CSRF
+    /// token): `data` and the language, as `{{data.…}}` and the `t` helper expect them.
+    pub fn render_part<T: Serialize>(
+        &self,
+        name: &str,
+        lang: Lang,
+        data: &T,
+    ) -> Result<String, AppError> {
+        #[derive(Serialize)]
+        struct Part<'a, T> {
+            lang: &'static str,
+            data: &'a T,
+        }
+        Ok(self.registry.render(
+            name,
+            &Part {
+                lang: lang.code(),
+                data,
+            },
+        )?)
     }
 }
 

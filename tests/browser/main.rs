@@ -325,7 +325,7 @@ async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_do
 
     // The first overdue item: its report form.
     liaison
-        .click_through(".desk.urgent tbody tr:first-child a[href^='/obligations/']")
+        .click_through(".desk.urgent .desk-list li:first-child a[href^='/obligations/']")
         .await;
     let obligation_url = liaison.client.current_url().await.unwrap();
     liaison.shot("obligation").await;
@@ -657,5 +657,173 @@ async fn the_office_imports_a_word_table_and_fixes_a_measure_the_import_flagged(
         .unwrap();
     assert_eq!(overflow, json!(false), "the page does not scroll sideways");
     phone.shot("measure-phone").await;
+    phone.finish().await;
+}
+
+/// "Which units are overdue on measure 6 this quarter, and what did they last report?" — one
+/// page, an Excel export, one chase for all, and the chase in the log; then the same pages on
+/// a phone.
+#[actix_web::test]
+async fn the_office_finds_the_overdue_units_on_a_measure_exports_and_chases_them_all() {
+    let app = office_after_the_first_deadline().await;
+    app.clock.advance(chrono::Duration::days(11));
+    app.add_user("fagai", "liaison", Some("地区发改委"));
+    let m6 = app.measure_id(6).await;
+    let office = Browser::start(&app, "ledger", 1366).await;
+    office.login("admin", ADMIN_PASSWORD).await;
+    office.shot("workbench").await;
+    let bench = office.body_text().await;
+    assert!(bench.contains("督查室工作台") && bench.contains("逾期未报"));
+
+    // From the 逾期未报 tile to the ledger, then narrowed to measure 6 this quarter.
+    office
+        .click_through("a.tile[href='/ledger?state=overdue']")
+        .await;
+    office
+        .find("#f-document")
+        .await
+        .select_by_value("1")
+        .await
+        .unwrap();
+    office
+        .click_through(".ledger-filters button[type=submit]")
+        .await;
+    office
+        .find(".more-filters summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    office
+        .find("#f-measure")
+        .await
+        .select_by_value(&m6.to_string())
+        .await
+        .unwrap();
+    office
+        .find("#f-window")
+        .await
+        .select_by_value("quarter")
+        .await
+        .unwrap();
+    office
+        .click_through(".ledger-filters button[type=submit]")
+        .await;
+    let url = office.client.current_url().await.unwrap();
+    let query = url.query().unwrap_or_default().to_string();
+    assert!(
+        query.contains(&format!("measure={m6}")) && query.contains("window=quarter"),
+        "the view lives in the URL: {query}"
+    );
+    let page = office.body_text().await;
+    assert!(
+        page.contains("共 7 条"),
+        "the lead and six co units: {page}"
+    );
+    assert!(page.contains("地区发改委") && page.contains("逾期"));
+    office.shot("overdue-on-measure-6").await;
+
+    // Exported to Excel: the seven rows.
+    office
+        .find("a[href^='/ledger.xlsx']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let mut file = None;
+    for _ in 0..100 {
+        file = std::fs::read_dir(office.downloads())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "xlsx"));
+        if file.is_some() {
+            break;
+        }
+        tokio_sleep(100).await;
+    }
+    let file = file.expect("the XLSX downloaded");
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.rows().count(), 8, "a header and seven rows");
+    let cells: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
+    assert!(cells.iter().any(|c| c == "地区发改委"));
+
+    // Chase them all: tick every row, one click.
+    for checkbox in office
+        .client
+        .find_all(Locator::Css("input[name=ids]"))
+        .await
+        .unwrap()
+    {
+        checkbox.click().await.unwrap();
+    }
+    office
+        .click_through("button[name=action][value=chase]")
+        .await;
+    let after = office.body_text().await;
+    assert!(after.contains("已催办 2 条"), "{after}");
+    assert!(after.contains("单位未设邮箱 5 条"), "{after}");
+    office.shot("chased").await;
+
+    // The chase in the measure's log, by whom.
+    office.go(&format!("/measures/{m6}")).await;
+    let measure = office.body_text().await;
+    assert!(
+        measure.contains("一键催办") && measure.contains("（admin）"),
+        "{measure}"
+    );
+    office.shot("chase-log").await;
+    office.finish().await;
+
+    // On a phone: the ledger reads without sideways scrolling; the grid scrolls inside.
+    let phone = Browser::start(&app, "ledger-phone", 390).await;
+    phone.login("admin", ADMIN_PASSWORD).await;
+    phone.go(&format!("/ledger?{query}")).await;
+    let overflow = phone
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        overflow,
+        json!(false),
+        "the ledger does not scroll sideways"
+    );
+    phone.shot("ledger-phone").await;
+    phone.go(&format!("/measures/{m6}")).await;
+    let overflow = phone
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        overflow,
+        json!(false),
+        "the measure page does not scroll sideways"
+    );
+    let unit_column = phone
+        .client
+        .execute(
+            "const w = document.querySelector('.grid-wrap'); w.scrollLeft = 400;\
+             const cell = document.querySelector('.period-grid tbody th.unit');\
+             return [w.scrollWidth > w.clientWidth, cell.getBoundingClientRect().left \
+               >= w.getBoundingClientRect().left - 1]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        unit_column,
+        json!([true, true]),
+        "the grid scrolls, the unit column stays"
+    );
+    phone.shot("measure-grid-phone").await;
     phone.finish().await;
 }
