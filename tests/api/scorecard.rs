@@ -304,3 +304,59 @@ async fn the_scorecard_query_count_does_not_grow_with_the_data() {
     );
     assert!(a <= 10, "{a} queries");
 }
+
+/// The scorecard page is kept drawn between changes; a change anywhere (an accepted report)
+/// redraws it, and so does a new day.
+#[actix_web::test]
+async fn the_kept_scorecard_is_redrawn_after_a_change_and_on_a_new_day() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let hr = app.token_for("renshe");
+    let admin = app.login_admin().await;
+    let before = app.get_as(&admin, "/scorecard").await;
+    assert_eq!(before.status, 200);
+    let again = app.get_as(&admin, "/scorecard").await;
+    let body = |r: &crate::helpers::Reply| {
+        r.body
+            .split("<main id=\"main\">")
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        body(&before),
+        body(&again),
+        "nothing changed: the same page"
+    );
+
+    let m5 = app.measure_id(5).await;
+    let posted = app
+        .api_multipart(
+            &format!("/api/v1/measures/{m5}/reports"),
+            &hr,
+            &[
+                ("period", "2026-Q1"),
+                ("summary", "已完成"),
+                ("percent", "100"),
+                ("status", "completed"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    app.clock.advance(Duration::days(45));
+    // (The session has long ended: sign in again.)
+    let admin = app.login_admin().await;
+    let late = app.get_as(&admin, "/scorecard").await;
+    assert_ne!(body(&before), body(&late), "a report and a new day show");
+    let mut res = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{}/review", posted.json()["id"])))
+        .insert_header(("Authorization", format!("Bearer {}", app.admin_token)))
+        .send_json(&serde_json::json!({"decision": "accept"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "{:?}", res.body().await);
+    let accepted = app.get_as(&admin, "/scorecard").await;
+    assert_ne!(body(&late), body(&accepted), "the acceptance shows at once");
+}
