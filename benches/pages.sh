@@ -3,7 +3,8 @@
 # reporting) against a release build: for each page, wrk at 16 connections, then requests/s,
 # p99 latency and the server's CPU time per request (its user+system time over the run divided
 # by the requests answered: the robust figure on a shared machine), with /healthz measured the
-# same way as the ceiling; and the server's peak RSS. Needs wrk, curl and python3.
+# same way as the ceiling; and the server's memory: peak RSS after each page, and at the end
+# its own memory apart from the mapped database file. Needs wrk, curl and python3.
 # Usage: benches/pages.sh [seconds per page] [scales...]   (default: 5 s, scales 1 and 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,7 +90,11 @@ ms = json.load(sys.stdin); m = next(m for m in ms if m["number"] == 6); print(m[
   run $pid "office workbench" "Cookie: duban_session=$admin" "$base/"
   run $pid "document page" "Cookie: duban_session=$admin" "$base/documents/1"
   run $pid "scorecard" "Cookie: duban_session=$admin" "$base/scorecard?document=1"
-  echo "peak RSS: $(awk '/VmHWM/ {print $2 / 1024 " MB"}' "/proc/$pid/status")"
+  # SQLite reads the database through a shared memory map: those pages count in RSS but are
+  # the system's file cache, not the server's own memory (RssAnon).
+  awk '/VmHWM/ {h = $2} /RssAnon/ {a = $2} /RssFile/ {f = $2}
+    END {printf "peak RSS %.0f MB; now %.0f MB own (RssAnon) + %.0f MB mapped files (RssFile)\n", h / 1024, a / 1024, f / 1024}' \
+    "/proc/$pid/status"
   kill $pid; wait $pid 2>/dev/null || true
   rm -rf "$tmp"
   trap - EXIT

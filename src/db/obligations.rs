@@ -495,12 +495,28 @@ pub fn ledger_page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<i32>> {
+    ledger_page_counted(conn, w, sort, offset, limit, None)
+}
+
+/// [`ledger_page`], given the sizes of the urgent order's three parts when the caller knows
+/// them already (from the counts by state).
+pub fn ledger_page_counted(
+    conn: &mut DbConn,
+    w: &LedgerWhere,
+    sort: LedgerSort,
+    offset: i64,
+    limit: i64,
+    parts: Option<[i64; 3]>,
+) -> QueryResult<Vec<i32>> {
     if sort != LedgerSort::Urgent {
         return sorted_page(conn, w, sort, offset, limit);
     }
     let (mut offset, mut limit) = (offset, limit);
     let mut out = Vec::new();
-    for segment in [Segment::Overdue, Segment::Waiting, Segment::Done] {
+    for (i, segment) in [Segment::Overdue, Segment::Waiting, Segment::Done]
+        .into_iter()
+        .enumerate()
+    {
         if limit <= 0 {
             break;
         }
@@ -508,7 +524,10 @@ pub fn ledger_page(
             segment: Some(segment),
             ..w.clone()
         };
-        let n = ledger_count(conn, &part)?;
+        let n = match parts {
+            Some(sizes) => sizes[i],
+            None => ledger_count(conn, &part)?,
+        };
         if offset >= n {
             offset -= n;
             continue;

@@ -24,6 +24,8 @@ pub struct GridPeriod {
 pub struct GridCell {
     pub obligation_id: Option<i32>,
     pub light: &'static str,
+    /// The light as a one-character mark (in the viewer's language).
+    pub mark: String,
     pub title: String,
 }
 
@@ -65,6 +67,9 @@ pub fn build(
     axis: Axis,
     rules: &LightRules,
 ) -> Vec<GridRow> {
+    // Each text once, not once a cell.
+    let mut texts: std::collections::HashMap<String, String> = Default::default();
+    let mut text = |key: String| texts.entry(key).or_insert_with_key(|k| tr(k, &[])).clone();
     let mut out: Vec<(i32, GridRow)> = Vec::new();
     for o in rows {
         let key = match axis {
@@ -88,13 +93,14 @@ pub fn build(
                     key,
                     GridRow {
                         label,
-                        role: tr(&format!("common.role.{}", o.role), &[]),
+                        role: text(format!("common.role.{}", o.role)),
                         href,
                         cells: periods
                             .iter()
                             .map(|_| GridCell {
                                 obligation_id: None,
                                 light: "",
+                                mark: String::new(),
                                 title: String::new(),
                             })
                             .collect(),
@@ -105,14 +111,17 @@ pub fn build(
         };
         if let Some(c) = periods.iter().position(|p| p.key == o.period_key) {
             let state = ObligationState::parse(&o.state).public(o.due_on, rules.today);
+            let light = rules.of(o).as_str();
+            let state_text = text(format!("common.state.{state}"));
             out[at].1.cells[c] = GridCell {
                 obligation_id: Some(o.id),
-                light: rules.of(o).as_str(),
+                light,
+                mark: text(format!("plan.grid.mark.{light}")),
                 title: tr(
                     "plan.grid.cell",
                     &[
                         ("period", &o.period_label),
-                        ("state", &tr(&format!("common.state.{state}"), &[])),
+                        ("state", &state_text),
                         ("due", &o.due_on.to_string()),
                     ],
                 ),

@@ -139,8 +139,35 @@ pub fn ledger(
     filter: &LedgerFilter,
     rules: &LightRules,
 ) -> Result<Ledger, AppError> {
+    use crate::db::obligations::LedgerState;
     let w = selection(user, filter, rules);
-    let total_count = obligations::ledger_count(conn, &w)?;
+    // The counts by state (without the state filter) also give the total and the sizes of
+    // the urgent order's parts, where the state filter is one of theirs.
+    let by_state = obligations::ledger_state_counts(conn, &w)?;
+    let get = |k: &str| by_state.get(k).copied().unwrap_or(0);
+    let counts = StateCounts {
+        open: get("open"),
+        overdue: get("overdue"),
+        submitted: get("submitted"),
+        returned: get("returned"),
+        accepted: get("accepted"),
+        total: by_state.values().sum(),
+    };
+    let total_count = match filter.state {
+        None => counts.total,
+        Some(LedgerState::Open) => counts.open,
+        Some(LedgerState::Overdue) => counts.overdue,
+        Some(LedgerState::Submitted) => counts.submitted,
+        Some(LedgerState::Returned) => counts.returned,
+        Some(LedgerState::Accepted) => counts.accepted,
+        Some(LedgerState::Pending) => counts.total - counts.accepted,
+        Some(LedgerState::Unreported) => obligations::ledger_count(conn, &w)?,
+    };
+    let parts = filter.state.is_none().then_some([
+        counts.overdue,
+        counts.open + counts.submitted + counts.returned,
+        counts.accepted,
+    ]);
     let per_page = filter.per_page.max(1);
     let pages = u32::try_from((total_count + i64::from(per_page) - 1) / i64::from(per_page))
         .unwrap_or(u32::MAX)
@@ -155,18 +182,15 @@ pub fn ledger(
         )));
     }
     let offset = i64::from(filter.page - 1) * i64::from(per_page);
-    let ids = obligations::ledger_page(conn, &w, filter.sort, offset, i64::from(per_page))?;
+    let ids = obligations::ledger_page_counted(
+        conn,
+        &w,
+        filter.sort,
+        offset,
+        i64::from(per_page),
+        parts,
+    )?;
     let rows = rows_of(conn, &ids, offset + 1, rules)?;
-    let by_state = obligations::ledger_state_counts(conn, &w)?;
-    let get = |k: &str| by_state.get(k).copied().unwrap_or(0);
-    let counts = StateCounts {
-        open: get("open"),
-        overdue: get("overdue"),
-        submitted: get("submitted"),
-        returned: get("returned"),
-        accepted: get("accepted"),
-        total: by_state.values().sum(),
-    };
     Ok(Ledger {
         total_count,
         page: filter.page,

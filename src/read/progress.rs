@@ -621,13 +621,18 @@ pub fn measure_only(
     user: &CurrentUser,
     measure_id: i32,
 ) -> Result<Option<i32>, AppError> {
+    Ok(only_unit(user, lead_department(conn, measure_id)?))
+}
+
+/// [`measure_only`] for a measure whose lead unit is known.
+pub fn only_unit(user: &CurrentUser, lead: Option<i32>) -> Option<i32> {
     use crate::read::scope::Scope;
-    Ok(match Scope::of(user) {
+    match Scope::of(user) {
         Scope::All => None,
-        Scope::Unit(d) if lead_department(conn, measure_id)? == Some(d) => None,
+        Scope::Unit(d) if lead == Some(d) => None,
         Scope::Unit(d) => Some(d),
         Scope::Nothing => Some(0),
-    })
+    }
 }
 
 /// A measure's timeline, newest first: the latest `limit` events (all when `None`), and

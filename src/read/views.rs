@@ -189,8 +189,9 @@ pub struct Neighbour {
     pub title: String,
 }
 
+/// What every view of a measure starts with: the plan's text, its units and neighbours.
 #[derive(Debug, Clone, Serialize)]
-pub struct MeasureView {
+pub struct MeasureHead {
     pub document: Document,
     pub measure: MeasureDetail,
     pub section_heading: Option<String>,
@@ -203,9 +204,55 @@ pub struct MeasureView {
     pub warnings: Vec<String>,
     pub previous: Option<Neighbour>,
     pub next: Option<Neighbour>,
+}
+
+/// A measure with its whole history, for the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasureView {
+    #[serde(flatten)]
+    pub head: MeasureHead,
     pub progress: MeasureProgress,
     /// The chase log (催办记录) of the obligations `user` may see.
     pub chase: Vec<ChaseView>,
+}
+
+/// The plan's side of a measure: a fixed number of queries.
+pub fn measure_head(conn: &mut DbConn, id: i32) -> Result<MeasureHead, AppError> {
+    let measure = measures::find(conn, id)?.ok_or_else(|| AppError::not_found("measure"))?;
+    let document = documents::find(conn, measure.document_id)?
+        .ok_or_else(|| AppError::not_found("document"))?;
+    let assignments = measures::assignments_of_measure(conn, id)?;
+    let Responsible { lead, co } = measures::group_by_measure(assignments.clone())
+        .remove(&id)
+        .unwrap_or_default();
+    let warnings = measures::warnings_of_measure(conn, id)?;
+    let neighbours = measures::neighbours(conn, measure.document_id, measure.number)?;
+    let pick = |n: i32| {
+        neighbours
+            .iter()
+            .find(|m| m.number == n)
+            .map(|m| Neighbour {
+                id: m.id,
+                label: m.label.clone(),
+                title: m.title.clone(),
+            })
+    };
+    Ok(MeasureHead {
+        section_heading: measure
+            .section
+            .zip(measure.section_title.as_deref())
+            .map(|(o, t)| heading(o, t)),
+        paragraphs: measure.body.lines().map(str::to_string).collect(),
+        parts: crate::domain::importer::units::parts_of(&measure.body, None),
+        previous: pick(measure.number - 1),
+        next: pick(measure.number + 1),
+        document,
+        measure,
+        lead,
+        co,
+        assignments,
+        warnings,
+    })
 }
 
 /// One reminder sent about an obligation.
@@ -273,44 +320,13 @@ pub fn measure(
     user: &CurrentUser,
     rules: &LightRules,
 ) -> Result<MeasureView, AppError> {
-    let measure = measures::find(conn, id)?.ok_or_else(|| AppError::not_found("measure"))?;
-    let document = documents::find(conn, measure.document_id)?
-        .ok_or_else(|| AppError::not_found("document"))?;
-    let assignments = measures::assignments_of_measure(conn, id)?;
-    let Responsible { lead, co } = measures::group_by_measure(assignments.clone())
-        .remove(&id)
-        .unwrap_or_default();
-    let warnings = measures::warnings_of_measure(conn, id)?;
-    let neighbours = measures::neighbours(conn, measure.document_id, measure.number)?;
-    let pick = |n: i32| {
-        neighbours
-            .iter()
-            .find(|m| m.number == n)
-            .map(|m| Neighbour {
-                id: m.id,
-                label: m.label.clone(),
-                title: m.title.clone(),
-            })
-    };
+    let head = measure_head(conn, id)?;
     let progress = progress::measure_progress(conn, user, id, rules)?;
     let chase = chase_of(conn, id, user, &progress)?;
     Ok(MeasureView {
-        chase,
-        section_heading: measure
-            .section
-            .zip(measure.section_title.as_deref())
-            .map(|(o, t)| heading(o, t)),
-        paragraphs: measure.body.lines().map(str::to_string).collect(),
-        parts: crate::domain::importer::units::parts_of(&measure.body, None),
-        previous: pick(measure.number - 1),
-        next: pick(measure.number + 1),
+        head,
         progress,
-        document,
-        measure,
-        lead,
-        co,
-        assignments,
-        warnings,
+        chase,
     })
 }
 
@@ -474,16 +490,8 @@ pub struct NowView {
 /// one page of periods, the last ten events and chases. A fixed number of bounded queries.
 #[derive(Debug, Clone, Serialize)]
 pub struct MeasurePage {
-    pub document: Document,
-    pub measure: MeasureDetail,
-    pub section_heading: Option<String>,
-    pub paragraphs: Vec<String>,
-    pub parts: Vec<crate::domain::importer::units::Part>,
-    pub lead: Option<DepartmentRef>,
-    pub co: Vec<DepartmentRef>,
-    pub warnings: Vec<String>,
-    pub previous: Option<Neighbour>,
-    pub next: Option<Neighbour>,
+    #[serde(flatten)]
+    pub head: MeasureHead,
     pub light: &'static str,
     pub light_label: &'static str,
     pub now: NowView,
@@ -594,26 +602,9 @@ pub fn measure_page(
     rules: &LightRules,
     options: MeasurePageOptions,
 ) -> Result<MeasurePage, AppError> {
-    let measure = measures::find(conn, id)?.ok_or_else(|| AppError::not_found("measure"))?;
-    let document = documents::find(conn, measure.document_id)?
-        .ok_or_else(|| AppError::not_found("document"))?;
-    let assignments = measures::assignments_of_measure(conn, id)?;
-    let Responsible { lead, co } = measures::group_by_measure(assignments)
-        .remove(&id)
-        .unwrap_or_default();
-    let warnings = measures::warnings_of_measure(conn, id)?;
-    let neighbours = measures::neighbours(conn, measure.document_id, measure.number)?;
-    let pick = |n: i32| {
-        neighbours
-            .iter()
-            .find(|m| m.number == n)
-            .map(|m| Neighbour {
-                id: m.id,
-                label: m.label.clone(),
-                title: m.title.clone(),
-            })
-    };
-    let only = progress::measure_only(conn, user, id)?;
+    let head = measure_head(conn, id)?;
+    let lead = head.lead.as_ref().map(|d| d.id);
+    let only = progress::only_unit(user, lead);
     let base = crate::read::filter::LedgerFilter {
         measure: Some(id),
         department: only,
@@ -639,14 +630,7 @@ pub fn measure_page(
     let chase_folded = chase.len() as i64 > RECENT;
     chase.truncate(RECENT as usize);
     Ok(MeasurePage {
-        section_heading: measure
-            .section
-            .zip(measure.section_title.as_deref())
-            .map(|(o, t)| heading(o, t)),
-        paragraphs: measure.body.lines().map(str::to_string).collect(),
-        parts: crate::domain::importer::units::parts_of(&measure.body, None),
-        previous: pick(measure.number - 1),
-        next: pick(measure.number + 1),
+        head,
         light: light.as_str(),
         light_label: light.label(),
         timeline_folded,
@@ -655,11 +639,6 @@ pub fn measure_page(
         timeline,
         chase,
         chase_folded,
-        document,
-        measure,
-        lead,
-        co,
-        warnings,
     })
 }
 

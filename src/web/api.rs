@@ -177,23 +177,24 @@ pub async fn measure(
         })
         .collect();
     let body = ApiMeasureDetail {
-        id: v.measure.id,
+        id: v.head.measure.id,
         document: ApiDocumentRef {
-            id: v.document.id,
-            number: v.document.number,
-            title: v.document.title,
+            id: v.head.document.id,
+            number: v.head.document.number,
+            title: v.head.document.title,
         },
-        number: v.measure.number,
-        label: v.measure.label,
-        section: v.measure.section,
-        section_title: v.measure.section_title,
-        title: v.measure.title,
-        text: v.measure.body,
-        deadline: v.measure.deadline,
-        deadline_text: v.measure.deadline_text,
-        lead: v.lead.map(|d| d.name),
-        co: v.co.into_iter().map(|d| d.name).collect(),
+        number: v.head.measure.number,
+        label: v.head.measure.label,
+        section: v.head.measure.section,
+        section_title: v.head.measure.section_title,
+        title: v.head.measure.title,
+        text: v.head.measure.body,
+        deadline: v.head.measure.deadline,
+        deadline_text: v.head.measure.deadline_text,
+        lead: v.head.lead.map(|d| d.name),
+        co: v.head.co.into_iter().map(|d| d.name).collect(),
         assignments: v
+            .head
             .assignments
             .into_iter()
             .map(|a| ApiAssignment {
@@ -203,7 +204,7 @@ pub async fn measure(
                 position: a.position,
             })
             .collect(),
-        warnings: v.warnings,
+        warnings: v.head.warnings,
         light: v.progress.light,
         obligations,
         reports,

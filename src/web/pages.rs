@@ -157,9 +157,13 @@ pub async fn measure_page(
     let (view, units) = state
         .db_lit(move |conn, rules| {
             let view = views::measure_page(conn, id, &user, rules, options)?;
-            // The office picks units from the directory when it edits the measure.
+            // The office picks units from those of the document when it edits the measure
+            // (or types a new one).
             let units = if admin {
-                crate::db::departments::names(conn)?
+                crate::db::departments::id_names(conn, Some(view.head.document.id))?
+                    .into_iter()
+                    .map(|(_, name)| name)
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -169,8 +173,8 @@ pub async fn measure_page(
     let title = viewer.t_with(
         "plan.measure.title",
         &[
-            ("label", &view.measure.label),
-            ("title", &view.measure.title),
+            ("label", &view.head.measure.label),
+            ("title", &view.head.measure.title),
         ],
     );
     #[derive(serde::Serialize)]
@@ -189,20 +193,23 @@ pub async fn measure_page(
         ),
         None => (
             MeasureEditForm {
-                title: view.measure.title.clone(),
-                text: view.measure.body.clone(),
+                title: view.head.measure.title.clone(),
+                text: view.head.measure.body.clone(),
                 lead: view
+                    .head
                     .lead
                     .as_ref()
                     .map(|l| l.name.clone())
                     .unwrap_or_default(),
                 co: view
+                    .head
                     .co
                     .iter()
                     .map(|c| c.name.clone())
                     .collect::<Vec<_>>()
                     .join("\n"),
                 deadline: view
+                    .head
                     .measure
                     .deadline
                     .map(|d| d.to_string())
