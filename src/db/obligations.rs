@@ -117,15 +117,6 @@ pub fn for_measure(conn: &mut DbConn, measure_id: i32) -> QueryResult<Vec<Obliga
         .load(conn)
 }
 
-/// Every obligation of one department, soonest due first.
-pub fn for_department(conn: &mut DbConn, department_id: i32) -> QueryResult<Vec<ObligationRow>> {
-    joined!()
-        .filter(obligations::department_id.eq(department_id))
-        .order((obligations::due_on, measures::number))
-        .select(SELECT)
-        .load(conn)
-}
-
 /// The obligation of a department on a measure for a period.
 pub fn find_for_department(
     conn: &mut DbConn,
@@ -585,14 +576,6 @@ fn sorted_page(
                 .load(conn)
         }
     }
-}
-
-/// Those of `ids` inside the selection (for bulk actions: what the viewer may touch).
-pub fn ledger_ids_among(conn: &mut DbConn, w: &LedgerWhere, ids: &[i32]) -> QueryResult<Vec<i32>> {
-    ledger_filtered!(obligations::table, w, true)
-        .filter(obligations::id.eq_any(ids))
-        .select(obligations::id)
-        .load(conn)
 }
 
 /// The periods a measure's or a unit's obligations fall in (key, label), newest first.

@@ -247,21 +247,6 @@ pub fn all_rows(
     Ok(rows)
 }
 
-/// The obligations among `ids` that `user` may see: what bulk actions may touch.
-pub fn visible_ids(
-    conn: &mut DbConn,
-    user: &CurrentUser,
-    ids: &[i32],
-    rules: &LightRules,
-) -> Result<Vec<i32>, AppError> {
-    let w = selection(user, &LedgerFilter::default(), rules);
-    let mut out = Vec::new();
-    for chunk in ids.chunks(500) {
-        out.extend(obligations::ledger_ids_among(conn, &w, chunk)?);
-    }
-    Ok(out)
-}
-
 /// One `<option>` of a filter's select.
 #[derive(Debug, Clone, Serialize)]
 pub struct Choice {
@@ -341,14 +326,22 @@ pub fn choices(
             })
             .collect();
     }
-    // A liaison filters among the units they may see; others among every unit.
-    let units = match Scope::of(user) {
-        Scope::All => crate::db::departments::id_names(conn, filter.document)?,
-        Scope::Unit(d) => crate::db::departments::id_names(conn, filter.document)?
-            .into_iter()
-            .filter(|(id, _)| *id == d || filter.document.is_some())
-            .collect(),
-        Scope::Nothing => Vec::new(),
+    // Units to filter by: those of the chosen document (or of the only one). With several
+    // documents and none chosen, the list would hold every unit of the province, so it
+    // offers only the unit already chosen (a unit's page links here with it).
+    let one_document = filter.document.or_else(|| match out.documents.as_slice() {
+        [only] => only.value.parse().ok(),
+        _ => None,
+    });
+    let units = match (Scope::of(user), one_document) {
+        (Scope::Nothing, _) => Vec::new(),
+        (_, Some(doc)) => crate::db::departments::id_names(conn, Some(doc))?,
+        (_, None) => match filter.department {
+            Some(d) => crate::db::departments::find(conn, d)?
+                .map(|dep| vec![(dep.id, dep.name)])
+                .unwrap_or_default(),
+            None => Vec::new(),
+        },
     };
     out.departments = units
         .into_iter()

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::authz::{allows, Action, CurrentUser};
 use crate::db::extensions::{self, Extension};
 use crate::db::obligations::{self, ObligationRow};
-use crate::db::receipts::{self, ReceiptRow};
+use crate::db::receipts;
 use crate::db::reports::{self, Evidence, Report, Review};
 use crate::db::{measures, DbConn};
 use crate::domain::reporting::{light, Light, ObligationState, Progress};
@@ -518,46 +518,6 @@ pub fn obligation_page(
         can_extend,
         today: rules.today,
     })
-}
-
-/// A liaison's desk: their department's work, most urgent first.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Desk {
-    pub overdue: Vec<ObligationView>,
-    pub due_soon: Vec<ObligationView>,
-    pub returned: Vec<ObligationView>,
-    pub drafts: Vec<ObligationView>,
-    pub receipts: Vec<ReceiptRow>,
-}
-
-pub fn desk(conn: &mut DbConn, department_id: i32, rules: &LightRules) -> Result<Desk, AppError> {
-    let obs = obligations::for_department(conn, department_id)?;
-    let ids: Vec<i32> = obs.iter().map(|o| o.id).collect();
-    let mut latest: HashMap<i32, String> = HashMap::new();
-    for r in reports::for_obligations(conn, &ids)? {
-        latest.insert(r.obligation_id, r.state);
-    }
-    let mut desk = Desk {
-        receipts: receipts::for_department(conn, department_id)?
-            .into_iter()
-            .filter(|r| r.acknowledged_at.is_none())
-            .collect(),
-        ..Desk::default()
-    };
-    for ob in obs {
-        let draft = latest.get(&ob.id).is_some_and(|s| s == "draft");
-        let v = ObligationView::new(ob, rules);
-        if draft {
-            desk.drafts.push(v.clone());
-        }
-        match (v.state, v.light) {
-            ("returned", _) => desk.returned.push(v),
-            ("overdue", _) => desk.overdue.push(v),
-            ("open", "yellow") => desk.due_soon.push(v),
-            _ => {}
-        }
-    }
-    Ok(desk)
 }
 
 /// A report waiting for review, with its obligation.

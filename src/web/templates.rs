@@ -41,10 +41,6 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/score_breakdown.hbs"),
     ),
     ("light", include_str!("../../templates/partials/light.hbs")),
-    (
-        "obligation_rows",
-        include_str!("../../templates/partials/obligation_rows.hbs"),
-    ),
     ("now", include_str!("../../templates/partials/now.hbs")),
     ("grid", include_str!("../../templates/partials/grid.hbs")),
     (
