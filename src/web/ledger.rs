@@ -611,7 +611,8 @@ pub async fn bulk_action(
         }
     }
     // Back to the view the office acted from (its filter only; never another site).
-    let back = LedgerFilter::parse(&field("return"), true).unwrap_or_default();
+    let back =
+        LedgerFilter::parse(&field("return"), true).or_else(|_| LedgerFilter::parse("", true))?;
     let back = format!("/ledger?{}", back.query_with(&[("page", None)]));
     let action = field("action");
     let note = field("note");

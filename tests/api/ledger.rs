@@ -308,6 +308,9 @@ async fn bulk_accept_takes_what_waits_and_skips_what_changed_meanwhile() {
     // Nothing chosen: said so, nothing done.
     let none = bulk(&app, &admin, "accept", &[], "", "").await;
     assert!(none.body.contains("请先勾选要处理的事项"), "{}", none.body);
+    // A view it cannot read to return to: back to the plain ledger, not to an error.
+    let odd = bulk(&app, &admin, "accept", &[], "", "state=bogus&per_page=7").await;
+    assert_eq!(odd.status, 200, "{}", odd.body);
     // A liaison may not act in bulk.
     app.add_user("caizheng", "liaison", Some("地区财政局"));
     let liaison = app.login("caizheng", "pw-caizheng-Tarim7q").await;
