@@ -247,13 +247,8 @@ pub fn all_rows(
     Ok(rows)
 }
 
-/// One `<option>` of a filter's select.
-#[derive(Debug, Clone, Serialize)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
+/// One `<option>` of a filter's select (the scorecard's selects are the same).
+pub use crate::read::scorecard::Choice;
 
 /// What the ledger's filter form offers: documents always; sections, measures, units and
 /// periods of the chosen document (or units of all documents).

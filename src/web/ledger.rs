@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::read::filter::{self, LedgerFilter};
 use crate::read::ledger::{self, FilterChoices, Ledger, LedgerRow};
 use crate::web::auth::{ApiCaller, CsrfForm, Viewer};
-use crate::web::respond::{attachment, csv_field, flash, see_other, xlsx_error, XLSX};
+use crate::web::respond::{attachment, csv_field, flash, see_other, xlsx_error, xlsx_frame, XLSX};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 
@@ -417,16 +417,10 @@ pub async fn export_xlsx(
     let overdue: Vec<Option<i64>> = rows.iter().map(|r| r.overdue_days).collect();
     let bytes = state
         .offload(move || {
-            use rust_xlsxwriter::{Format, Workbook};
-            let mut book = Workbook::new();
+            let mut book = rust_xlsxwriter::Workbook::new();
             let sheet = book.add_worksheet();
-            sheet.set_name("督办台账").map_err(xlsx_error)?;
-            let bold = Format::new().set_bold();
-            for (c, h) in HEADERS.iter().enumerate() {
-                sheet
-                    .write_with_format(0, c as u16, *h, &bold)
-                    .map_err(xlsx_error)?;
-            }
+            let widths = [6., 16., 8., 40., 22., 8., 12., 12., 18., 8., 40., 16.];
+            xlsx_frame(sheet, "督办台账", &HEADERS, &widths)?;
             for (i, line) in lines.iter().enumerate() {
                 let row = i as u32 + 1;
                 for (c, v) in line.iter().enumerate() {
@@ -438,15 +432,6 @@ pub async fn export_xlsx(
                     .map_err(xlsx_error)?;
                 }
             }
-            for (c, width) in [6., 16., 8., 40., 22., 8., 12., 12., 18., 8., 40., 16.]
-                .into_iter()
-                .enumerate()
-            {
-                sheet
-                    .set_column_width(c as u16, width)
-                    .map_err(xlsx_error)?;
-            }
-            sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
             book.save_to_buffer().map_err(xlsx_error)
         })
         .await?;

@@ -32,6 +32,29 @@ pub fn csv_field(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
+/// A sheet's frame: its name, headers in bold, column widths, and the header row frozen.
+pub fn xlsx_frame(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    name: &str,
+    headers: &[&str],
+    widths: &[f64],
+) -> Result<(), AppError> {
+    sheet.set_name(name).map_err(xlsx_error)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in headers.iter().enumerate() {
+        sheet
+            .write_with_format(0, c as u16, *h, &bold)
+            .map_err(xlsx_error)?;
+    }
+    for (c, width) in widths.iter().enumerate() {
+        sheet
+            .set_column_width(c as u16, *width)
+            .map_err(xlsx_error)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    Ok(())
+}
+
 pub fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Internal(anyhow::anyhow!("writing XLSX: {e}"))
 }

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::read::scorecard::{load, RankRow, ScorecardQuery, ScorecardView};
 use crate::read::views;
 use crate::web::auth::{ApiCaller, Viewer};
-use crate::web::respond::{attachment, csv_field, xlsx_error, XLSX};
+use crate::web::respond::{attachment, csv_field, xlsx_error, xlsx_frame, XLSX};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 
@@ -259,15 +259,10 @@ fn scorecard_xlsx(view: &ScorecardView) -> Result<Vec<u8>, AppError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name("考核排名").map_err(xlsx_error)?;
-    let bold = Format::new().set_bold();
+    let widths = [6.0, 28.0, 10.0, 12.0, 12.0, 10.0, 10.0, 8.0];
+    xlsx_frame(sheet, "考核排名", &SCORE_HEADERS, &widths)?;
     let share = Format::new().set_num_format("0.0%");
     let one = Format::new().set_num_format("0.0");
-    for (c, h) in SCORE_HEADERS.iter().enumerate() {
-        sheet
-            .write_with_format(0, c as u16, *h, &bold)
-            .map_err(xlsx_error)?;
-    }
     for (i, r) in view.rows.iter().enumerate() {
         let row = i as u32 + 1;
         if let Some(rank) = r.rank {
@@ -293,15 +288,6 @@ fn scorecard_xlsx(view: &ScorecardView) -> Result<Vec<u8>, AppError> {
             .write_with_format(row, 7, r.penalty, &one)
             .map_err(xlsx_error)?;
     }
-    for (c, width) in [6.0, 28.0, 10.0, 12.0, 12.0, 10.0, 10.0, 8.0]
-        .into_iter()
-        .enumerate()
-    {
-        sheet
-            .set_column_width(c as u16, width)
-            .map_err(xlsx_error)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
     book.save_to_buffer().map_err(xlsx_error)
 }
 
@@ -410,14 +396,9 @@ pub async fn measures_xlsx(
     let rows = measure_rows(&state, query.document).await?;
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name("措施状态").map_err(xlsx_error)?;
-    let bold = Format::new().set_bold();
+    let widths = [6.0, 36.0, 18.0, 40.0, 10.0, 14.0];
+    xlsx_frame(sheet, "措施状态", &MEASURE_HEADERS, &widths)?;
     let wrap = Format::new().set_text_wrap();
-    for (c, h) in MEASURE_HEADERS.iter().enumerate() {
-        sheet
-            .write_with_format(0, c as u16, *h, &bold)
-            .map_err(xlsx_error)?;
-    }
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 1;
         match r[0].parse::<u32>() {
@@ -431,12 +412,6 @@ pub async fn measures_xlsx(
                 .map_err(xlsx_error)?;
         }
     }
-    for (c, width) in [6.0, 36.0, 18.0, 40.0, 10.0, 14.0].into_iter().enumerate() {
-        sheet
-            .set_column_width(c as u16, width)
-            .map_err(xlsx_error)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
     let bytes = book.save_to_buffer().map_err(xlsx_error)?;
     Ok(attachment(bytes, XLSX, "措施状态.xlsx"))
 }

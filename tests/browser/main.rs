@@ -279,6 +279,38 @@ impl Browser {
         panic!("{}: {after} led nowhere", self.journey);
     }
 
+    /// Clicks the link to an XLSX download and reads the file back.
+    async fn download_xlsx(&self, link: &str) -> calamine::Range<calamine::Data> {
+        use calamine::Reader;
+        self.find(link).await.click().await.unwrap();
+        let mut file = None;
+        for _ in 0..100 {
+            file = std::fs::read_dir(self.downloads())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|e| e == "xlsx"));
+            if file.is_some() {
+                break;
+            }
+            tokio_sleep(100).await;
+        }
+        let file = file.expect("the XLSX downloaded");
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).expect("a workbook");
+        book.worksheet_range_at(0).unwrap().unwrap()
+    }
+
+    /// Whether the page is wider than the window (it then scrolls sideways).
+    async fn scrolls_sideways(&self) -> bool {
+        self.client
+            .execute(
+                "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .unwrap()
+            == json!(true)
+    }
+
     async fn login(&self, username: &str, password: &str) {
         self.go("/login").await;
         self.shot("login").await;
@@ -440,27 +472,7 @@ async fn a_leader_reads_the_scorecard_with_its_charts_and_downloads_the_xlsx() {
         .await
         .unwrap();
     assert!(bars.as_u64().unwrap() > 3, "bars drawn: {bars}");
-    leader
-        .find("a[href^='/scorecard.xlsx']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let mut file = None;
-    for _ in 0..100 {
-        file = std::fs::read_dir(leader.downloads())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| p.extension().is_some_and(|e| e == "xlsx"));
-        if file.is_some() {
-            break;
-        }
-        tokio_sleep(100).await;
-    }
-    let file = file.expect("the XLSX downloaded");
-    use calamine::Reader;
-    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).expect("a workbook");
-    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let sheet = leader.download_xlsx("a[href^='/scorecard.xlsx']").await;
     let cells: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
     assert!(
         cells.iter().any(|c| c == "地区人社局"),
@@ -647,15 +659,10 @@ async fn the_office_imports_a_word_table_and_fixes_a_measure_the_import_flagged(
     phone.login("admin", ADMIN_PASSWORD).await;
     phone.go(&format!("/measures/{m24}")).await;
     phone.find("#edit summary").await.click().await.unwrap();
-    let overflow = phone
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(overflow, json!(false), "the page does not scroll sideways");
+    assert!(
+        !phone.scrolls_sideways().await,
+        "the page does not scroll sideways"
+    );
     phone.shot("measure-phone").await;
     phone.finish().await;
 }
@@ -724,27 +731,7 @@ async fn the_office_finds_the_overdue_units_on_a_measure_exports_and_chases_them
     office.shot("overdue-on-measure-6").await;
 
     // Exported to Excel: the seven rows.
-    office
-        .find("a[href^='/ledger.xlsx']")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let mut file = None;
-    for _ in 0..100 {
-        file = std::fs::read_dir(office.downloads())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| p.extension().is_some_and(|e| e == "xlsx"));
-        if file.is_some() {
-            break;
-        }
-        tokio_sleep(100).await;
-    }
-    let file = file.expect("the XLSX downloaded");
-    use calamine::Reader;
-    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).expect("a workbook");
-    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let sheet = office.download_xlsx("a[href^='/ledger.xlsx']").await;
     assert_eq!(sheet.rows().count(), 8, "a header and seven rows");
     let cells: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
     assert!(cells.iter().any(|c| c == "地区发改委"));
@@ -780,32 +767,14 @@ async fn the_office_finds_the_overdue_units_on_a_measure_exports_and_chases_them
     let phone = Browser::start(&app, "ledger-phone", 390).await;
     phone.login("admin", ADMIN_PASSWORD).await;
     phone.go(&format!("/ledger?{query}")).await;
-    let overflow = phone
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        overflow,
-        json!(false),
+    assert!(
+        !phone.scrolls_sideways().await,
         "the ledger does not scroll sideways"
     );
     phone.shot("ledger-phone").await;
     phone.go(&format!("/measures/{m6}")).await;
-    let overflow = phone
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        overflow,
-        json!(false),
+    assert!(
+        !phone.scrolls_sideways().await,
         "the measure page does not scroll sideways"
     );
     let unit_column = phone
