@@ -40,7 +40,6 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "score_breakdown",
         include_str!("../../templates/pages/score_breakdown.hbs"),
     ),
-    ("light", include_str!("../../templates/partials/light.hbs")),
     ("now", include_str!("../../templates/partials/now.hbs")),
     ("grid", include_str!("../../templates/partials/grid.hbs")),
     (
@@ -251,8 +250,45 @@ impl Templates {
         Ok(Templates { registry })
     }
 
+    /// Draws a page: its own template first, then the layout around what it drew. (A page
+    /// that included the layout as a partial would have the whole page's data copied for the
+    /// partial and again for its content block.)
     pub fn render<T: Serialize>(&self, name: &str, page: &Page<T>) -> Result<String, AppError> {
+        let content = self.content(name, page)?;
+        self.layout(page, &content)
+    }
+
+    /// A page's own template, without the layout.
+    pub fn content<T: Serialize>(&self, name: &str, page: &Page<T>) -> Result<String, AppError> {
         Ok(self.registry.render(name, page)?)
+    }
+
+    /// The layout (header, navigation, flash message) around a page's drawn content.
+    pub fn layout<T: Serialize>(&self, page: &Page<T>, content: &str) -> Result<String, AppError> {
+        #[derive(Serialize)]
+        struct Layout<'a> {
+            title: &'a str,
+            nav: &'static str,
+            user: &'a Option<UserView>,
+            csrf: &'a Option<String>,
+            flash: &'a Option<String>,
+            lang: &'static str,
+            html_lang: &'static str,
+            content: &'a str,
+        }
+        Ok(self.registry.render(
+            "layout",
+            &Layout {
+                title: &page.title,
+                nav: page.nav,
+                user: &page.user,
+                csrf: &page.csrf,
+                flash: &page.flash,
+                lang: page.lang,
+                html_lang: page.html_lang,
+                content,
+            },
+        )?)
     }
 
     /// Renders a part of a page that does not depend on who reads it (no user, no CSRF
