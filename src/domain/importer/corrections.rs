@@ -130,20 +130,25 @@ pub fn apply(doc: &ParsedDocument, c: &Corrections) -> Result<ParsedDocument, St
         }
         let mut renamed_here = false;
         let mut assignments: Vec<ParsedAssignment> = Vec::new();
+        // Where each unit already stands in `assignments` (a measure may list thousands).
+        let mut position: HashMap<usize, usize> = HashMap::new();
         for a in &m.assignments {
             let to = old_to_new[a.department];
             renamed_here |= renamed.contains_key(doc.departments[a.department].name.as_str());
             // Two units renamed into one: the stronger role stays.
-            match assignments.iter_mut().find(|x| x.department == to) {
-                Some(x) => {
+            match position.get(&to) {
+                Some(&at) => {
                     if a.role == Role::Lead {
-                        x.role = Role::Lead;
+                        assignments[at].role = Role::Lead;
                     }
                 }
-                None => assignments.push(ParsedAssignment {
-                    department: to,
-                    role: a.role,
-                }),
+                None => {
+                    position.insert(to, assignments.len());
+                    assignments.push(ParsedAssignment {
+                        department: to,
+                        role: a.role,
+                    });
+                }
             }
         }
         m.assignments = assignments;
@@ -153,13 +158,10 @@ pub fn apply(doc: &ParsedDocument, c: &Corrections) -> Result<ParsedDocument, St
     }
 
     // Departments no assignment uses any more (all their measures were re-assigned) go.
-    let used: Vec<bool> = (0..departments.len())
-        .map(|i| {
-            measures
-                .iter()
-                .any(|m| m.assignments.iter().any(|a| a.department == i))
-        })
-        .collect();
+    let mut used = vec![false; departments.len()];
+    for a in measures.iter().flat_map(|m| &m.assignments) {
+        used[a.department] = true;
+    }
     let mut remap = vec![usize::MAX; departments.len()];
     let mut kept = Vec::new();
     for (i, d) in departments.into_iter().enumerate() {
