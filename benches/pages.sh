@@ -90,8 +90,7 @@ ms = json.load(sys.stdin); m = next(m for m in ms if m["number"] == 6); print(m[
   run $pid "office workbench" "Cookie: duban_session=$admin" "$base/"
   run $pid "document page" "Cookie: duban_session=$admin" "$base/documents/1"
   run $pid "scorecard" "Cookie: duban_session=$admin" "$base/scorecard?document=1"
-  # SQLite reads the database through a shared memory map: those pages count in RSS but are
-  # the system's file cache, not the server's own memory (RssAnon).
+  # RssFile is mostly the binary's own code; RssAnon is the memory the server allocated.
   awk '/VmHWM/ {h = $2} /RssAnon/ {a = $2} /RssFile/ {f = $2}
     END {printf "peak RSS %.0f MB; now %.0f MB own (RssAnon) + %.0f MB mapped files (RssFile)\n", h / 1024, a / 1024, f / 1024}' \
     "/proc/$pid/status"

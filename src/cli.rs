@@ -399,6 +399,7 @@ fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
+    crate::startup::tune_allocator();
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -123,6 +123,15 @@ pub fn for_measure(
         .load(conn)
 }
 
+/// The newest chase entry's id: automatic reminders write the chase log without an audit
+/// entry, so cached pages that show 最近催办 also look at it.
+pub fn latest_id(conn: &mut DbConn) -> QueryResult<i32> {
+    Ok(chase_log::table
+        .select(diesel::dsl::max(chase_log::id))
+        .first::<Option<i32>>(conn)?
+        .unwrap_or(0))
+}
+
 /// The latest chase of each of these obligations: one query.
 pub fn last_chased(
     conn: &mut DbConn,

@@ -82,7 +82,7 @@ impl Manager {
                 // system's) and a page costs no system call.
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 1073741824;",
+                     PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))
@@ -204,12 +204,19 @@ where
         DbConn::Pg(_) => false,
     };
     if !began {
-        return conn.transaction(f);
+        let done = conn.transaction(f);
+        if done.is_ok() {
+            committed();
+        }
+        return done;
     }
     type Manager = <DbConn as Connection>::TransactionManager;
     match f(conn) {
         Ok(value) => match Manager::commit_transaction(conn) {
-            Ok(()) => Ok(value),
+            Ok(()) => {
+                committed();
+                Ok(value)
+            }
             Err(e) => {
                 let _ = Manager::rollback_transaction(conn);
                 Err(e.into())
@@ -222,6 +229,21 @@ where
             Err(e)
         }
     }
+}
+
+/// Write transactions this process has committed through [`transaction`].
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn committed() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Moves with every write transaction this process commits, audited or not (delivery
+/// states, receipts): with the audit log's and the chase log's newest ids (which also move
+/// with the writes of other processes on the same database) it tells whether something drawn
+/// from the data is still current.
+pub fn generation() -> u64 {
+    GENERATION.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// What a database error means for the person who caused it.

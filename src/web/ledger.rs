@@ -237,6 +237,18 @@ pub async fn page(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let f = LedgerFilter::parse(req.query_string(), true)?;
+    let what = format!("ledger|{}|{}", f.query_with(&[]), f.page);
+    let drawn = state
+        .drawn(&viewer, &what, || draw_page(&state, &viewer, f))
+        .await?;
+    state.drawn_page(&viewer, "ledger", &drawn, actix_web::http::StatusCode::OK)
+}
+
+async fn draw_page(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    f: LedgerFilter,
+) -> Result<crate::web::cache::Drawn, AppError> {
     let user = viewer.user.clone();
     let filter = f.clone();
     let (l, choices) = state
@@ -262,17 +274,18 @@ pub async fn page(
             last: l.rows.last().map_or(0, |r| r.seq),
             today: l.today,
         },
-        rows: row_views(&state, l.rows),
+        rows: row_views(state, l.rows),
         choices,
         form: FormValues::of(&f),
         query,
         can_bulk: viewer.user.is_admin(),
         per_page_choices: filter::PAGE_SIZES,
     };
-    state.page(
-        "ledger",
-        &Page::for_viewer(&viewer, viewer.t("ledger.title"), "ledger", data),
-    )
+    let page = Page::for_viewer(viewer, viewer.t("ledger.title"), "ledger", data);
+    Ok(crate::web::cache::Drawn {
+        html: state.templates.content("ledger", &page)?,
+        title: page.title,
+    })
 }
 
 /// Every row of the selection, for the exports and the print view.
@@ -490,6 +503,24 @@ pub async fn api(
 ) -> Result<HttpResponse, AppError> {
     require(&caller.user, Action::ReadPlan)?;
     let f = LedgerFilter::parse(req.query_string(), false)?;
+    // What a caller may see follows from who they are (their role and unit).
+    let what = format!(
+        "api/obligations|{}|{}|{}",
+        caller.user.id,
+        f.query_with(&[]),
+        f.page
+    );
+    let drawn = state.cached(&what, || api_body(&state, &caller, f)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(drawn.html.clone()))
+}
+
+async fn api_body(
+    state: &web::Data<AppState>,
+    caller: &ApiCaller,
+    f: LedgerFilter,
+) -> Result<crate::web::cache::Drawn, AppError> {
     let user = caller.user.clone();
     let l = state
         .db_lit(move |conn, rules| ledger::ledger(conn, &user, &f, rules))
@@ -534,7 +565,10 @@ pub async fn api(
             })
             .collect(),
     };
-    Ok(HttpResponse::Ok().json(body))
+    Ok(crate::web::cache::Drawn {
+        title: String::new(),
+        html: serde_json::to_string(&body).map_err(|e| AppError::Internal(e.into()))?,
+    })
 }
 
 /// Says what a bulk action did, in one line: done, and skipped grouped by reason.

@@ -29,6 +29,23 @@ pub async fn index(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRes
     if viewer.user.role == crate::domain::accounts::Role::Leader {
         return crate::web::scorecard::home(&state, &viewer).await;
     }
+    let office = viewer.user.is_admin();
+    if office {
+        // The office's tiles count delivery failures, which change without an audit entry:
+        // drawn afresh each time.
+        let drawn = draw_index(&state, &viewer).await?;
+        return state.drawn_page(&viewer, "home", &drawn, actix_web::http::StatusCode::OK);
+    }
+    let drawn = state
+        .drawn(&viewer, "index", || draw_index(&state, &viewer))
+        .await?;
+    state.drawn_page(&viewer, "home", &drawn, actix_web::http::StatusCode::OK)
+}
+
+async fn draw_index(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+) -> Result<crate::web::cache::Drawn, AppError> {
     let department = viewer.user.department_id;
     let user = viewer.user.clone();
     let office = viewer.user.is_admin();
@@ -54,10 +71,11 @@ pub async fn index(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRes
             })
         })
         .await?;
-    state.page(
-        "index",
-        &Page::for_viewer(&viewer, viewer.t("plan.index.heading"), "home", data),
-    )
+    let page = Page::for_viewer(viewer, viewer.t("plan.index.heading"), "home", data);
+    Ok(crate::web::cache::Drawn {
+        html: state.templates.content("index", &page)?,
+        title: page.title,
+    })
 }
 
 /// `GET /documents`: every plan, for every role.
@@ -98,18 +116,29 @@ pub async fn document(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
-    let view = state
-        .db_lit(move |conn, rules| views::document(conn, id, rules))
+    let drawn = state
+        .drawn(&viewer, &format!("document|{id}"), || async {
+            let view = state
+                .db_lit(move |conn, rules| views::document(conn, id, rules))
+                .await?;
+            let title = view
+                .document
+                .title
+                .clone()
+                .or_else(|| view.document.number.clone())
+                .unwrap_or_else(|| viewer.t("plan.document.untitled"));
+            let page = Page::for_viewer(&viewer, title, "documents", view);
+            Ok(crate::web::cache::Drawn {
+                html: state.templates.content("document", &page)?,
+                title: page.title,
+            })
+        })
         .await?;
-    let title = view
-        .document
-        .title
-        .clone()
-        .or_else(|| view.document.number.clone())
-        .unwrap_or_else(|| viewer.t("plan.document.untitled"));
-    state.page(
-        "document",
-        &Page::for_viewer(&viewer, title, "documents", view),
+    state.drawn_page(
+        &viewer,
+        "documents",
+        &drawn,
+        actix_web::http::StatusCode::OK,
     )
 }
 
@@ -144,7 +173,8 @@ pub struct MeasureEditForm {
 }
 
 /// The measure page; `typed` (the edit form as posted, and what was wrong with it) shows the
-/// form open with everything typed.
+/// form open with everything typed. As shown (not typed), it is drawn once while the data
+/// does not change.
 pub async fn measure_page(
     state: &web::Data<AppState>,
     viewer: &Viewer,
@@ -152,6 +182,29 @@ pub async fn measure_page(
     typed: Option<(MeasureEditForm, String)>,
     options: views::MeasurePageOptions,
 ) -> Result<HttpResponse, AppError> {
+    if typed.is_some() {
+        let (drawn, status) = draw_measure(state, viewer, id, typed, options).await?;
+        return state.drawn_page(viewer, "documents", &drawn, status);
+    }
+    let what = format!(
+        "measure|{id}|{}|{}",
+        options.periods_page, options.all_events
+    );
+    let drawn = state
+        .drawn(viewer, &what, || async {
+            Ok(draw_measure(state, viewer, id, None, options).await?.0)
+        })
+        .await?;
+    state.drawn_page(viewer, "documents", &drawn, actix_web::http::StatusCode::OK)
+}
+
+async fn draw_measure(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    id: i32,
+    typed: Option<(MeasureEditForm, String)>,
+    options: views::MeasurePageOptions,
+) -> Result<(crate::web::cache::Drawn, actix_web::http::StatusCode), AppError> {
     let user = viewer.user.clone();
     let admin = crate::authz::allows(&viewer.user, Action::Administer);
     let (view, units) = state
@@ -230,7 +283,14 @@ pub async fn measure_page(
             units,
         },
     );
-    state.page_with_status("measure", &page, status)
+    let html = state.templates.content("measure", &page)?;
+    Ok((
+        crate::web::cache::Drawn {
+            title: page.title,
+            html,
+        },
+        status,
+    ))
 }
 
 /// `POST /admin/measures/{id}`: the office fixes a measure (title, text, units, deadline).
@@ -330,15 +390,30 @@ pub async fn department(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
     let id = id.into_inner();
-    let user = viewer.user.clone();
     let periods = query.periods.unwrap_or(1);
-    let view = state
-        .db_lit(move |conn, rules| views::department_page(conn, id, &user, rules, periods))
+    let drawn = state
+        .drawn(&viewer, &format!("department|{id}|{periods}"), || async {
+            let user = viewer.user.clone();
+            let view = state
+                .db_lit(move |conn, rules| views::department_page(conn, id, &user, rules, periods))
+                .await?;
+            let page = Page::for_viewer(
+                &viewer,
+                view.view.department.name.clone(),
+                "departments",
+                view,
+            );
+            Ok(crate::web::cache::Drawn {
+                html: state.templates.content("department", &page)?,
+                title: page.title,
+            })
+        })
         .await?;
-    let title = view.view.department.name.clone();
-    state.page(
-        "department",
-        &Page::for_viewer(&viewer, title, "departments", view),
+    state.drawn_page(
+        &viewer,
+        "departments",
+        &drawn,
+        actix_web::http::StatusCode::OK,
     )
 }
 

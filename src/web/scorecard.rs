@@ -39,37 +39,36 @@ async fn load_for(
         .await
 }
 
-/// The scorecard's body for a query, in the viewer's language: from the cache while the
-/// audit log has not moved since it was drawn (and on the same day), else computed, drawn
-/// and kept.
+/// The scorecard's body for a query, in the viewer's language: from the cache while the data
+/// has not changed since it was drawn, else computed, drawn and kept. It shows no form, so one
+/// drawing serves everyone.
 async fn body(
     state: &web::Data<AppState>,
     viewer: &Viewer,
     query: ScorecardQuery,
-) -> Result<std::sync::Arc<String>, AppError> {
-    let version = state
-        .db(|conn| Ok(crate::db::audit::latest_id(conn)?))
-        .await?;
+) -> Result<std::sync::Arc<crate::web::cache::Drawn>, AppError> {
     let key = format!(
-        "scorecard|{:?}|{:?}|{}|{}|{version}",
+        "scorecard|{:?}|{:?}|{}|{}",
         query.document,
         query.period,
         viewer.lang.code(),
-        state.today()
+        state.data_version().await?
     );
-    if let Some(html) = state.parts.get(&key) {
-        return Ok(html);
+    if let Some(drawn) = state.parts.get(&key) {
+        return Ok(drawn);
     }
     let mut view = load_for(state, query).await?;
     view.period_label = period_label_for(&view, viewer);
     let (st, lang) = (state.clone(), viewer.lang);
-    let html = std::sync::Arc::new(
-        state
-            .offload(move || st.templates.render_part("scorecard_body", lang, &view))
-            .await?,
-    );
-    state.parts.put(key, html.clone());
-    Ok(html)
+    let html = state
+        .offload(move || st.templates.render_part("scorecard_body", lang, &view))
+        .await?;
+    let drawn = std::sync::Arc::new(crate::web::cache::Drawn {
+        title: String::new(),
+        html,
+    });
+    state.parts.put(key, drawn.clone());
+    Ok(drawn)
 }
 
 #[derive(Serialize)]
@@ -94,7 +93,7 @@ pub async fn home(state: &web::Data<AppState>, viewer: &Viewer) -> Result<HttpRe
             viewer,
             viewer.t("scorecard.title"),
             "home",
-            Body { body: &body },
+            Body { body: &body.html },
         ),
     )
 }
@@ -112,7 +111,7 @@ pub async fn page(
             &viewer,
             viewer.t("scorecard.title"),
             "scorecard",
-            Body { body: &body },
+            Body { body: &body.html },
         ),
     )
 }

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::read::progress::LightRules;
 use crate::security::CookieSigner;
 use crate::storage::EvidenceStore;
+use crate::web::cache::Drawn;
 use crate::web::templates::{Page, Templates};
 
 pub struct AppState {
@@ -27,7 +28,7 @@ pub struct AppState {
     pub signer: CookieSigner,
     pub evidence: EvidenceStore,
     pub mailroom: Arc<crate::reminders::Mailroom>,
-    /// Rendered scorecards, current while the audit log has not moved.
+    /// Drawn pages and scorecards, current while the data has not changed.
     pub parts: crate::web::cache::PartCache,
 }
 
@@ -77,6 +78,70 @@ impl AppState {
             f(conn, &rules)
         })
         .await
+    }
+
+    /// The data's version as drawn pages see it: this process's committed writes, the audit
+    /// log's and the chase log's newest entries (which other processes' writes move too), and
+    /// the day.
+    pub async fn data_version(&self) -> Result<String, AppError> {
+        let generation = crate::db::generation();
+        let (audit, chase) = self
+            .db(|conn| {
+                Ok((
+                    crate::db::audit::latest_id(conn)?,
+                    crate::db::chase::latest_id(conn)?,
+                ))
+            })
+            .await?;
+        Ok(format!("{generation}.{audit}.{chase}.{}", self.today()))
+    }
+
+    /// What `draw` draws for `what`, from the cache while the data has not changed since it
+    /// was drawn for this session (the content holds its CSRF token) in its language. The
+    /// version is read before drawing, so an entry is never older than its key says.
+    pub async fn drawn<F, Fut>(
+        &self,
+        viewer: &crate::web::auth::Viewer,
+        what: &str,
+        draw: F,
+    ) -> Result<Arc<Drawn>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Drawn, AppError>>,
+    {
+        let what = format!("{what}|{}|{}", viewer.lang.code(), viewer.session);
+        self.cached(&what, draw).await
+    }
+
+    /// What `draw` draws for `what` (which names everything it depends on but the data),
+    /// from the cache while the data has not changed since it was drawn.
+    pub async fn cached<F, Fut>(&self, what: &str, draw: F) -> Result<Arc<Drawn>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Drawn, AppError>>,
+    {
+        let key = format!("{what}|{}", self.data_version().await?);
+        if let Some(drawn) = self.parts.get(&key) {
+            return Ok(drawn);
+        }
+        let drawn = Arc::new(draw().await?);
+        self.parts.put(key, drawn.clone());
+        Ok(drawn)
+    }
+
+    /// A drawn page's content inside the layout, for `viewer`.
+    pub fn drawn_page(
+        &self,
+        viewer: &crate::web::auth::Viewer,
+        nav: &'static str,
+        drawn: &Drawn,
+        status: actix_web::http::StatusCode,
+    ) -> Result<actix_web::HttpResponse, AppError> {
+        let page = Page::for_viewer(viewer, drawn.title.clone(), nav, ());
+        let html = self.templates.layout(&page, &drawn.html)?;
+        Ok(actix_web::HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html))
     }
 
     /// Renders a page template into an HTML response.

@@ -708,3 +708,34 @@ async fn the_office_resends_failed_emails_in_bulk_through_the_api_and_the_page()
     assert_eq!(summary(&out), (0, 2, 0));
     assert_eq!(smtp.messages().len(), 2);
 }
+
+/// Pages and answers are kept drawn between changes; the chases that `duban remind` records
+/// from another process (without passing through this server) show on the next read.
+#[actix_web::test]
+async fn kept_pages_show_the_chases_another_process_recorded() {
+    let app = office_with_two_departments().await;
+    let admin = app.login_admin().await;
+    let query = "/api/v1/obligations?period=2026-Q1&per_page=100";
+    let chased = |v: &serde_json::Value| {
+        v["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| !o["last_chased_at"].is_null())
+            .count()
+    };
+    let before = app.api_json(query, &app.admin_token).await;
+    assert_eq!(chased(&before), 0);
+    let page = app.get_as(&admin, "/ledger?per_page=100").await;
+    let again = app.get_as(&admin, "/ledger?per_page=100").await;
+    assert_eq!(page.body, again.body, "nothing changed: the same page");
+
+    let smtp = SmtpReceiver::start();
+    let out = remind(&app, "2026-04-08T09:00:00+08:00", &smtp.url());
+    let (planned, _, _) = summary(&out);
+    assert!(planned > 0);
+    let after = app.api_json(query, &app.admin_token).await;
+    assert!(chased(&after) > 0, "the chased items show their chase");
+    let page = app.get_as(&admin, "/ledger?per_page=100").await;
+    assert_ne!(page.body, again.body, "the ledger shows the chases");
+}
