@@ -283,20 +283,23 @@ impl Browser {
     async fn download_xlsx(&self, link: &str) -> calamine::Range<calamine::Data> {
         use calamine::Reader;
         self.find(link).await.click().await.unwrap();
-        let mut file = None;
+        // The browser may show the file under its name before it has written all of it:
+        // wait until it opens as a workbook.
+        let mut last = None;
         for _ in 0..100 {
-            file = std::fs::read_dir(self.downloads())
+            let file = std::fs::read_dir(self.downloads())
                 .unwrap()
                 .map(|e| e.unwrap().path())
                 .find(|p| p.extension().is_some_and(|e| e == "xlsx"));
-            if file.is_some() {
-                break;
+            if let Some(file) = file {
+                match calamine::open_workbook::<calamine::Xlsx<_>, _>(&file) {
+                    Ok(mut book) => return book.worksheet_range_at(0).unwrap().unwrap(),
+                    Err(e) => last = Some(e.to_string()),
+                }
             }
             tokio_sleep(100).await;
         }
-        let file = file.expect("the XLSX downloaded");
-        let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).expect("a workbook");
-        book.worksheet_range_at(0).unwrap().unwrap()
+        panic!("no complete XLSX downloaded: {last:?}")
     }
 
     /// Whether the page is wider than the window (it then scrolls sideways).
