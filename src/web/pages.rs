@@ -29,15 +29,18 @@ pub async fn index(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRes
     if viewer.user.role == crate::domain::accounts::Role::Leader {
         return crate::web::scorecard::home(&state, &viewer).await;
     }
-    let office = viewer.user.is_admin();
-    if office {
-        // The office's tiles count delivery failures, which change without an audit entry:
-        // drawn afresh each time.
-        let drawn = draw_index(&state, &viewer).await?;
-        return state.drawn_page(&viewer, "home", &drawn, actix_web::http::StatusCode::OK);
-    }
+    // The office's tiles count delivery failures, which change without an audit entry: its
+    // workbench is kept per count.
+    let what = if viewer.user.is_admin() {
+        let failed = state
+            .db(|conn| Ok(workbench::failed_deliveries(conn)?))
+            .await?;
+        format!("index|failed {failed}")
+    } else {
+        "index".to_string()
+    };
     let drawn = state
-        .drawn(&viewer, "index", || draw_index(&state, &viewer))
+        .drawn(&viewer, &what, || draw_index(&state, &viewer))
         .await?;
     state.drawn_page(&viewer, "home", &drawn, actix_web::http::StatusCode::OK)
 }

@@ -334,6 +334,10 @@ async fn an_email_that_keeps_failing_is_marked_failed_and_the_office_can_resend_
     std::fs::write(&config, "[mail]\nmax_attempts = 1\n").unwrap();
     let port = SmtpReceiver::start().port;
     let url = format!("smtp://127.0.0.1:{port}");
+    let tile = |n: usize| format!("href=\"/admin/outbox?state&#x3D;failed\"><strong>{n}</strong>");
+    let office = app.login_admin().await;
+    let home = app.get_as(&office, "/").await;
+    assert!(home.body.contains(&tile(0)), "{}", home.body);
     let out = app.db.cli_with(
         &["remind", "--now", "2026-04-08T09:00:00+08:00"],
         &[
@@ -346,6 +350,9 @@ async fn an_email_that_keeps_failing_is_marked_failed_and_the_office_can_resend_
     let failed = failed.as_array().unwrap();
     assert_eq!(failed.len(), 2);
     let id = failed[0]["id"].as_i64().unwrap();
+    // The office's kept workbench counts the failures the other process recorded.
+    let home = app.get_as(&office, "/").await;
+    assert!(home.body.contains(&tile(2)), "{}", home.body);
 
     let admin = app.login_admin().await;
     let page = app.get_as(&admin, "/admin/outbox?state=failed").await;
