@@ -76,10 +76,7 @@ impl Manager {
                     )
                 })?;
                 let mut conn = diesel::SqliteConnection::establish(path)?;
-                // Per connection: SQLite forgets these when a connection closes. Reads go
-                // through a shared memory map of the file rather than each connection's own
-                // copy of the pages it read, so the pool's connections share one cache (the
-                // system's) and a page costs no system call.
+                // Per connection: SQLite forgets these when a connection closes.
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
                      PRAGMA synchronous = NORMAL;",

@@ -281,11 +281,10 @@ async fn draw_page(
         can_bulk: viewer.user.is_admin(),
         per_page_choices: filter::PAGE_SIZES,
     };
-    let page = Page::for_viewer(viewer, viewer.t("ledger.title"), "ledger", data);
-    Ok(crate::web::cache::Drawn {
-        html: state.templates.content("ledger", &page)?,
-        title: page.title,
-    })
+    state.templates.draw(
+        "ledger",
+        Page::for_viewer(viewer, viewer.t("ledger.title"), "ledger", data),
+    )
 }
 
 /// Every row of the selection, for the exports and the print view.

@@ -74,11 +74,10 @@ async fn draw_index(
             })
         })
         .await?;
-    let page = Page::for_viewer(viewer, viewer.t("plan.index.heading"), "home", data);
-    Ok(crate::web::cache::Drawn {
-        html: state.templates.content("index", &page)?,
-        title: page.title,
-    })
+    state.templates.draw(
+        "index",
+        Page::for_viewer(viewer, viewer.t("plan.index.heading"), "home", data),
+    )
 }
 
 /// `GET /documents`: every plan, for every role.
@@ -130,11 +129,10 @@ pub async fn document(
                 .clone()
                 .or_else(|| view.document.number.clone())
                 .unwrap_or_else(|| viewer.t("plan.document.untitled"));
-            let page = Page::for_viewer(&viewer, title, "documents", view);
-            Ok(crate::web::cache::Drawn {
-                html: state.templates.content("document", &page)?,
-                title: page.title,
-            })
+            state.templates.draw(
+                "document",
+                Page::for_viewer(&viewer, title, "documents", view),
+            )
         })
         .await?;
     state.drawn_page(
@@ -286,14 +284,7 @@ async fn draw_measure(
             units,
         },
     );
-    let html = state.templates.content("measure", &page)?;
-    Ok((
-        crate::web::cache::Drawn {
-            title: page.title,
-            html,
-        },
-        status,
-    ))
+    Ok((state.templates.draw("measure", page)?, status))
 }
 
 /// `POST /admin/measures/{id}`: the office fixes a measure (title, text, units, deadline).
@@ -400,16 +391,15 @@ pub async fn department(
             let view = state
                 .db_lit(move |conn, rules| views::department_page(conn, id, &user, rules, periods))
                 .await?;
-            let page = Page::for_viewer(
-                &viewer,
-                view.view.department.name.clone(),
-                "departments",
-                view,
-            );
-            Ok(crate::web::cache::Drawn {
-                html: state.templates.content("department", &page)?,
-                title: page.title,
-            })
+            state.templates.draw(
+                "department",
+                Page::for_viewer(
+                    &viewer,
+                    view.view.department.name.clone(),
+                    "departments",
+                    view,
+                ),
+            )
         })
         .await?;
     state.drawn_page(

@@ -47,28 +47,26 @@ async fn body(
     viewer: &Viewer,
     query: ScorecardQuery,
 ) -> Result<std::sync::Arc<crate::web::cache::Drawn>, AppError> {
-    let key = format!(
-        "scorecard|{:?}|{:?}|{}|{}",
+    let what = format!(
+        "scorecard|{:?}|{:?}|{}",
         query.document,
         query.period,
-        viewer.lang.code(),
-        state.data_version().await?
+        viewer.lang.code()
     );
-    if let Some(drawn) = state.parts.get(&key) {
-        return Ok(drawn);
-    }
-    let mut view = load_for(state, query).await?;
-    view.period_label = period_label_for(&view, viewer);
-    let (st, lang) = (state.clone(), viewer.lang);
-    let html = state
-        .offload(move || st.templates.render_part("scorecard_body", lang, &view))
-        .await?;
-    let drawn = std::sync::Arc::new(crate::web::cache::Drawn {
-        title: String::new(),
-        html,
-    });
-    state.parts.put(key, drawn.clone());
-    Ok(drawn)
+    state
+        .cached(&what, || async {
+            let mut view = load_for(state, query).await?;
+            view.period_label = period_label_for(&view, viewer);
+            let (st, lang) = (state.clone(), viewer.lang);
+            let html = state
+                .offload(move || st.templates.render_part("scorecard_body", lang, &view))
+                .await?;
+            Ok(crate::web::cache::Drawn {
+                title: String::new(),
+                html,
+            })
+        })
+        .await
 }
 
 #[derive(Serialize)]

@@ -263,6 +263,18 @@ impl Templates {
         Ok(self.registry.render(name, page)?)
     }
 
+    /// A page drawn to be kept: its title and its own template's output.
+    pub fn draw<T: Serialize>(
+        &self,
+        name: &str,
+        page: Page<T>,
+    ) -> Result<crate::web::cache::Drawn, AppError> {
+        Ok(crate::web::cache::Drawn {
+            html: self.content(name, &page)?,
+            title: page.title,
+        })
+    }
+
     /// The layout (header, navigation, flash message) around a page's drawn content.
     pub fn layout<T: Serialize>(&self, page: &Page<T>, content: &str) -> Result<String, AppError> {
         #[derive(Serialize)]
