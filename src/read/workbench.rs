@@ -48,6 +48,26 @@ pub fn failed_deliveries(conn: &mut DbConn) -> QueryResult<i64> {
         .map_or(0, |(_, n)| n))
 }
 
+/// What waits for the office, counted on every page it opens beside the navigation's
+/// entries: three indexed counts.
+#[derive(Debug, Clone, Copy, Serialize, Default, PartialEq, Eq)]
+pub struct Waiting {
+    /// Reports submitted and not yet reviewed (待审核).
+    pub reviews: i64,
+    /// Extension requests not yet decided (延期待批).
+    pub extensions: i64,
+    /// Messages whose delivery failed (发送失败).
+    pub failed: i64,
+}
+
+pub fn waiting(conn: &mut DbConn) -> QueryResult<Waiting> {
+    Ok(Waiting {
+        reviews: reports::awaiting_review_count(conn)?,
+        extensions: extensions::pending_count(conn)?,
+        failed: failed_deliveries(conn)?,
+    })
+}
+
 /// The office's counts: a handful of single counts.
 pub fn office(
     conn: &mut DbConn,
@@ -70,7 +90,7 @@ pub fn office(
         show_unit: true,
         ..overdue
     };
-    let failed = failed_deliveries(conn)?;
+    let waiting = waiting(conn)?;
     let tile = |kind, count: i64, href| Tile {
         kind,
         count,
@@ -79,23 +99,15 @@ pub fn office(
     };
     Ok(OfficeBench {
         tiles: vec![
-            tile(
-                "awaiting_review",
-                reports::awaiting_review_count(conn)?,
-                "/admin/reviews",
-            ),
+            tile("awaiting_review", waiting.reviews, "/admin/reviews"),
             tile("overdue", overdue.total, "/ledger?state=overdue"),
             tile(
                 "unacknowledged",
                 receipts::unacknowledged_count(conn)?,
                 "/ledger?unacknowledged=1&state=pending",
             ),
-            tile(
-                "extensions",
-                extensions::pending_count(conn)?,
-                "/admin/extensions",
-            ),
-            tile("failed", failed, "/admin/outbox?state=failed"),
+            tile("extensions", waiting.extensions, "/admin/extensions"),
+            tile("failed", waiting.failed, "/admin/outbox?state=failed"),
             tile(
                 "no_address",
                 departments::without_address_count(conn)?,

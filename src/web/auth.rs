@@ -94,6 +94,8 @@ pub struct Viewer {
     pub flash: Option<String>,
     /// The person's own choice, else the browser's.
     pub lang: Lang,
+    /// For the office: what waits for it, shown beside the navigation's entries.
+    pub waiting: Option<crate::read::workbench::Waiting>,
 }
 
 impl Viewer {
@@ -149,10 +151,15 @@ impl FromRequest for Viewer {
                     if s.flash.is_some() {
                         sessions::set_flash(conn, &id_hash, None)?;
                     }
-                    Ok(Some(s))
+                    let waiting = if s.user.role == Role::Admin.as_str() {
+                        Some(crate::read::workbench::waiting(conn)?)
+                    } else {
+                        None
+                    };
+                    Ok(Some((s, waiting)))
                 })
                 .await?;
-            let s = found.ok_or_else(login)?;
+            let (s, waiting) = found.ok_or_else(login)?;
             let lang = s
                 .user
                 .language
@@ -166,6 +173,7 @@ impl FromRequest for Viewer {
                 session: s.id_hash,
                 csrf: s.csrf_token,
                 flash: s.flash,
+                waiting,
             })
         })
     }

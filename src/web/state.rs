@@ -121,12 +121,7 @@ impl AppState {
         Fut: std::future::Future<Output = Result<Drawn, AppError>>,
     {
         let key = format!("{what}|{}", self.data_version().await?);
-        if let Some(drawn) = self.parts.get(&key) {
-            return Ok(drawn);
-        }
-        let drawn = Arc::new(draw().await?);
-        self.parts.put(key, drawn.clone());
-        Ok(drawn)
+        self.parts.get_or_draw(key, draw).await
     }
 
     /// A drawn page's content inside the layout, for `viewer`.

@@ -124,6 +124,8 @@ pub struct UserView {
     pub is_admin: bool,
     pub can_score: bool,
     pub department: Option<String>,
+    /// The office's waiting counts, beside the navigation's entries.
+    pub waiting: Option<crate::read::workbench::Waiting>,
 }
 
 /// What every page template receives.
@@ -183,6 +185,7 @@ impl<T: Serialize> Page<T> {
                 is_admin: u.is_admin(),
                 can_score: crate::authz::allows(u, crate::authz::Action::ReadScorecard),
                 department: u.department.clone(),
+                waiting: viewer.waiting,
             }),
             csrf: Some(viewer.csrf.clone()),
             flash: viewer.flash.clone(),

@@ -353,6 +353,9 @@ async fn an_email_that_keeps_failing_is_marked_failed_and_the_office_can_resend_
     // The office's kept workbench counts the failures the other process recorded.
     let home = app.get_as(&office, "/").await;
     assert!(home.body.contains(&tile(2)), "{}", home.body);
+    // And so does the navigation, on every page.
+    let ledger = app.get_as(&office, "/ledger").await;
+    assert!(ledger.body.contains("title=\"2 条催办发送失败\">2</span>"));
 
     let admin = app.login_admin().await;
     let page = app.get_as(&admin, "/admin/outbox?state=failed").await;

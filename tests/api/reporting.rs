@@ -827,6 +827,12 @@ async fn the_office_reviews_through_the_form_and_marks_a_file() {
         queue.body.contains("地区人社局"),
         "the report waits in the queue"
     );
+    // The office's navigation counts it on every page; a liaison's shows no counts.
+    let waiting = "title=\"1 份报告待审核\">1</span>";
+    assert!(app.get_as(&admin, "/ledger").await.body.contains(waiting));
+    let liaison = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let desk = app.get_as(&liaison, "/").await;
+    assert!(!desk.body.contains("navcount"), "{}", desk.body);
 
     let path = format!("/reports/{}/review", report["id"]);
     let bare = app.post_as(&admin, &path, &[("decision", "return")]).await;
@@ -859,9 +865,7 @@ async fn the_office_reviews_through_the_form_and_marks_a_file() {
         .map(|e| e["insufficient"].as_bool().unwrap())
         .collect();
     assert_eq!(marked, [false, true]);
-    assert!(!app
-        .get_as(&admin, "/admin/reviews")
-        .await
-        .body
-        .contains("地区人社局"));
+    let queue = app.get_as(&admin, "/admin/reviews").await;
+    assert!(!queue.body.contains("地区人社局"));
+    assert!(!queue.body.contains("份报告待审核"), "{}", queue.body);
 }
