@@ -253,12 +253,19 @@ async fn two_hundred_concurrent_submissions_never_answer_500_and_survive_kill_9(
     let second = targets[200..400].to_vec();
     let port = server.port;
     let pid = server.child.id();
-    let (replies, ()) =
-        futures_util::future::join(flood(&client, &server, &token, &second, "second"), async {
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(400)).await;
+    // Killed once the first answers are back, so most of the run is still in flight
+    // whatever the machine's speed.
+    let done = AtomicUsize::new(0);
+    let (replies, ()) = futures_util::future::join(
+        flood_counted(&client, &server, &token, &second, "second", &done),
+        async {
+            while done.load(Ordering::SeqCst) < 10 {
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
             kill9(pid);
-        })
-        .await;
+        },
+    )
+    .await;
     let _ = server.child.wait();
     let mut cut = 0;
     for r in &replies {
