@@ -23,6 +23,12 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Validation(String),
+    /// Bad input in one named field: the API names it apart from the message.
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -44,6 +50,8 @@ pub struct ErrorInfo {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
 }
 
 impl AppError {
@@ -62,7 +70,7 @@ impl AppError {
             AppError::LoginRequired(_) => "login_required",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
-            AppError::Validation(_) => "invalid",
+            AppError::Validation(_) | AppError::Invalid { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge(_) => "too_large",
             AppError::Unsupported(_) => "unsupported_type",
@@ -85,6 +93,10 @@ impl AppError {
             status: self.status_code().as_u16(),
             code: self.code(),
             message: self.user_message(),
+            field: match self {
+                AppError::Invalid { field, .. } => Some(field),
+                _ => None,
+            },
         }
     }
 }
@@ -97,7 +109,7 @@ impl ResponseError for AppError {
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation(_) | AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -121,9 +133,11 @@ impl ResponseError for AppError {
                 .finish();
         }
         let info = self.info();
-        let body = serde_json::json!({
-            "error": { "code": info.code, "message": info.message }
-        });
+        let mut error = serde_json::json!({ "code": info.code, "message": info.message });
+        if let Some(field) = info.field {
+            error["field"] = field.into();
+        }
+        let body = serde_json::json!({ "error": error });
         let mut builder = HttpResponse::build(self.status_code());
         if matches!(self, AppError::Unavailable(_)) {
             builder.insert_header((actix_web::http::header::RETRY_AFTER, "2"));

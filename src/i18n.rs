@@ -382,6 +382,27 @@ mod tests {
     }
 
     #[test]
+    fn no_text_starts_with_a_field_code() {
+        // "percent：…" says which field to a programmer, not to the person typing; forms show
+        // a message beside its field and the API names the field apart.
+        let c = Catalog::get();
+        for lang in [Lang::Zh, Lang::En] {
+            for key in c.keys(lang) {
+                let text = c.text(lang, key).unwrap();
+                let code: String = text
+                    .chars()
+                    .take_while(|ch| ch.is_ascii_lowercase() || *ch == '_')
+                    .collect();
+                let rest = &text[code.len()..];
+                assert!(
+                    code.is_empty() || !(rest.starts_with('：') || rest.starts_with(": ")),
+                    "{key} in {lang:?} starts with the code `{code}`: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn blocking_work_speaks_the_language_it_was_given() {
         assert_eq!(current(), Lang::Zh);
         assert_eq!(

@@ -155,37 +155,68 @@ pub struct ReportContent {
     pub progress: Progress,
 }
 
-/// Validates a report's fields; each error names its field.
-pub fn parse_report(summary: &str, percent: &str, status: &str) -> Result<ReportContent, String> {
+/// A form field's problem, in words for the person who filled it in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The form field it belongs beside: summary, percent or status.
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Validates a report's fields, every problem at once, each with its field.
+pub fn parse_report(
+    summary: &str,
+    percent: &str,
+    status: &str,
+) -> Result<ReportContent, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fail = |field, message| errors.push(FieldError { field, message });
     let summary = summary.trim();
     if summary.is_empty() {
-        return Err(tr("domain.reporting.summary_empty", &[]));
-    }
-    if summary.chars().count() > 5000 {
-        return Err(tr("domain.reporting.summary_too_long", &[]));
-    }
-    if summary
+        fail("summary", tr("domain.reporting.summary_empty", &[]));
+    } else if summary.chars().count() > 5000 {
+        fail("summary", tr("domain.reporting.summary_too_long", &[]));
+    } else if summary
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
-        return Err(tr("domain.reporting.summary_control", &[]));
+        fail("summary", tr("domain.reporting.summary_control", &[]));
     }
-    let percent: i32 = percent
+    let parsed: Option<i32> = percent
         .trim()
         .parse()
         .ok()
-        .filter(|p| (0..=100).contains(p))
-        .ok_or_else(|| {
+        .filter(|p| (0..=100).contains(p));
+    if parsed.is_none() {
+        fail(
+            "percent",
             tr(
                 "domain.reporting.bad_percent",
                 &[("percent", percent.trim())],
-            )
-        })?;
-    Ok(ReportContent {
-        summary: summary.replace("\r\n", "\n"),
-        percent,
-        progress: Progress::parse(status)?,
-    })
+            ),
+        );
+    }
+    let progress = Progress::parse(status);
+    if let Err(message) = &progress {
+        fail("status", message.clone());
+    }
+    match (parsed, progress) {
+        (Some(percent), Ok(progress)) if errors.is_empty() => Ok(ReportContent {
+            summary: summary.replace("\r\n", "\n"),
+            percent,
+            progress,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Field problems as one message, for the API.
+pub fn field_messages(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect::<Vec<_>>()
+        .join("；")
 }
 
 /// An accepted kind of evidence file.
@@ -227,16 +258,48 @@ pub fn sniff(head: &[u8], filename: &str) -> Option<EvidenceType> {
                 "application/vnd.openxmlformats-officedocument.presentationml.presentation",
                 "pptx",
             ),
+            // 版式文件: the national standard layout format (GB/T 33190), a zip container.
+            "ofd" => t("application/ofd", "ofd"),
             _ => t("application/zip", "zip"),
         };
     }
     if head.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
+        // OLE2: Microsoft's binary formats, and WPS Office's own (文字 .wps, 表格 .et,
+        // 演示 .dps).
         return match ext.as_str() {
             "xls" => t("application/vnd.ms-excel", "xls"),
+            "ppt" => t("application/vnd.ms-powerpoint", "ppt"),
+            "wps" => t("application/kswps", "wps"),
+            "et" => t("application/kset", "et"),
+            "dps" => t("application/ksdps", "dps"),
             _ => t("application/msword", "doc"),
         };
     }
+    if head.starts_with(b"Rar!\x1a\x07") {
+        return t("application/vnd.rar", "rar");
+    }
+    if head.starts_with(b"7z\xbc\xaf\x27\x1c") {
+        return t("application/x-7z-compressed", "7z");
+    }
+    // HEIC/HEIF photos (phones' default): an ISO media file whose brand names the format.
+    if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        return match &head[8..12] {
+            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" => t("image/heic", "heic"),
+            b"mif1" | b"msf1" => t("image/heif", if ext == "heic" { "heic" } else { "heif" }),
+            _ => None,
+        };
+    }
     None
+}
+
+/// What the report form offers to choose (the browser's filter; the content decides).
+pub const ACCEPTED_EXTENSIONS: &str = ".pdf,.ofd,.png,.jpg,.jpeg,.heic,.heif,.doc,.docx,.wps,\
+.xls,.xlsx,.et,.ppt,.pptx,.dps,.zip,.rar,.7z";
+
+/// Types shown in the browser rather than only downloaded: they cannot run script when
+/// served as themselves under a sandboxing policy.
+pub fn previewable(mime: &str) -> bool {
+    matches!(mime, "application/pdf" | "image/png" | "image/jpeg")
 }
 
 /// A file name safe to show and to put in a header: no path, no control characters, no
@@ -315,21 +378,22 @@ mod tests {
         let ok = parse_report(" 已完成调研。\r\n下步推进。", "60", "on_track").unwrap();
         assert_eq!(ok.percent, 60);
         assert_eq!(ok.summary, "已完成调研。\n下步推进。");
-        assert!(parse_report("x", "150", "on_track")
-            .unwrap_err()
-            .starts_with("percent"));
-        assert!(parse_report("x", "-1", "on_track")
-            .unwrap_err()
-            .starts_with("percent"));
-        assert!(parse_report("x", "abc", "on_track")
-            .unwrap_err()
-            .starts_with("percent"));
-        assert!(parse_report("  ", "10", "on_track")
-            .unwrap_err()
-            .starts_with("summary"));
-        assert!(parse_report("x", "10", "done")
-            .unwrap_err()
-            .starts_with("status"));
+        let fields = |s, p, st| -> Vec<&'static str> {
+            parse_report(s, p, st)
+                .unwrap_err()
+                .iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(fields("x", "150", "on_track"), ["percent"]);
+        assert_eq!(fields("x", "-1", "on_track"), ["percent"]);
+        assert_eq!(fields("x", "abc", "on_track"), ["percent"]);
+        assert_eq!(fields("  ", "10", "on_track"), ["summary"]);
+        assert_eq!(fields("x", "10", "done"), ["status"]);
+        // Every problem at once, so the form shows each beside its field.
+        assert_eq!(fields("", "", "done"), ["summary", "percent", "status"]);
+        let errors = parse_report("x", "abc", "on_track").unwrap_err();
+        assert!(errors[0].message.contains("0–100") && !errors[0].message.contains("percent"));
     }
 
     #[test]
@@ -360,6 +424,48 @@ mod tests {
                 .extension,
             "xls"
         );
+    }
+
+    #[test]
+    fn the_formats_offices_use_keep_their_own_type() {
+        let kind = |head: &[u8], name| sniff(head, name).map(|k| (k.extension, k.mime));
+        let ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1";
+        assert_eq!(
+            kind(b"PK\x03\x04....", "通知.ofd"),
+            Some(("ofd", "application/ofd"))
+        );
+        assert_eq!(kind(ole2, "报告.wps"), Some(("wps", "application/kswps")));
+        assert_eq!(kind(ole2, "台账.et"), Some(("et", "application/kset")));
+        assert_eq!(kind(ole2, "汇报.dps"), Some(("dps", "application/ksdps")));
+        assert_eq!(
+            kind(ole2, "汇报.ppt"),
+            Some(("ppt", "application/vnd.ms-powerpoint"))
+        );
+        assert_eq!(
+            kind(b"Rar!\x1a\x07\x01\x00", "材料.rar"),
+            Some(("rar", "application/vnd.rar"))
+        );
+        assert_eq!(
+            kind(b"7z\xbc\xaf\x27\x1c\x00\x04", "材料.7z"),
+            Some(("7z", "application/x-7z-compressed"))
+        );
+        assert_eq!(
+            kind(b"\x00\x00\x00\x18ftypheic\x00\x00", "IMG_0001.HEIC"),
+            Some(("heic", "image/heic"))
+        );
+        assert_eq!(
+            kind(b"\x00\x00\x00\x18ftypmif1\x00\x00", "photo.heif"),
+            Some(("heif", "image/heif"))
+        );
+        // An MP4 video is an ISO media file too, and not evidence.
+        assert_eq!(kind(b"\x00\x00\x00\x18ftypisom\x00\x00", "v.heic"), None);
+        // The name alone never makes a file acceptable.
+        assert_eq!(kind(b"hello", "a.ofd"), None);
+        for ext in ["ofd", "wps", "et", "dps", "rar", "7z", "heic", "heif"] {
+            assert!(ACCEPTED_EXTENSIONS
+                .split(',')
+                .any(|e| e == format!(".{ext}")));
+        }
     }
 
     #[test]

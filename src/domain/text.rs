@@ -7,6 +7,22 @@
 
 use std::borrow::Cow;
 
+/// A file size as people read it: `512 B`, `34 KB`, `1.2 MB` (binary multiples, one decimal
+/// below 10 MB).
+pub fn human_size(bytes: i64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes.max(0) as f64;
+    if b < KB {
+        format!("{bytes} B")
+    } else if b < KB * KB {
+        format!("{:.0} KB", (b / KB).max(1.0))
+    } else if b < 10.0 * KB * KB {
+        format!("{:.1} MB", b / (KB * KB))
+    } else {
+        format!("{:.0} MB", b / (KB * KB))
+    }
+}
+
 /// Unicode's format characters (general category Cf) that occur in practice, and the
 /// deprecated format controls around them.
 pub fn is_format_char(c: char) -> bool {
@@ -39,6 +55,16 @@ pub fn strip_format(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_as_kb_and_mb() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1000), "1000 B");
+        assert_eq!(human_size(1024), "1 KB");
+        assert_eq!(human_size(350_000), "342 KB");
+        assert_eq!(human_size(1_300_000), "1.2 MB");
+        assert_eq!(human_size(20 * 1024 * 1024), "20 MB");
+    }
 
     #[test]
     fn bidi_and_zero_width_characters_go_and_chinese_stays() {

@@ -405,7 +405,8 @@ pub fn measure_progress(
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportForm {
     pub summary: String,
-    pub percent: i32,
+    /// As typed: a form shown again keeps what was entered, valid or not.
+    pub percent: String,
     pub progress: String,
     /// The draft's revision being edited, for the stale-save check.
     pub revision: Option<i32>,
@@ -463,13 +464,13 @@ pub fn obligation_page(
     let form = can_report.then(|| match latest {
         Some(v) => ReportForm {
             summary: v.report.summary.clone(),
-            percent: v.report.percent,
+            percent: v.report.percent.to_string(),
             progress: v.report.progress.clone(),
             revision: (v.report.state == "draft").then_some(v.report.revision),
         },
         None => ReportForm {
             summary: String::new(),
-            percent: 0,
+            percent: "0".into(),
             progress: "on_track".into(),
             revision: None,
         },

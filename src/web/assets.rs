@@ -11,3 +11,13 @@ pub async fn favicon() -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .body(FAVICON)
 }
+
+const REPORT_FORM: &str = include_str!("../../assets/report-form.js");
+
+/// The report form's checks in the browser (type and size before uploading).
+pub async fn report_form_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(REPORT_FORM)
+}

@@ -129,6 +129,7 @@ fn generic(status: StatusCode) -> ErrorInfo {
             },
             &[],
         ),
+        field: None,
     }
 }
 

@@ -55,6 +55,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/healthz", pages::healthz),
         spec(M::GET, "/static/app.css", pages::stylesheet),
         spec(M::GET, "/static/favicon.svg", assets::favicon),
+        spec(M::GET, "/static/report-form.js", assets::report_form_script),
         spec(M::GET, "/login", login::login_form),
         spec(M::POST, "/login", login::login),
         spec(M::GET, "/language/{code}", login::set_language_cookie),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::authz::{require, Action, CurrentUser};
 use crate::db::reports::{self, NewEvidence};
 use crate::db::{obligations, DbConn};
-use crate::domain::reporting::parse_report;
+use crate::domain::reporting::{field_messages, parse_report, FieldError};
 use crate::error::AppError;
 use crate::i18n::tr;
 use crate::read::progress::{self, LightRules, ObligationView, VersionView};
@@ -30,7 +30,8 @@ async fn obligation_view(
     state: &web::Data<AppState>,
     viewer: &Viewer,
     id: i32,
-    error: Option<(actix_web::http::StatusCode, String)>,
+    error: Option<(actix_web::http::StatusCode, Option<String>)>,
+    typed: Option<Typed>,
 ) -> Result<HttpResponse, AppError> {
     let user = viewer.user.clone();
     let view = state
@@ -49,11 +50,20 @@ async fn obligation_view(
         #[serde(flatten)]
         page: progress::ObligationPage,
         error: Option<String>,
+        /// What was typed, when the form is shown again (empty otherwise).
+        typed: Typed,
+        limits: FormLimits,
     }
     let (status, message) = match error {
-        Some((s, m)) => (s, Some(m)),
+        Some((s, m)) => (s, m),
         None => (actix_web::http::StatusCode::OK, None),
     };
+    let mut view = view;
+    if let (Some(form), Some(t)) = (view.form.as_mut(), typed.as_ref()) {
+        form.summary.clone_from(&t.summary);
+        form.percent.clone_from(&t.percent);
+        form.progress.clone_from(&t.progress);
+    }
     let page = Page::for_viewer(
         viewer,
         title,
@@ -61,6 +71,8 @@ async fn obligation_view(
         Data {
             page: view,
             error: message,
+            typed: typed.unwrap_or_default(),
+            limits: FormLimits::new(&state.settings.evidence),
         },
     );
     let html = state.templates.render("obligation", &page)?;
@@ -75,7 +87,7 @@ pub async fn obligation_page(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
-    obligation_view(&state, &viewer, id.into_inner(), None).await
+    obligation_view(&state, &viewer, id.into_inner(), None, None).await
 }
 
 /// Shows an expected failure (bad input, a stale save) on the obligation page itself;
@@ -90,12 +102,20 @@ async fn or_form_error(
     match result {
         Err(
             e @ (AppError::Validation(_)
+            | AppError::Invalid { .. }
             | AppError::Conflict(_)
             | AppError::TooLarge(_)
             | AppError::Unsupported(_)),
         ) => {
             let status = e.status_code();
-            obligation_view(state, viewer, id, Some((status, e.user_message()))).await
+            obligation_view(
+                state,
+                viewer,
+                id,
+                Some((status, Some(e.user_message()))),
+                None,
+            )
+            .await
         }
         other => other,
     }
@@ -134,35 +154,140 @@ where
         .await
 }
 
-/// `POST /obligations/{id}/report`: the report form (multipart, with its CSRF token).
+/// The report form's limits, for the browser's checks and the hint under the file field.
+#[derive(Debug, Serialize)]
+struct FormLimits {
+    accept: &'static str,
+    max_file: u64,
+    max_report: u64,
+    max_file_mb: u64,
+    max_report_mb: u64,
+}
+
+impl FormLimits {
+    fn new(limits: &crate::config::EvidenceSettings) -> Self {
+        FormLimits {
+            accept: crate::domain::reporting::ACCEPTED_EXTENSIONS,
+            max_file: limits.max_file,
+            max_report: limits.max_report,
+            max_file_mb: limits.max_file >> 20,
+            max_report_mb: limits.max_report >> 20,
+        }
+    }
+}
+
+/// What a person typed into the report form, shown again when it could not be saved.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Typed {
+    pub summary: String,
+    pub percent: String,
+    pub progress: String,
+    pub revision: Option<String>,
+    /// Files that passed their checks, kept for the next try.
+    pub carried: Vec<upload::Carried>,
+    /// Messages beside their fields: summary, percent, status, evidence.
+    pub errors: FieldMessages,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FieldMessages {
+    pub summary: Option<String>,
+    pub percent: Option<String>,
+    pub status: Option<String>,
+    pub evidence: Vec<String>,
+}
+
+impl FieldMessages {
+    fn add(&mut self, e: FieldError) {
+        let slot = match e.field {
+            "summary" => &mut self.summary,
+            "percent" => &mut self.percent,
+            _ => &mut self.status,
+        };
+        slot.get_or_insert(e.message);
+    }
+}
+
+impl Typed {
+    fn from_upload(up: &Upload) -> Self {
+        Typed {
+            summary: up.field("summary").to_string(),
+            percent: up.field("percent").to_string(),
+            progress: up.field("status").to_string(),
+            revision: Some(up.field("revision").trim().to_string()).filter(|r| !r.is_empty()),
+            ..Typed::default()
+        }
+    }
+}
+
+/// `POST /obligations/{id}/report`: the report form (multipart, with its CSRF token). Nothing
+/// typed is lost: a refused file, a bad field or a stale save shows the form again with what
+/// was typed, each message beside its field, and the files that passed kept for the next try.
 pub async fn post_report_form(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i32>,
     body: Multipart,
 ) -> Result<HttpResponse, AppError> {
+    use actix_web::ResponseError;
     let id = id.into_inner();
     require_act_for_obligation(&state, &viewer.user, id).await?;
-    let result = async {
-        let up = upload::read(body, &state.evidence, state.settings.evidence).await?;
-        if !security::same_secret(up.field("csrf_token"), &viewer.csrf) {
-            return Err(csrf_refused());
+    let up = match upload::read(body, &state.evidence, state.settings.evidence).await {
+        Ok(up) => up,
+        Err(e) => return or_form_error(&state, &viewer, id, Err(e)).await,
+    };
+    if !security::same_secret(up.field("csrf_token"), &viewer.csrf) {
+        return Err(csrf_refused());
+    }
+    let mut typed = Typed::from_upload(&up);
+    let (carried, gone) = upload::carried(
+        &state.signer,
+        &state.evidence,
+        viewer.user.id,
+        up.values("carried"),
+    );
+    let mut refused = up.refused.clone();
+    refused.extend(gone);
+    let parsed = parse_report(&typed.summary, &typed.percent, &typed.progress);
+    let revision = match &typed.revision {
+        None => Ok(None),
+        Some(r) => r.parse().map(Some).map_err(|_| ()),
+    };
+    // The files that passed are kept now, whatever follows, so they can be carried back.
+    let store = state.evidence.clone();
+    let staged = up.files;
+    let mut files = state.db(move |_| upload::keep_all(&store, staged)).await?;
+    files.extend(carried);
+    let status = refused.first().map(|r| r.error().status_code());
+    typed.errors.evidence = refused.into_iter().map(|r| r.message).collect();
+    let content = match (parsed, revision, status) {
+        (Ok(content), Ok(revision), None) => Some((content, revision)),
+        (parsed, revision, _) => {
+            if let Err(errors) = parsed {
+                errors.into_iter().for_each(|e| typed.errors.add(e));
+            }
+            if revision.is_err() {
+                return Err(AppError::Validation(tr("web.reports.bad_revision", &[])));
+            }
+            None
         }
-        let content = parse_report(up.field("summary"), up.field("percent"), up.field("status"))
-            .map_err(AppError::Validation)?;
-        let submit = up.field("action") == "submit";
-        let revision = match up.field("revision").trim() {
-            "" => None,
-            r => Some(
-                r.parse()
-                    .map_err(|_| AppError::Validation(tr("web.reports.bad_revision", &[])))?,
-            ),
-        };
-        let user = viewer.user.clone();
-        let now = state.clock.now();
-        let v = viewer.clone();
-        save_with_files(&state, up.files, move |conn, files| {
-            reporting::save_report(conn, &user, id, &content, submit, revision, files, now)?;
+    };
+    let Some((content, revision)) = content else {
+        typed.carried = upload::carry(&state.signer, viewer.user.id, &files);
+        let status = status.unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
+        return obligation_view(&state, &viewer, id, Some((status, None)), Some(typed)).await;
+    };
+    let submit = up
+        .fields
+        .iter()
+        .any(|(n, v)| n == "action" && v == "submit");
+    let user = viewer.user.clone();
+    let now = state.clock.now();
+    let v = viewer.clone();
+    let kept = files.clone();
+    let saved = state
+        .db(move |conn| {
+            reporting::save_report(conn, &user, id, &content, submit, revision, &kept, now)?;
             let message = v.t(if submit {
                 "reporting.flash.submitted"
             } else {
@@ -170,15 +295,22 @@ pub async fn post_report_form(
             });
             flash(conn, &v, &message)
         })
-        .await?;
-        Ok(see_other(format!("/obligations/{id}")))
+        .await;
+    match saved {
+        Ok(()) => Ok(see_other(format!("/obligations/{id}"))),
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::Invalid { .. }
+            | AppError::Conflict(_)
+            | AppError::TooLarge(_)
+            | AppError::Unsupported(_)),
+        ) => {
+            typed.carried = upload::carry(&state.signer, viewer.user.id, &files);
+            let error = Some((e.status_code(), Some(e.user_message())));
+            obligation_view(&state, &viewer, id, error, Some(typed)).await
+        }
+        Err(e) => Err(e),
     }
-    .await;
-    // A refused CSRF token is a 403, not a form message.
-    if let Err(AppError::Forbidden(_)) = &result {
-        return result;
-    }
-    or_form_error(&state, &viewer, id, result).await
 }
 
 #[derive(Deserialize)]
@@ -674,11 +806,20 @@ pub async fn post_report_api(
         return Err(AppError::not_found("measure"));
     }
     let up: Upload = upload::read(body, &state.evidence, state.settings.evidence).await?;
+    if let Some(refused) = up.refused.first() {
+        return Err(refused.error());
+    }
     let content = parse_report(up.field("summary"), up.field("percent"), up.field("status"))
-        .map_err(AppError::Validation)?;
+        .map_err(|e| AppError::Invalid {
+            field: e[0].field,
+            message: field_messages(&e),
+        })?;
     let period = up.field("period").trim().to_string();
     if period.is_empty() {
-        return Err(AppError::Validation(tr("web.reports.period_required", &[])));
+        return Err(AppError::Invalid {
+            field: "period",
+            message: tr("web.reports.period_required", &[]),
+        });
     }
     let department = up.field("department").trim().to_string();
     let now = state.clock.now();
@@ -710,8 +851,9 @@ pub async fn post_report_api(
         };
         require(&u, Action::ActFor { department_id })?;
         let ob = obligations::find_for_department(conn, measure_id, department_id, &period)?
-            .ok_or_else(|| {
-                AppError::Validation(tr("web.reports.no_such_period", &[("period", &period)]))
+            .ok_or_else(|| AppError::Invalid {
+                field: "period",
+                message: tr("web.reports.no_such_period", &[("period", &period)]),
             })?;
         Ok(reporting::save_report(
             conn, &u, ob.id, &content, true, None, files, now,

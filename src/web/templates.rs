@@ -237,6 +237,25 @@ impl handlebars::HelperDef for LocalTime {
     }
 }
 
+/// `{{size bytes}}`: a file size in KB or MB.
+struct FileSize;
+
+impl handlebars::HelperDef for FileSize {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &handlebars::Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc handlebars::Context,
+        _: &mut handlebars::RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        if let Some(bytes) = h.param(0).and_then(|p| p.value().as_i64()) {
+            out.write(&crate::domain::text::human_size(bytes))?;
+        }
+        Ok(())
+    }
+}
+
 impl Templates {
     /// `tz` is the office's time zone, in which times are shown.
     pub fn new(tz: chrono_tz::Tz) -> Result<Self, Box<handlebars::TemplateError>> {
@@ -245,6 +264,7 @@ impl Templates {
         registry.set_prevent_indent(true);
         registry.register_helper("time", Box::new(LocalTime(tz)));
         registry.register_helper("t", Box::new(crate::i18n::TextHelper));
+        registry.register_helper("size", Box::new(FileSize));
         for (name, source) in TEMPLATES {
             registry
                 .register_template_string(name, source)

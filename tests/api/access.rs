@@ -81,6 +81,12 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/healthz", "/healthz", PUBLIC),
         row(M::GET, "/static/app.css", "/static/app.css", PUBLIC),
         row(M::GET, "/static/favicon.svg", "/static/favicon.svg", PUBLIC),
+        row(
+            M::GET,
+            "/static/report-form.js",
+            "/static/report-form.js",
+            PUBLIC,
+        ),
         row(M::GET, "/login", "/login", PUBLIC),
         row(M::POST, "/login", "/login", LOGIN_FORM),
         row(M::POST, "/logout", "/logout", PAGE),

@@ -123,7 +123,7 @@ async fn a_report_goes_round_the_loop_with_evidence_review_and_versions() {
     )
     .await;
     assert_eq!(bare.status, 422);
-    assert!(bare.body.contains("comment"));
+    assert!(bare.body.contains("退回时必须填写意见"), "{}", bare.body);
     let returned = review_api(
         &app,
         &review,
@@ -388,7 +388,7 @@ async fn the_schedule_decides_the_obligations_and_keeps_those_with_reports() {
         )
         .await;
     assert_eq!(bad.status, 422);
-    assert!(bad.body.contains("custom_periods"));
+    assert!(bad.body.contains("自定义周期"), "{}", bad.body);
     assert_eq!(
         count(&app.get_json(&format!("/api/v1/measures/{m5}")).await),
         7 * 3 + 1
@@ -600,13 +600,13 @@ async fn bad_reports_and_failed_uploads_leave_nothing_behind() {
             report_fields("  ", "10", "on_track"),
             vec![],
             422,
-            "summary",
+            r#""field":"summary""#,
         ),
         (
             report_fields("进展", "10", "finished"),
             vec![],
             422,
-            "status",
+            r#""field":"status""#,
         ),
         (
             vec![
@@ -617,19 +617,19 @@ async fn bad_reports_and_failed_uploads_leave_nothing_behind() {
             ],
             vec![],
             422,
-            "period",
+            r#""field":"period""#,
         ),
         (
             report_fields("进展", "10", "on_track"),
             vec![("setup.pdf", exe)],
             415,
-            "evidence",
+            "setup.pdf",
         ),
         (
             report_fields("进展", "10", "on_track"),
             vec![("大文件.pdf", big.clone())],
             413,
-            "evidence",
+            "大文件.pdf",
         ),
         (
             report_fields("进展", "10", "on_track"),
@@ -868,4 +868,86 @@ async fn the_office_reviews_through_the_form_and_marks_a_file() {
     let queue = app.get_as(&admin, "/admin/reviews").await;
     assert!(!queue.body.contains("地区人社局"));
     assert!(!queue.body.contains("份报告待审核"), "{}", queue.body);
+}
+
+/// The value of every `carried` checkbox on a page.
+fn carried_tokens(html: &str) -> Vec<String> {
+    html.split(r#"name="carried" value=""#)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|t| t.replace("&quot;", "\"").replace("&#x3D;", "="))
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_refused_file_or_a_bad_field_brings_the_form_back_with_everything_typed() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let ob = hr_obligation(&app).await;
+    let form = format!("/obligations/{}/report", ob["id"]);
+    let typed = [
+        ("summary", "已完成三个乡镇的摸底，第四个下周完成"),
+        ("percent", "45"),
+        ("status", "at_risk"),
+        ("action", "submit"),
+    ];
+    let exe = [b"MZ\x90\x00".as_slice(), &[0u8; 64]].concat();
+
+    // A file of the wrong type beside a good one: 415, and nothing is lost.
+    let refused = app
+        .multipart_as(
+            &hr,
+            &form,
+            &typed,
+            &[("摸底表.pdf", &pdf("good")), ("setup.pdf", &exe)],
+        )
+        .await;
+    assert_eq!(refused.status, 415, "{}", refused.body);
+    let page = &refused.body;
+    assert!(page.contains(">已完成三个乡镇的摸底，第四个下周完成</textarea>"));
+    assert!(page.contains(r#"value="45""#));
+    assert!(page.contains(r#"<option value="at_risk" selected>"#));
+    assert!(
+        page.contains("class=\"field-error\"") && page.contains("文件“setup.pdf”不是允许的类型")
+    );
+    assert!(!page.contains("evidence："), "no field code in the message");
+    assert!(
+        page.contains("摸底表.pdf"),
+        "the good file is kept for the next try"
+    );
+    let tokens = carried_tokens(page);
+    assert_eq!(tokens.len(), 1, "{page}");
+    assert_eq!(report_count(&app), 0, "nothing was saved");
+
+    // A bad percent keeps the text and the carried file too.
+    let mut bad = typed.to_vec();
+    bad[1] = ("percent", "450");
+    let carried: Vec<(&str, &str)> = tokens.iter().map(|t| ("carried", t.as_str())).collect();
+    let bad_fields: Vec<(&str, &str)> = bad.iter().copied().chain(carried.clone()).collect();
+    let again = app.multipart_as(&hr, &form, &bad_fields, &[]).await;
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(again.body.contains(r#"value="450""#) && again.body.contains("percent-error"));
+    assert!(again.body.contains("第四个下周完成") && again.body.contains("摸底表.pdf"));
+
+    // Sent again with the token and no file chosen: saved with the file.
+    let fields: Vec<(&str, &str)> = typed.iter().copied().chain(carried).collect();
+    let sent = app.multipart_as(&hr, &form, &fields, &[]).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let reports = app
+        .get_json(&format!("/api/v1/measures/{}", app.measure_id(5).await))
+        .await;
+    let report = reports["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["obligation_id"] == ob["id"] || r["period"] == Q1)
+        .cloned()
+        .unwrap_or_default();
+    let names: Vec<&str> = report["evidence"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|f| f["filename"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["摸底表.pdf"], "{report}");
+    assert_eq!(report["summary"], "已完成三个乡镇的摸底，第四个下周完成");
 }
