@@ -397,6 +397,13 @@ pub fn start_session(
         if let Some(previous) = previous {
             sessions::delete(conn, previous)?;
         }
+        // Ended sessions are kept a while (a report sent just after one ended is saved as a
+        // draft); a week without use clears them.
+        sessions::delete_ended(
+            conn,
+            now - chrono::Duration::days(7),
+            now - chrono::Duration::days(30),
+        )?;
         sessions::create(
             conn,
             &security::sha256_hex(&session.id),

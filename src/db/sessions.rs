@@ -93,3 +93,20 @@ pub fn set_flash(conn: &mut DbConn, id_hash: &str, flash: Option<&str>) -> Query
 pub fn delete(conn: &mut DbConn, id_hash: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.find(id_hash)).execute(conn)
 }
+
+/// Removes the sessions that ended: idle since `idle_before` or created before
+/// `created_before`.
+pub fn delete_ended(
+    conn: &mut DbConn,
+    idle_before: NaiveDateTime,
+    created_before: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table.filter(
+            sessions::last_seen_at
+                .lt(idle_before)
+                .or(sessions::created_at.lt(created_before)),
+        ),
+    )
+    .execute(conn)
+}

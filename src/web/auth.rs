@@ -140,8 +140,10 @@ impl FromRequest for Viewer {
                     let Some(s) = sessions::find(conn, &id_hash)? else {
                         return Ok(None);
                     };
+                    // An ended session is refused but kept until the next sign-in clears it:
+                    // a report sent just after it ended is still saved as a draft (see
+                    // `ended_session`).
                     if now - s.last_seen_at > idle || now - s.created_at > lifetime {
-                        sessions::delete(conn, &id_hash)?;
                         return Ok(None);
                     }
                     // Written at most once a minute: reading a page is not a write.
@@ -177,6 +179,40 @@ impl FromRequest for Viewer {
             })
         })
     }
+}
+
+/// How long after a session ended a form it sent is still saved as the person's draft.
+const ENDED_GRACE_HOURS: i64 = 24;
+
+/// The person whose session ended (idle or too old) not long ago, with the session's CSRF
+/// token and id: a report form they send is saved as their draft rather than lost. Only
+/// the browser holding the signed cookie and the session's CSRF token can send such a form.
+pub async fn ended_session(
+    req: &HttpRequest,
+) -> Result<Option<(CurrentUser, String, String)>, AppError> {
+    let state = state_of(req)?;
+    let Some(raw) = cookie_value(req, SESSION_COOKIE)
+        .as_deref()
+        .and_then(|c| state.signer.verify(c).map(str::to_string))
+    else {
+        return Ok(None);
+    };
+    let id_hash = security::sha256_hex(&raw);
+    let now = state.clock.now();
+    let idle = state.settings.auth.idle_timeout;
+    let lifetime = state.settings.auth.session_lifetime;
+    let grace = chrono::Duration::hours(ENDED_GRACE_HOURS);
+    state
+        .db(move |conn| {
+            let Some(s) = sessions::find(conn, &id_hash)? else {
+                return Ok(None);
+            };
+            let ended = now - s.last_seen_at > idle || now - s.created_at > lifetime;
+            let recent = now - s.last_seen_at <= idle + grace;
+            Ok((ended && recent)
+                .then(|| (current_user(&s.user, s.department), s.csrf_token, s.id_hash)))
+        })
+        .await
 }
 
 /// The owner of the bearer token an API request carries.

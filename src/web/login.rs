@@ -22,6 +22,9 @@ use crate::web::templates::Page;
 #[derive(Deserialize)]
 pub struct LoginQuery {
     next: Option<String>,
+    /// Set when a report arrived after the session ended: `draft` (kept as a draft) or
+    /// `none` (it could not be kept).
+    kept: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -30,6 +33,7 @@ struct LoginData {
     next: String,
     username: String,
     error: Option<String>,
+    notice: Option<String>,
 }
 
 /// One message for every kind of failure, so the form does not reveal which user names exist.
@@ -65,6 +69,7 @@ pub async fn login_form(
         .and_then(safe_next)
         .unwrap_or("/")
         .to_string();
+    let lang = crate::web::auth::request_lang(&req);
     // Keep an existing token so that two open login tabs both work.
     let csrf = cookie_value(&req, LOGIN_CSRF_COOKIE)
         .filter(|v| v.len() == 64)
@@ -78,6 +83,11 @@ pub async fn login_form(
             next,
             username: String::new(),
             error: None,
+            notice: match query.kept.as_deref() {
+                Some("draft") => Some(crate::i18n::t(lang, "login.draft_kept", &[])),
+                Some("none") => Some(crate::i18n::t(lang, "login.session_ended", &[])),
+                _ => None,
+            },
         },
     )
 }
@@ -126,6 +136,7 @@ pub async fn login(
                 next: safe_next(&form.next).unwrap_or("/").to_string(),
                 username: form.username.clone(),
                 error: Some(crate::i18n::t(lang, key, args)),
+                notice: None,
             },
         )
     };

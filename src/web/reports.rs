@@ -225,12 +225,16 @@ impl Typed {
 /// was typed, each message beside its field, and the files that passed kept for the next try.
 pub async fn post_report_form(
     state: web::Data<AppState>,
-    viewer: Viewer,
+    req: actix_web::HttpRequest,
+    viewer: Option<Viewer>,
     id: web::Path<i32>,
     body: Multipart,
 ) -> Result<HttpResponse, AppError> {
     use actix_web::ResponseError;
     let id = id.into_inner();
+    let Some(viewer) = viewer else {
+        return draft_after_session_ended(&state, &req, id, body).await;
+    };
     require_act_for_obligation(&state, &viewer.user, id).await?;
     let up = match upload::read(body, &state.evidence, state.settings.evidence).await {
         Ok(up) => up,
@@ -311,6 +315,59 @@ pub async fn post_report_form(
         }
         Err(e) => Err(e),
     }
+}
+
+/// A report form that arrives after its session ended: saved as the person's draft (never
+/// submitted: they confirm after signing in again), the ended session cleared, and the person
+/// sent to sign in and back to the obligation, told that the draft was kept.
+async fn draft_after_session_ended(
+    state: &web::Data<AppState>,
+    req: &actix_web::HttpRequest,
+    id: i32,
+    body: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let back = format!("/obligations/{id}");
+    let login = || AppError::LoginRequired(back.clone());
+    let Some((user, csrf, session)) = crate::web::auth::ended_session(req).await? else {
+        return Err(login());
+    };
+    if require_act_for_obligation(state, &user, id).await.is_err() {
+        return Err(login());
+    }
+    let up = upload::read(body, &state.evidence, state.settings.evidence).await?;
+    if !security::same_secret(up.field("csrf_token"), &csrf) {
+        return Err(login());
+    }
+    let typed = Typed::from_upload(&up);
+    let (carried, _) = upload::carried(
+        &state.signer,
+        &state.evidence,
+        user.id,
+        up.values("carried"),
+    );
+    let revision = typed.revision.as_deref().and_then(|r| r.parse().ok());
+    let content = parse_report(&typed.summary, &typed.percent, &typed.progress).ok();
+    let store = state.evidence.clone();
+    let staged = up.files;
+    let now = state.clock.now();
+    let saved = state
+        .db(move |conn| {
+            let Some(content) = content else {
+                return Ok(false);
+            };
+            let mut files = upload::keep_all(&store, staged)?;
+            files.extend(carried);
+            let saved =
+                reporting::save_report(conn, &user, id, &content, false, revision, &files, now)
+                    .is_ok();
+            crate::db::sessions::delete(conn, &session)?;
+            Ok(saved)
+        })
+        .await?;
+    let kept = if saved { "draft" } else { "none" };
+    let query =
+        serde_urlencoded::to_string([("next", back.as_str()), ("kept", kept)]).unwrap_or_default();
+    Ok(see_other(format!("/login?{query}")))
 }
 
 #[derive(Deserialize)]

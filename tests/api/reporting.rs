@@ -951,3 +951,82 @@ async fn a_refused_file_or_a_bad_field_brings_the_form_back_with_everything_type
     assert_eq!(names, ["摸底表.pdf"], "{report}");
     assert_eq!(report["summary"], "已完成三个乡镇的摸底，第四个下周完成");
 }
+
+#[actix_web::test]
+async fn a_report_sent_after_the_session_ended_is_kept_as_a_draft() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let ob = hr_obligation(&app).await;
+    let page = format!("/obligations/{}", ob["id"]);
+    assert_eq!(app.get_as(&hr, &page).await.status, 200);
+    // The liaison writes for longer than the idle timeout, then presses 提交.
+    app.clock.advance(Duration::minutes(45));
+    let sent = app
+        .multipart_as(
+            &hr,
+            &format!("{page}/report"),
+            &[
+                ("summary", "写了很久的一段进展"),
+                ("percent", "60"),
+                ("status", "on_track"),
+                ("action", "submit"),
+            ],
+            &[("附件.pdf", &pdf("late"))],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let to = sent.header("location").unwrap().to_string();
+    assert!(
+        to.starts_with("/login?") && to.contains("kept=draft"),
+        "{to}"
+    );
+    let login = app.get(&to).await;
+    assert!(
+        login.body.contains("登录已超时，已为您保存草稿"),
+        "{}",
+        login.body
+    );
+    assert!(
+        login.body.contains(&format!(r#"value="{page}""#)),
+        "back to the obligation"
+    );
+    // The ended session is gone: the same cookie no longer reaches any page.
+    assert_eq!(app.get_as(&hr, &page).await.status, 303);
+    // Saved as a draft, not submitted: the person confirms after signing in.
+    let again = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let own = app.get_as(&again, &page).await;
+    assert!(
+        own.body.contains(">写了很久的一段进展</textarea>"),
+        "{}",
+        own.body
+    );
+    assert!(own.body.contains("附件.pdf"));
+    assert_eq!(hr_obligation(&app).await["state"], "open");
+    assert_eq!(
+        actions(&app, "report.draft").len(),
+        1,
+        "attributed to the liaison"
+    );
+
+    // A form without the session's CSRF token is not kept.
+    app.clock.advance(Duration::minutes(45));
+    let forged = app
+        .multipart_as(
+            &crate::helpers::Session {
+                csrf: "0".repeat(64),
+                cookie: again.cookie.clone(),
+            },
+            &format!("{page}/report"),
+            &[
+                ("summary", "伪造"),
+                ("percent", "1"),
+                ("status", "on_track"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(forged.status, 303);
+    assert!(!forged.header("location").unwrap().contains("kept=draft"));
+    assert_eq!(report_count(&app), 1);
+}
