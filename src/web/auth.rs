@@ -143,7 +143,7 @@ impl FromRequest for Viewer {
                     // An ended session is refused but kept until the next sign-in clears it:
                     // a report sent just after it ended is still saved as a draft (see
                     // `ended_session`).
-                    if now - s.last_seen_at > idle || now - s.created_at > lifetime {
+                    if has_ended(&s, now, idle, lifetime) {
                         return Ok(None);
                     }
                     // Written at most once a minute: reading a page is not a write.
@@ -181,6 +181,16 @@ impl FromRequest for Viewer {
     }
 }
 
+/// A session ends when idle for `idle` or `lifetime` after sign-in.
+fn has_ended(
+    s: &sessions::SessionUser,
+    now: chrono::NaiveDateTime,
+    idle: chrono::Duration,
+    lifetime: chrono::Duration,
+) -> bool {
+    now - s.last_seen_at > idle || now - s.created_at > lifetime
+}
+
 /// How long after a session ended a form it sent is still saved as the person's draft.
 const ENDED_GRACE_HOURS: i64 = 24;
 
@@ -207,9 +217,8 @@ pub async fn ended_session(
             let Some(s) = sessions::find(conn, &id_hash)? else {
                 return Ok(None);
             };
-            let ended = now - s.last_seen_at > idle || now - s.created_at > lifetime;
             let recent = now - s.last_seen_at <= idle + grace;
-            Ok((ended && recent)
+            Ok((has_ended(&s, now, idle, lifetime) && recent)
                 .then(|| (current_user(&s.user, s.department), s.csrf_token, s.id_hash)))
         })
         .await

@@ -53,7 +53,7 @@ pub fn route_table() -> Vec<RouteSpec> {
     vec![
         // Public.
         spec(M::GET, "/healthz", pages::healthz),
-        spec(M::GET, "/static/app.css", pages::stylesheet),
+        spec(M::GET, "/static/app.css", assets::stylesheet),
         spec(M::GET, "/static/favicon.svg", assets::favicon),
         spec(M::GET, "/static/report-form.js", assets::report_form_script),
         spec(M::GET, "/login", login::login_form),

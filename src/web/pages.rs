@@ -410,15 +410,6 @@ pub async fn department(
     )
 }
 
-const STYLESHEET: &str = include_str!("../../assets/app.css");
-
-pub async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(STYLESHEET)
-}
-
 /// `200 ok` when the database answers. The check has a connection of its own, so it never
 /// waits behind page work for one, and gives up after two seconds.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {

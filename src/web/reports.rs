@@ -97,6 +97,7 @@ async fn or_form_error(
     viewer: &Viewer,
     id: i32,
     result: Result<HttpResponse, AppError>,
+    typed: Option<Typed>,
 ) -> Result<HttpResponse, AppError> {
     use actix_web::ResponseError;
     match result {
@@ -113,7 +114,7 @@ async fn or_form_error(
                 viewer,
                 id,
                 Some((status, Some(e.user_message()))),
-                None,
+                typed,
             )
             .await
         }
@@ -238,53 +239,49 @@ pub async fn post_report_form(
     require_act_for_obligation(&state, &viewer.user, id).await?;
     let up = match upload::read(body, &state.evidence, state.settings.evidence).await {
         Ok(up) => up,
-        Err(e) => return or_form_error(&state, &viewer, id, Err(e)).await,
+        Err(e) => return or_form_error(&state, &viewer, id, Err(e), None).await,
     };
     if !security::same_secret(up.field("csrf_token"), &viewer.csrf) {
         return Err(csrf_refused());
     }
     let mut typed = Typed::from_upload(&up);
+    let revision: Option<i32> = match typed.revision.as_deref() {
+        None => None,
+        Some(r) => Some(
+            r.parse()
+                .map_err(|_| AppError::Validation(tr("web.reports.bad_revision", &[])))?,
+        ),
+    };
+    let submit = up.field("action") == "submit";
     let (carried, gone) = upload::carried(
         &state.signer,
         &state.evidence,
         viewer.user.id,
         up.values("carried"),
     );
-    let mut refused = up.refused.clone();
+    let mut refused = up.refused;
     refused.extend(gone);
-    let parsed = parse_report(&typed.summary, &typed.percent, &typed.progress);
-    let revision = match &typed.revision {
-        None => Ok(None),
-        Some(r) => r.parse().map(Some).map_err(|_| ()),
-    };
     // The files that passed are kept now, whatever follows, so they can be carried back.
     let store = state.evidence.clone();
     let staged = up.files;
-    let mut files = state.db(move |_| upload::keep_all(&store, staged)).await?;
+    let mut files = state
+        .offload(move || upload::keep_all(&store, staged))
+        .await?;
     files.extend(carried);
+    let parsed = parse_report(&typed.summary, &typed.percent, &typed.progress);
     let status = refused.first().map(|r| r.error().status_code());
     typed.errors.evidence = refused.into_iter().map(|r| r.message).collect();
-    let content = match (parsed, revision, status) {
-        (Ok(content), Ok(revision), None) => Some((content, revision)),
-        (parsed, revision, _) => {
+    let content = match parsed {
+        Ok(content) if status.is_none() => content,
+        parsed => {
             if let Err(errors) = parsed {
                 errors.into_iter().for_each(|e| typed.errors.add(e));
             }
-            if revision.is_err() {
-                return Err(AppError::Validation(tr("web.reports.bad_revision", &[])));
-            }
-            None
+            typed.carried = upload::carry(&state.signer, viewer.user.id, &files);
+            let status = status.unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
+            return obligation_view(&state, &viewer, id, Some((status, None)), Some(typed)).await;
         }
     };
-    let Some((content, revision)) = content else {
-        typed.carried = upload::carry(&state.signer, viewer.user.id, &files);
-        let status = status.unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
-        return obligation_view(&state, &viewer, id, Some((status, None)), Some(typed)).await;
-    };
-    let submit = up
-        .fields
-        .iter()
-        .any(|(n, v)| n == "action" && v == "submit");
     let user = viewer.user.clone();
     let now = state.clock.now();
     let v = viewer.clone();
@@ -300,21 +297,11 @@ pub async fn post_report_form(
             flash(conn, &v, &message)
         })
         .await;
-    match saved {
-        Ok(()) => Ok(see_other(format!("/obligations/{id}"))),
-        Err(
-            e @ (AppError::Validation(_)
-            | AppError::Invalid { .. }
-            | AppError::Conflict(_)
-            | AppError::TooLarge(_)
-            | AppError::Unsupported(_)),
-        ) => {
-            typed.carried = upload::carry(&state.signer, viewer.user.id, &files);
-            let error = Some((e.status_code(), Some(e.user_message())));
-            obligation_view(&state, &viewer, id, error, Some(typed)).await
-        }
-        Err(e) => Err(e),
+    let result = saved.map(|()| see_other(format!("/obligations/{id}")));
+    if result.is_err() {
+        typed.carried = upload::carry(&state.signer, viewer.user.id, &files);
     }
+    or_form_error(&state, &viewer, id, result, Some(typed)).await
 }
 
 /// A report form that arrives after its session ended: saved as the person's draft (never
@@ -408,7 +395,7 @@ pub async fn request_extension(
         Ok(see_other(format!("/obligations/{id}")))
     }
     .await;
-    or_form_error(&state, &viewer, id, result).await
+    or_form_error(&state, &viewer, id, result, None).await
 }
 
 /// The review form, read by hand: its checkboxes repeat one field name per ticked file.
@@ -478,7 +465,7 @@ pub async fn review_form(
         Ok(see_other(format!("/obligations/{obligation}")))
     }
     .await;
-    or_form_error(&state, &viewer, obligation, result).await
+    or_form_error(&state, &viewer, obligation, result, None).await
 }
 
 #[derive(Serialize)]

@@ -237,24 +237,8 @@ impl handlebars::HelperDef for LocalTime {
     }
 }
 
-/// `{{size bytes}}`: a file size in KB or MB.
-struct FileSize;
-
-impl handlebars::HelperDef for FileSize {
-    fn call<'reg: 'rc, 'rc>(
-        &self,
-        h: &handlebars::Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        _: &'rc handlebars::Context,
-        _: &mut handlebars::RenderContext<'reg, 'rc>,
-        out: &mut dyn handlebars::Output,
-    ) -> handlebars::HelperResult {
-        if let Some(bytes) = h.param(0).and_then(|p| p.value().as_i64()) {
-            out.write(&crate::domain::text::human_size(bytes))?;
-        }
-        Ok(())
-    }
-}
+// `{{size bytes}}`: a file size in KB or MB.
+handlebars::handlebars_helper!(file_size: |bytes: i64| crate::domain::text::human_size(bytes));
 
 impl Templates {
     /// `tz` is the office's time zone, in which times are shown.
@@ -264,7 +248,7 @@ impl Templates {
         registry.set_prevent_indent(true);
         registry.register_helper("time", Box::new(LocalTime(tz)));
         registry.register_helper("t", Box::new(crate::i18n::TextHelper));
-        registry.register_helper("size", Box::new(FileSize));
+        registry.register_helper("size", Box::new(file_size));
         for (name, source) in TEMPLATES {
             registry
                 .register_template_string(name, source)

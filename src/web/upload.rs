@@ -79,6 +79,17 @@ impl Upload {
     }
 }
 
+/// A file refused for its size: `key` names the limit (`web.upload.<key>`) of `limit` bytes.
+fn over(file: &str, key: &str, limit: u64) -> Refusal {
+    Refusal {
+        message: tr(
+            &format!("web.upload.{key}"),
+            &[("file", file), ("mb", &mb(limit).to_string())],
+        ),
+        too_large: true,
+    }
+}
+
 /// What a refused file's remaining bytes may add before the request is cut off: the limits
 /// bound what is kept, this bounds what is read past.
 fn read_past_limit(limits: &EvidenceSettings) -> u64 {
@@ -149,29 +160,11 @@ pub async fn read(
                         continue;
                     }
                     if staged.size() + chunk.len() as u64 > limits.max_file {
-                        refusal = Some(Refusal {
-                            message: tr(
-                                "web.upload.file_too_large",
-                                &[
-                                    ("file", &original),
-                                    ("mb", &mb(limits.max_file).to_string()),
-                                ],
-                            ),
-                            too_large: true,
-                        });
+                        refusal = Some(over(&original, "file_too_large", limits.max_file));
                         continue;
                     }
                     if total + chunk.len() as u64 > limits.max_report {
-                        refusal = Some(Refusal {
-                            message: tr(
-                                "web.upload.report_too_large_file",
-                                &[
-                                    ("file", &original),
-                                    ("mb", &mb(limits.max_report).to_string()),
-                                ],
-                            ),
-                            too_large: true,
-                        });
+                        refusal = Some(over(&original, "report_too_large_file", limits.max_report));
                         continue;
                     }
                     total += chunk.len() as u64;
