@@ -53,6 +53,22 @@ pub fn local_date(now: NaiveDateTime, tz: chrono_tz::Tz) -> chrono::NaiveDate {
     tz.from_utc_datetime(&now).date_naive()
 }
 
+/// A moment as a write records it: the UTC time, and the office's date at that time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub now: NaiveDateTime,
+    pub today: chrono::NaiveDate,
+}
+
+impl Stamp {
+    pub fn at(now: NaiveDateTime, tz: chrono_tz::Tz) -> Stamp {
+        Stamp {
+            now,
+            today: local_date(now, tz),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -217,7 +217,10 @@ fn history(
             state = "accepted";
         }
         diesel::update(obligations::table.find(ob.id))
-            .set(obligations::state.eq(state))
+            .set((
+                obligations::state.eq(state),
+                obligations::handed_in_on.eq(day),
+            ))
             .execute(conn)?;
         if i % 5000 == 4999 {
             tracing::debug!(done = i + 1, "demo history");

@@ -237,6 +237,15 @@ pub fn tr(key: &str, args: &[(&str, &str)]) -> String {
     t(current(), key, args)
 }
 
+/// A catalog text without placeholders in the current language, borrowed from the
+/// compiled-in catalogs (empty, with a warning, when it is missing).
+pub fn text(key: &str) -> &'static str {
+    Catalog::get().text(current(), key).unwrap_or_else(|| {
+        tracing::warn!("missing text {key}");
+        ""
+    })
+}
+
 /// A text with its `{name}` placeholders filled; the key itself when it is missing (for
 /// code paths that cannot fail; templates fail instead).
 pub fn t(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {

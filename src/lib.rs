@@ -5,6 +5,7 @@ pub mod authz;
 pub mod bulk;
 pub mod cli;
 pub mod clock;
+pub mod closing;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -230,7 +230,7 @@ pub fn resend_many(
 
 /// An email's state, in the current language.
 pub fn state_label(state: &str) -> &'static str {
-    static_text(match state {
+    crate::i18n::text(match state {
         "queued" => "common.email_state.queued",
         "sending" => "common.email_state.sending",
         "sent" => "common.email_state.sent",
@@ -241,7 +241,7 @@ pub fn state_label(state: &str) -> &'static str {
 
 /// A reminder's stage, in the current language.
 pub fn stage_label(stage: &str) -> &'static str {
-    static_text(match stage {
+    crate::i18n::text(match stage {
         "before" => "common.chase_stage.before",
         "due" => "common.chase_stage.due",
         "overdue" => "common.chase_stage.overdue",
@@ -252,16 +252,6 @@ pub fn stage_label(stage: &str) -> &'static str {
         "phone" => "common.chase_stage.phone",
         _ => "service.reminders.unknown_stage",
     })
-}
-
-/// A catalog text in the current language, borrowed from the compiled-in catalogs.
-fn static_text(key: &str) -> &'static str {
-    crate::i18n::Catalog::get()
-        .text(crate::i18n::current(), key)
-        .unwrap_or_else(|| {
-            tracing::warn!("missing text {key}");
-            ""
-        })
 }
 
 fn stage_parts(stage: Stage) -> (&'static str, i32) {

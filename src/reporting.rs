@@ -6,12 +6,13 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::authz::{allows, Action, CurrentUser};
+use crate::clock::Stamp;
 use crate::config::ReportingSettings;
 use crate::db::audit::{self, NewAuditEntry};
 use crate::db::documents::{self, ImportOutcome, StoreError};
 use crate::db::reports::{self, NewEvidence};
 use crate::db::schedules::{self, ScheduleRow, SyncOutcome};
-use crate::db::{extensions, obligations, receipts, DbConn};
+use crate::db::{canned, extensions, obligations, receipts, DbConn};
 use crate::domain::importer::ParsedDocument;
 use crate::domain::reporting::ReportContent;
 use crate::domain::schedule::parse_custom_periods;
@@ -22,6 +23,12 @@ use crate::i18n::tr;
 pub enum ReportingError {
     #[error("{0}")]
     Invalid(String),
+    /// Bad input in one named field, shown beside it.
+    #[error("{message}")]
+    Field {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -36,6 +43,7 @@ impl From<ReportingError> for AppError {
     fn from(e: ReportingError) -> Self {
         match e {
             ReportingError::Invalid(m) => AppError::Validation(m),
+            ReportingError::Field { field, message } => AppError::Invalid { field, message },
             ReportingError::Conflict(m) => AppError::Conflict(m),
             ReportingError::NotFound(m) => AppError::NotFound(m),
             ReportingError::Forbidden(m) => AppError::Forbidden(m),
@@ -202,8 +210,9 @@ pub fn save_report(
     submit: bool,
     revision: Option<i32>,
     files: &[NewEvidence],
-    now: NaiveDateTime,
+    at: Stamp,
 ) -> Result<i32> {
+    let now = at.now;
     crate::db::transaction(conn, |conn| {
         let ob = obligations::find(conn, obligation_id)?.ok_or_else(|| {
             ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
@@ -282,6 +291,7 @@ pub fn save_report(
         }
         if submit {
             obligations::set_state(conn, obligation_id, "submitted")?;
+            obligations::mark_handed_in(conn, obligation_id, at.today)?;
         }
         let summary = format!(
             "{} {} on measure {} for {} ({}): {}%, {} new files",
@@ -357,16 +367,16 @@ pub fn review(
     require(user, Action::Administer)?;
     let comment = comment.trim();
     if decision == Decision::Return && comment.is_empty() {
-        return Err(ReportingError::Invalid(tr(
-            "service.reporting.return_needs_comment",
-            &[],
-        )));
+        return Err(ReportingError::Field {
+            field: "comment",
+            message: tr("service.reporting.return_needs_comment", &[]),
+        });
     }
     if comment.chars().count() > 2000 {
-        return Err(ReportingError::Invalid(tr(
-            "service.reporting.comment_too_long",
-            &[],
-        )));
+        return Err(ReportingError::Field {
+            field: "comment",
+            message: tr("service.reporting.comment_too_long", &[]),
+        });
     }
     crate::db::transaction(conn, |conn| {
         let r = reports::find(conn, report_id)?.ok_or_else(|| {
@@ -398,6 +408,81 @@ pub fn review(
             "report",
             r.id,
             &summary,
+        )?;
+        Ok(())
+    })
+}
+
+/// The most comments the office keeps (常用意见), and the longest one.
+pub const CANNED_MAX: usize = 50;
+pub const CANNED_CHARS: usize = 500;
+
+/// Keeps a review comment for reuse; keeping one already kept changes nothing.
+pub fn keep_canned(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    body: &str,
+    now: NaiveDateTime,
+) -> Result<Option<i32>> {
+    require(user, Action::Administer)?;
+    let body = body.trim();
+    let field = |key: &str| ReportingError::Field {
+        field: "comment",
+        message: tr(key, &[("max", &CANNED_CHARS.to_string())]),
+    };
+    if body.is_empty() {
+        return Err(field("service.reporting.canned_empty"));
+    }
+    if body.chars().count() > CANNED_CHARS {
+        return Err(field("service.reporting.canned_too_long"));
+    }
+    crate::db::transaction(conn, |conn| {
+        if canned::find_by_body(conn, body)?.is_some() {
+            return Ok(None);
+        }
+        if canned::list(conn)?.len() >= CANNED_MAX {
+            return Err(ReportingError::Field {
+                field: "comment",
+                message: tr(
+                    "service.reporting.canned_full",
+                    &[("max", &CANNED_MAX.to_string())],
+                ),
+            });
+        }
+        let id = canned::insert(conn, body, &user.username, now)?;
+        record(
+            conn,
+            &user.username,
+            now,
+            "canned.add",
+            "canned_comment",
+            id,
+            body,
+        )?;
+        Ok(Some(id))
+    })
+}
+
+pub fn drop_canned(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: i32,
+    now: NaiveDateTime,
+) -> Result<()> {
+    require(user, Action::Administer)?;
+    crate::db::transaction(conn, |conn| {
+        let c = canned::find(conn, id)?.ok_or_else(|| {
+            ReportingError::NotFound(tr("service.reporting.canned_not_found", &[]))
+        })?;
+        canned::delete(conn, id)?;
+        record(
+            conn,
+            &user.username,
+            now,
+            "canned.remove",
+            "canned_comment",
+            id,
+            &c.body,
         )?;
         Ok(())
     })

@@ -33,6 +33,8 @@ pub struct MeasureDetail {
     pub deadline: Option<chrono::NaiveDate>,
     /// The deadline as the plan wrote it (`长期坚持` where it names no date).
     pub deadline_text: Option<String>,
+    /// The day the office closed it (办结/销号), if it did.
+    pub closed_on: Option<chrono::NaiveDate>,
     pub section: Option<i32>,
     pub section_title: Option<String>,
 }
@@ -95,6 +97,7 @@ pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<MeasureDetail>> {
             measures::body,
             measures::deadline,
             measures::deadline_text,
+            measures::closed_on,
             sections::ordinal.nullable(),
             sections::title.nullable(),
         ))

@@ -3,7 +3,9 @@
 //! module per entity with its rows and finders.
 
 pub mod audit;
+pub mod canned;
 pub mod chase;
+pub mod closures;
 pub mod departments;
 pub mod documents;
 pub mod extensions;

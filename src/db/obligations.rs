@@ -23,6 +23,8 @@ pub struct ObligationRow {
     pub due_on: NaiveDate,
     pub original_due_on: Option<NaiveDate>,
     pub state: String,
+    /// The day it was first handed in (office-local), if it was.
+    pub handed_in_on: Option<NaiveDate>,
     pub department: String,
     pub measure_number: i32,
     pub measure_label: String,
@@ -43,6 +45,7 @@ type Select = (
     obligations::due_on,
     obligations::original_due_on,
     obligations::state,
+    obligations::handed_in_on,
     departments::name,
     measures::number,
     measures::label,
@@ -63,6 +66,7 @@ const SELECT: Select = (
     obligations::due_on,
     obligations::original_due_on,
     obligations::state,
+    obligations::handed_in_on,
     departments::name,
     measures::number,
     measures::label,
@@ -139,6 +143,14 @@ pub fn set_state(conn: &mut DbConn, id: i32, state: &str) -> QueryResult<usize> 
         .execute(conn)
 }
 
+/// Records the day it was handed in, unless it was handed in before.
+pub fn mark_handed_in(conn: &mut DbConn, id: i32, on: NaiveDate) -> QueryResult<usize> {
+    diesel::update(obligations::table.find(id))
+        .filter(obligations::handed_in_on.is_null())
+        .set(obligations::handed_in_on.eq(on))
+        .execute(conn)
+}
+
 /// Moves the due date, keeping the first original.
 pub fn extend(
     conn: &mut DbConn,
@@ -170,42 +182,48 @@ pub struct ObligationStatus {
     pub document_id: i32,
     pub due_on: NaiveDate,
     pub state: crate::domain::reporting::ObligationState,
+    pub handed_in_on: Option<NaiveDate>,
+}
+
+type StatusRow = (i32, i32, i32, NaiveDate, String, Option<NaiveDate>);
+
+const STATUS: (
+    obligations::measure_id,
+    obligations::department_id,
+    obligations::document_id,
+    obligations::due_on,
+    obligations::state,
+    obligations::handed_in_on,
+) = (
+    obligations::measure_id,
+    obligations::department_id,
+    obligations::document_id,
+    obligations::due_on,
+    obligations::state,
+    obligations::handed_in_on,
+);
+
+fn status_of(row: StatusRow) -> ObligationStatus {
+    let (measure_id, department_id, document_id, due_on, state, handed_in_on) = row;
+    ObligationStatus {
+        measure_id,
+        department_id,
+        document_id,
+        due_on,
+        state: crate::domain::reporting::ObligationState::parse(&state),
+        handed_in_on,
+    }
 }
 
 pub fn statuses(conn: &mut DbConn, document_id: Option<i32>) -> QueryResult<Vec<ObligationStatus>> {
-    let rows: Vec<(i32, i32, i32, NaiveDate, String)> = match document_id {
+    let rows: Vec<StatusRow> = match document_id {
         Some(id) => obligations::table
             .filter(obligations::document_id.eq(id))
-            .select((
-                obligations::measure_id,
-                obligations::department_id,
-                obligations::document_id,
-                obligations::due_on,
-                obligations::state,
-            ))
+            .select(STATUS)
             .load(conn)?,
-        None => obligations::table
-            .select((
-                obligations::measure_id,
-                obligations::department_id,
-                obligations::document_id,
-                obligations::due_on,
-                obligations::state,
-            ))
-            .load(conn)?,
+        None => obligations::table.select(STATUS).load(conn)?,
     };
-    Ok(rows
-        .into_iter()
-        .map(
-            |(measure_id, department_id, document_id, due_on, state)| ObligationStatus {
-                measure_id,
-                department_id,
-                document_id,
-                due_on,
-                state: crate::domain::reporting::ObligationState::parse(&state),
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(status_of).collect())
 }
 
 /// The ledger's selection (督办台账), as plain values already checked by `read::filter`.
@@ -413,14 +431,18 @@ macro_rules! ledger_filtered {
             use crate::domain::reporting::Light;
             let soon = today + chrono::Duration::days(i64::from(w.yellow_days));
             match w.light {
-                None | Some(Light::None) => {}
+                None | Some(Light::None) | Some(Light::Closed) => {}
                 Some(Light::Done) => q = q.filter(obligations::state.eq("accepted")),
                 Some(Light::Red) => {
                     q = q.filter(obligations::state.ne("accepted")).filter(
                         obligations::state
                             .eq_any(waiting)
                             .and(obligations::due_on.lt(today))
-                            .or(late_receipt),
+                            .or(late_receipt)
+                            // Handed in late, not yet accepted.
+                            .or(obligations::state
+                                .eq("submitted")
+                                .and(obligations::handed_in_on.gt(obligations::due_on.nullable()))),
                     )
                 }
                 Some(Light::Yellow) => {
@@ -434,11 +456,17 @@ macro_rules! ledger_filtered {
                         )
                 }
                 Some(Light::Green) => {
-                    q = q.filter(diesel::dsl::not(late_receipt)).filter(
-                        obligations::state.eq("submitted").or(obligations::state
-                            .eq("open")
-                            .and(obligations::due_on.gt(soon))),
-                    )
+                    q =
+                        q.filter(diesel::dsl::not(late_receipt)).filter(
+                            obligations::state
+                                .eq("submitted")
+                                .and(obligations::handed_in_on.is_null().or(
+                                    obligations::handed_in_on.le(obligations::due_on.nullable()),
+                                ))
+                                .or(obligations::state
+                                    .eq("open")
+                                    .and(obligations::due_on.gt(soon))),
+                        )
                 }
             }
         }
@@ -661,32 +689,12 @@ pub fn statuses_with_periods(
     conn: &mut DbConn,
     document_id: i32,
 ) -> QueryResult<Vec<(ObligationStatus, String)>> {
-    let rows: Vec<(i32, i32, i32, NaiveDate, String, String)> = obligations::table
+    let rows: Vec<(StatusRow, String)> = obligations::table
         .filter(obligations::document_id.eq(document_id))
-        .select((
-            obligations::measure_id,
-            obligations::department_id,
-            obligations::document_id,
-            obligations::due_on,
-            obligations::state,
-            obligations::period_key,
-        ))
+        .select((STATUS, obligations::period_key))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(measure_id, department_id, document_id, due_on, state, key)| {
-                (
-                    ObligationStatus {
-                        measure_id,
-                        department_id,
-                        document_id,
-                        due_on,
-                        state: crate::domain::reporting::ObligationState::parse(&state),
-                    },
-                    key,
-                )
-            },
-        )
+        .map(|(row, key)| (status_of(row), key))
         .collect())
 }

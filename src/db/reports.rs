@@ -85,12 +85,115 @@ pub fn for_obligations(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<Report
 }
 
 /// Submitted reports waiting for review, oldest first.
-pub fn awaiting_review(conn: &mut DbConn) -> QueryResult<Vec<Report>> {
-    reports::table
-        .filter(reports::state.eq("submitted"))
-        .order(reports::submitted_at)
+/// Which waiting reports the review queue shows (审核队列): all, or of one document, unit
+/// or period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueWhere {
+    pub document_id: Option<i32>,
+    pub department_id: Option<i32>,
+    pub period_key: Option<String>,
+}
+
+macro_rules! waiting {
+    ($w:expr) => {{
+        let w: &QueueWhere = $w;
+        let mut q = reports::table
+            .inner_join(obligations::table)
+            .filter(reports::state.eq("submitted"))
+            .into_boxed();
+        if let Some(d) = w.document_id {
+            q = q.filter(obligations::document_id.eq(d));
+        }
+        if let Some(d) = w.department_id {
+            q = q.filter(obligations::department_id.eq(d));
+        }
+        if let Some(p) = &w.period_key {
+            q = q.filter(obligations::period_key.eq(p.clone()));
+        }
+        q
+    }};
+}
+
+/// Reports waiting for review, oldest handed in first: how many in all, and one page.
+pub fn awaiting_review(
+    conn: &mut DbConn,
+    w: &QueueWhere,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(i64, Vec<Report>)> {
+    let total = waiting!(w).count().get_result(conn)?;
+    let page = waiting!(w)
+        .order((reports::submitted_at, reports::id))
+        .offset(offset)
+        .limit(limit)
         .select(Report::as_select())
-        .load(conn)
+        .load(conn)?;
+    Ok((total, page))
+}
+
+/// The waiting report after this one in the queue's order (下一条), if any, wrapping to the
+/// first when this one was the last.
+pub fn next_waiting(
+    conn: &mut DbConn,
+    w: &QueueWhere,
+    after: &Report,
+) -> QueryResult<Option<Report>> {
+    let at = after.submitted_at.unwrap_or(after.updated_at);
+    let later = waiting!(w)
+        .filter(
+            reports::submitted_at
+                .gt(at)
+                .or(reports::submitted_at.eq(at).and(reports::id.gt(after.id))),
+        )
+        .order((reports::submitted_at, reports::id))
+        .select(Report::as_select())
+        .first(conn)
+        .optional()?;
+    if later.is_some() {
+        return Ok(later);
+    }
+    waiting!(w)
+        .filter(reports::id.ne(after.id))
+        .order((reports::submitted_at, reports::id))
+        .select(Report::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// What the queue's filters offer: the documents, units and periods that have waiting
+/// reports, each with its count (three grouped queries).
+pub fn queue_facets(conn: &mut DbConn) -> QueryResult<QueueFacets> {
+    use diesel::dsl::count_star;
+    let base = || {
+        reports::table
+            .inner_join(obligations::table)
+            .filter(reports::state.eq("submitted"))
+    };
+    Ok(QueueFacets {
+        documents: base()
+            .group_by(obligations::document_id)
+            .select((obligations::document_id, count_star()))
+            .load(conn)?,
+        departments: base()
+            .group_by(obligations::department_id)
+            .select((obligations::department_id, count_star()))
+            .load(conn)?,
+        periods: base()
+            .group_by((obligations::period_key, obligations::period_label))
+            .select((
+                obligations::period_key,
+                obligations::period_label,
+                count_star(),
+            ))
+            .load(conn)?,
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueFacets {
+    pub documents: Vec<(i32, i64)>,
+    pub departments: Vec<(i32, i64)>,
+    pub periods: Vec<(String, String, i64)>,
 }
 
 /// The department that owns a report (through its obligation).
@@ -241,7 +344,9 @@ pub fn referenced_digests(conn: &mut DbConn) -> QueryResult<std::collections::Ha
         .select(evidence::sha256)
         .distinct()
         .load(conn)?;
-    Ok(digests.into_iter().collect())
+    // Closing evidence (办结) is kept under the same store.
+    let closing = super::closures::referenced_digests(conn)?;
+    Ok(digests.into_iter().chain(closing).collect())
 }
 
 pub fn add_review(

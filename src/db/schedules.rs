@@ -80,7 +80,8 @@ pub fn sync_obligations(conn: &mut DbConn, document_id: i32) -> QueryResult<Sync
     let Ok(schedule) = row.schedule() else {
         return Ok(SyncOutcome::default());
     };
-    let assigned: Vec<(i32, i32, String, Option<NaiveDate>)> = assignments::table
+    type Assigned = (i32, i32, String, Option<NaiveDate>, Option<NaiveDate>);
+    let assigned: Vec<Assigned> = assignments::table
         .inner_join(measures::table)
         .filter(measures::document_id.eq(document_id))
         .select((
@@ -88,15 +89,17 @@ pub fn sync_obligations(conn: &mut DbConn, document_id: i32) -> QueryResult<Sync
             assignments::department_id,
             assignments::role,
             measures::deadline,
+            measures::closed_on,
         ))
         .load(conn)?;
     let plan_input: Vec<schedule::Assignment> = assigned
         .iter()
-        .map(|(m, d, role, deadline)| schedule::Assignment {
+        .map(|(m, d, role, deadline, closed_on)| schedule::Assignment {
             measure_id: *m,
             department_id: *d,
             lead: role == "lead",
             deadline: *deadline,
+            closed_on: *closed_on,
         })
         .collect();
     let planned = plan_obligations(&schedule, &plan_input);

@@ -32,6 +32,7 @@ diesel::table! {
         body -> Text,
         deadline -> Nullable<Date>,
         deadline_text -> Nullable<Text>,
+        closed_on -> Nullable<Date>,
     }
 }
 
@@ -165,6 +166,7 @@ diesel::table! {
         due_on -> Date,
         original_due_on -> Nullable<Date>,
         state -> Text,
+        handed_in_on -> Nullable<Date>,
     }
 }
 
@@ -290,6 +292,45 @@ diesel::joinable!(chase_log -> outbox (outbox_id));
 diesel::joinable!(chase_log -> obligations (obligation_id));
 diesel::joinable!(chase_log -> departments (department_id));
 diesel::joinable!(schedules -> documents (document_id));
+diesel::table! {
+    closures (id) {
+        id -> Integer,
+        measure_id -> Integer,
+        department_id -> Integer,
+        summary -> Text,
+        state -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_comment -> Text,
+    }
+}
+
+diesel::table! {
+    closure_files (id) {
+        id -> Integer,
+        closure_id -> Integer,
+        sha256 -> Text,
+        size -> BigInt,
+        filename -> Text,
+        content_type -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    canned_comments (id) {
+        id -> Integer,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(closures -> measures (measure_id));
+diesel::joinable!(closures -> departments (department_id));
+diesel::joinable!(closure_files -> closures (closure_id));
 diesel::joinable!(obligations -> measures (measure_id));
 diesel::joinable!(obligations -> departments (department_id));
 diesel::joinable!(receipts -> departments (department_id));
@@ -320,6 +361,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence,
     reviews,
     extensions,
+    closures,
+    closure_files,
+    canned_comments,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(reports::obligation_id, reviews::decision);

@@ -86,6 +86,26 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
+/// The display names of these user names, in one query (names without a user are left out).
+pub fn display_names(
+    conn: &mut DbConn,
+    usernames: &[&str],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    let mut wanted: Vec<&str> = usernames.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut out = std::collections::HashMap::new();
+    // Bounded batches keep the statement within every backend's parameter limit.
+    for chunk in wanted.chunks(500) {
+        let rows: Vec<(String, String)> = users::table
+            .filter(users::username.eq_any(chunk))
+            .select((users::username, users::display_name))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// Every user with their department's name: one query.
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<UserListing>> {
     let rows: Vec<(User, Option<String>)> = users::table

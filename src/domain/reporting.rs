@@ -43,13 +43,47 @@ impl ObligationState {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            ObligationState::Open => "待报送",
-            ObligationState::Submitted => "待审核",
-            ObligationState::Returned => "已退回",
-            ObligationState::Accepted => "已通过",
-        }
+    /// What it means today, in words: one place for the words of every page, email and
+    /// export (the catalog's `common.standing`).
+    pub fn standing(
+        self,
+        due_on: NaiveDate,
+        handed_in_on: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Standing {
+        let late = |on: NaiveDate| (on - due_on).num_days();
+        let (key, days) = match self {
+            ObligationState::Open if today > due_on => ("overdue", late(today)),
+            ObligationState::Open => ("open", 0),
+            ObligationState::Submitted => match handed_in_on {
+                Some(on) if on > due_on => ("submitted_late", late(on)),
+                _ => ("submitted", 0),
+            },
+            ObligationState::Returned if today > due_on => ("returned_overdue", late(today)),
+            ObligationState::Returned => ("returned", 0),
+            ObligationState::Accepted => ("accepted", 0),
+        };
+        Standing { key, days }
+    }
+}
+
+/// An obligation's state as people read it: 待报送, 逾期未报（N 天）, 待审核, 逾期报送（迟 N
+/// 天）· 待审核, 已退回待修改 (· 逾期 N 天), 本期已通过.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    /// The catalog key under `common.standing`.
+    pub key: &'static str,
+    /// The days late it names (0 where it names none).
+    pub days: i64,
+}
+
+impl Standing {
+    /// The words, in the current language.
+    pub fn text(self) -> String {
+        tr(
+            &format!("common.standing.{}", self.key),
+            &[("n", &self.days.to_string())],
+        )
     }
 }
 
@@ -59,6 +93,8 @@ impl ObligationState {
 pub enum Light {
     /// No obligation yet.
     None,
+    /// The measure is closed (办结).
+    Closed,
     Done,
     Green,
     Yellow,
@@ -69,6 +105,7 @@ impl Light {
     pub fn as_str(self) -> &'static str {
         match self {
             Light::None => "none",
+            Light::Closed => "closed",
             Light::Done => "done",
             Light::Green => "green",
             Light::Yellow => "yellow",
@@ -78,22 +115,18 @@ impl Light {
 
     /// Always shown with the colour: a light is never colour alone.
     pub fn label(self) -> &'static str {
-        match self {
-            Light::None => "未排期",
-            Light::Done => "已完成",
-            Light::Green => "正常",
-            Light::Yellow => "临近",
-            Light::Red => "逾期",
-        }
+        crate::i18n::text(&format!("common.light.{}", self.as_str()))
     }
 }
 
 /// The light of one obligation on `today` (the office's local date). Red: past due and not
-/// handed in, or the department has not acknowledged receipt in time. Yellow: due within
-/// `yellow_days` and not handed in, or returned and not yet resubmitted. Done: accepted.
+/// handed in, handed in late and not yet accepted, or the department has not acknowledged
+/// receipt in time. Yellow: due within `yellow_days` and not handed in, or returned and not
+/// yet resubmitted. Done: accepted.
 pub fn light(
     state: ObligationState,
     due_on: NaiveDate,
+    handed_in_on: Option<NaiveDate>,
     today: NaiveDate,
     yellow_days: u32,
     receipt_overdue: bool,
@@ -103,6 +136,7 @@ pub fn light(
         ObligationState::Accepted => Light::Done,
         _ if receipt_overdue => Light::Red,
         _ if waiting && today > due_on => Light::Red,
+        ObligationState::Submitted if handed_in_on.is_some_and(|on| on > due_on) => Light::Red,
         ObligationState::Returned => Light::Yellow,
         ObligationState::Open if due_on - today <= Duration::days(yellow_days.into()) => {
             Light::Yellow
@@ -130,11 +164,7 @@ impl Progress {
     }
 
     pub fn label(self) -> &'static str {
-        match self {
-            Progress::OnTrack => "正常推进",
-            Progress::AtRisk => "存在困难",
-            Progress::Completed => "已完成",
-        }
+        crate::i18n::text(&format!("common.progress.{}", self.as_str()))
     }
 
     pub fn parse(s: &str) -> Result<Progress, String> {
@@ -340,20 +370,30 @@ mod tests {
     fn lights_follow_the_rules() {
         use ObligationState::*;
         let due = d(4, 10);
-        assert_eq!(light(Open, due, d(3, 1), 7, false), Light::Green);
-        assert_eq!(light(Open, due, d(4, 3), 7, false), Light::Yellow);
+        assert_eq!(light(Open, due, None, d(3, 1), 7, false), Light::Green);
+        assert_eq!(light(Open, due, None, d(4, 3), 7, false), Light::Yellow);
         assert_eq!(
-            light(Open, due, d(4, 10), 7, false),
+            light(Open, due, None, d(4, 10), 7, false),
             Light::Yellow,
             "due today"
         );
-        assert_eq!(light(Open, due, d(4, 11), 7, false), Light::Red);
-        assert_eq!(light(Submitted, due, d(4, 11), 7, false), Light::Green);
-        assert_eq!(light(Returned, due, d(3, 1), 7, false), Light::Yellow);
-        assert_eq!(light(Returned, due, d(4, 11), 7, false), Light::Red);
-        assert_eq!(light(Accepted, due, d(5, 1), 7, true), Light::Done);
+        assert_eq!(light(Open, due, None, d(4, 11), 7, false), Light::Red);
         assert_eq!(
-            light(Open, due, d(3, 1), 7, true),
+            light(Submitted, due, None, d(4, 11), 7, false),
+            Light::Green
+        );
+        let late = Some(d(4, 12));
+        assert_eq!(
+            light(Submitted, due, late, d(4, 13), 7, false),
+            Light::Red,
+            "handed in late and not yet accepted"
+        );
+        assert_eq!(light(Accepted, due, late, d(4, 13), 7, false), Light::Done);
+        assert_eq!(light(Returned, due, None, d(3, 1), 7, false), Light::Yellow);
+        assert_eq!(light(Returned, due, None, d(4, 11), 7, false), Light::Red);
+        assert_eq!(light(Accepted, due, None, d(5, 1), 7, true), Light::Done);
+        assert_eq!(
+            light(Open, due, None, d(3, 1), 7, true),
             Light::Red,
             "receipt overdue"
         );
@@ -362,6 +402,34 @@ mod tests {
                 && Light::Yellow > Light::Green
                 && Light::Green > Light::Done
         );
+    }
+
+    #[test]
+    fn standings_say_how_late_and_what_waits() {
+        use ObligationState::*;
+        let due = d(4, 10);
+        let st = |state: ObligationState, handed: Option<NaiveDate>, today| {
+            let s = state.standing(due, handed, today);
+            (s.key, s.days)
+        };
+        assert_eq!(st(Open, None, d(4, 10)), ("open", 0));
+        assert_eq!(st(Open, None, d(4, 13)), ("overdue", 3));
+        assert_eq!(st(Submitted, Some(d(4, 9)), d(6, 1)), ("submitted", 0));
+        assert_eq!(
+            st(Submitted, Some(d(4, 10)), d(6, 1)),
+            ("submitted", 0),
+            "on the due day is on time"
+        );
+        assert_eq!(
+            st(Submitted, Some(d(6, 1)), d(6, 2)),
+            ("submitted_late", 52)
+        );
+        assert_eq!(st(Returned, Some(d(4, 1)), d(4, 5)), ("returned", 0));
+        assert_eq!(
+            st(Returned, Some(d(4, 1)), d(4, 20)),
+            ("returned_overdue", 10)
+        );
+        assert_eq!(st(Accepted, Some(d(5, 1)), d(6, 1)), ("accepted", 0));
     }
 
     #[test]

@@ -159,6 +159,8 @@ pub struct Assignment {
     pub lead: bool,
     /// 办结时限: no period starting after it.
     pub deadline: Option<NaiveDate>,
+    /// The day the office closed the measure (办结/销号): nothing due after it.
+    pub closed_on: Option<NaiveDate>,
 }
 
 /// An obligation the schedule calls for.
@@ -181,11 +183,15 @@ pub fn plan_obligations(schedule: &Schedule, assignments: &[Assignment]) -> Vec<
             if a.deadline.is_some_and(|d| p.start > d) {
                 break;
             }
+            let due_on = schedule.due_on(p, a.lead);
+            if a.closed_on.is_some_and(|c| due_on > c) {
+                break;
+            }
             out.push(PlannedObligation {
                 measure_id: a.measure_id,
                 department_id: a.department_id,
                 lead: a.lead,
-                due_on: schedule.due_on(p, a.lead),
+                due_on,
                 period: p.clone(),
             });
         }
@@ -262,12 +268,14 @@ mod tests {
                 department_id: 10,
                 lead: true,
                 deadline: None,
+                closed_on: None,
             },
             Assignment {
                 measure_id: 2,
                 department_id: 11,
                 lead: false,
                 deadline: Some(d(2026, 5, 1)),
+                closed_on: None,
             },
         ];
         let plan = plan_obligations(&s, &a);
@@ -278,6 +286,32 @@ mod tests {
             .map(|o| o.period.key.as_str())
             .collect();
         assert_eq!(m2, ["2026-Q1", "2026-Q2"]);
+    }
+
+    #[test]
+    fn a_closed_measure_plans_nothing_due_after_its_closing_day() {
+        // Quarterly, due 10 days after each quarter: 04-10, 07-10, 10-10, 2027-01-10.
+        let s = quarterly(d(2026, 1, 1), 4);
+        let closed = |on| Assignment {
+            measure_id: 1,
+            department_id: 10,
+            lead: true,
+            deadline: None,
+            closed_on: on,
+        };
+        let keys = |on| -> Vec<String> {
+            plan_obligations(&s, &[closed(on)])
+                .into_iter()
+                .map(|o| o.period.key)
+                .collect()
+        };
+        assert_eq!(
+            keys(Some(d(2026, 7, 10))),
+            ["2026-Q1", "2026-Q2"],
+            "due on the closing day stays"
+        );
+        assert_eq!(keys(Some(d(2026, 7, 9))), ["2026-Q1"]);
+        assert_eq!(keys(None).len(), 4);
     }
 
     #[test]

@@ -110,9 +110,10 @@ pub fn build(
             }
         };
         if let Some(c) = periods.iter().position(|p| p.key == o.period_key) {
-            let state = ObligationState::parse(&o.state).public(o.due_on, rules.today);
+            let state_text = ObligationState::parse(&o.state)
+                .standing(o.due_on, o.handed_in_on, rules.today)
+                .text();
             let light = rules.of(o).as_str();
-            let state_text = text(format!("common.state.{state}"));
             out[at].1.cells[c] = GridCell {
                 obligation_id: Some(o.id),
                 light,

@@ -2,9 +2,11 @@
 //! from a fixed number of queries whatever the volume, and the rules of who may see what.
 //! Handlers check access, call one function here and render its result.
 
+pub mod closing;
 pub mod filter;
 pub mod grid;
 pub mod ledger;
+pub mod names;
 pub mod progress;
 pub mod scope;
 pub mod scorecard;

@@ -46,6 +46,7 @@ impl LightRules {
         light(
             ObligationState::parse(&ob.state),
             ob.due_on,
+            ob.handed_in_on,
             self.today,
             self.yellow_days,
             self.late_receipts
@@ -57,6 +58,7 @@ impl LightRules {
         light(
             s.state,
             s.due_on,
+            s.handed_in_on,
             self.today,
             self.yellow_days,
             self.late_receipts
@@ -84,7 +86,11 @@ pub struct ObligationView {
     pub original_due_on: Option<NaiveDate>,
     /// The contract's state: open, submitted, returned, accepted or overdue.
     pub state: &'static str,
-    pub state_label: &'static str,
+    /// What the state means today (`common.standing`): its key, and its words in the
+    /// reader's language, such as 逾期报送（迟 3 天）· 待审核.
+    pub standing: &'static str,
+    pub state_label: String,
+    pub handed_in_on: Option<NaiveDate>,
     pub light: &'static str,
     pub light_label: &'static str,
 }
@@ -94,6 +100,7 @@ impl ObligationView {
         let l = rules.of(&ob);
         let state = ObligationState::parse(&ob.state);
         let public = state.public(ob.due_on, rules.today);
+        let standing = state.standing(ob.due_on, ob.handed_in_on, rules.today);
         ObligationView {
             id: ob.id,
             document_id: ob.document_id,
@@ -114,11 +121,9 @@ impl ObligationView {
             due_on: ob.due_on,
             original_due_on: ob.original_due_on,
             state: public,
-            state_label: if public == "overdue" {
-                "逾期未报"
-            } else {
-                state.label()
-            },
+            standing: standing.key,
+            state_label: standing.text(),
+            handed_in_on: ob.handed_in_on,
             light: l.as_str(),
             light_label: l.label(),
         }
@@ -161,10 +166,9 @@ pub struct VersionView {
 
 fn report_state_label(state: &str) -> &'static str {
     match state {
-        "draft" => "草稿",
-        "submitted" => "待审核",
-        "returned" => "已退回",
-        "accepted" => "已通过",
+        "draft" | "submitted" | "returned" | "accepted" => {
+            crate::i18n::text(&format!("common.report_state.{state}"))
+        }
         _ => "",
     }
 }
@@ -423,6 +427,8 @@ pub struct Contribution {
 pub struct ObligationPage {
     pub obligation: ObligationView,
     pub versions: Vec<VersionView>,
+    /// What happened when, oldest first: versions handed in, reviews, extensions.
+    pub events: Vec<Event>,
     pub contributions: Vec<Contribution>,
     pub extensions: Vec<Extension>,
     pub can_report: bool,
@@ -457,7 +463,12 @@ pub fn obligation_page(
         .into_iter()
         .filter(|r| may_see_report(user, r, ob.department_id))
         .collect();
-    let versions = versions_of(conn, reports)?;
+    let mut versions = versions_of(conn, reports)?;
+    let mut exts = extensions::for_obligations(conn, &[id])?;
+    let can_extend =
+        may_act && ob.state != "accepted" && !exts.iter().any(|e| e.state == "pending");
+    rename_people(conn, &mut versions, &mut exts)?;
+    let events = events_of(&versions, &exts);
     let latest = versions.last();
     let state = latest.map(|v| v.report.state.as_str());
     let can_report = may_act && !matches!(state, Some("submitted" | "accepted"));
@@ -478,10 +489,6 @@ pub fn obligation_page(
     let review = (user.is_admin() && state == Some("submitted"))
         .then(|| latest.cloned())
         .flatten();
-    let exts = extensions::for_obligations(conn, &[id])?;
-    let can_extend =
-        may_act && ob.state != "accepted" && !exts.iter().any(|e| e.state == "pending");
-
     // The lead unit's page shows what the co units contributed for the same period.
     let mut contributions = Vec::new();
     if ob.role == "lead" {
@@ -497,7 +504,9 @@ pub fn obligation_page(
             }
         }
         let submitted: Vec<Report> = latest_by.values().cloned().collect();
-        let mut views: HashMap<i32, VersionView> = versions_of(conn, submitted)?
+        let mut shown = versions_of(conn, submitted)?;
+        rename_people(conn, &mut shown, &mut [])?;
+        let mut views: HashMap<i32, VersionView> = shown
             .into_iter()
             .map(|v| (v.report.obligation_id, v))
             .collect();
@@ -511,6 +520,7 @@ pub fn obligation_page(
     Ok(ObligationPage {
         obligation: ObligationView::new(ob, rules),
         versions,
+        events,
         contributions,
         extensions: exts,
         can_report,
@@ -521,30 +531,269 @@ pub fn obligation_page(
     })
 }
 
+/// One thing that happened on an obligation, for its page's 经过.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub at: NaiveDateTime,
+    /// Who did it, by display name.
+    pub by: String,
+    pub text: String,
+    #[serde(flatten)]
+    pub detail: TimelineDetail,
+}
+
+/// The events of one obligation's versions and extensions, oldest first.
+pub fn events_of(versions: &[VersionView], exts: &[Extension]) -> Vec<Event> {
+    let mut out = Vec::new();
+    for v in versions {
+        let r = &v.report;
+        if let Some(at) = r.submitted_at {
+            out.push(Event {
+                at,
+                by: r.author.clone(),
+                text: String::new(),
+                detail: TimelineDetail {
+                    kind: "report",
+                    version: Some(r.version),
+                    percent: Some(r.percent),
+                    progress: Some(r.progress.clone()),
+                    ..TimelineDetail::default()
+                },
+            });
+        }
+        for rv in &v.reviews {
+            out.push(Event {
+                at: rv.created_at,
+                by: rv.reviewer.clone(),
+                text: rv.comment.clone(),
+                detail: TimelineDetail {
+                    kind: if rv.decision == "accept" {
+                        "accepted"
+                    } else {
+                        "returned"
+                    },
+                    version: Some(r.version),
+                    ..TimelineDetail::default()
+                },
+            });
+        }
+    }
+    for e in exts {
+        let detail = |kind| TimelineDetail {
+            kind,
+            requested_due_on: Some(e.requested_due_on),
+            previous_due_on: Some(e.previous_due_on),
+            ..TimelineDetail::default()
+        };
+        out.push(Event {
+            at: e.created_at,
+            by: e.requested_by.clone(),
+            text: e.reason.clone(),
+            detail: detail("extension_requested"),
+        });
+        if let (Some(at), Some(by)) = (e.decided_at, &e.decided_by) {
+            out.push(Event {
+                at,
+                by: by.clone(),
+                text: e.decision_comment.clone(),
+                detail: detail(if e.state == "approved" {
+                    "extension_approved"
+                } else {
+                    "extension_rejected"
+                }),
+            });
+        }
+    }
+    out.sort_by_key(|e| e.at);
+    out
+}
+
+/// Shows people by display name on a page's versions, reviews and extensions.
+fn rename_people(
+    conn: &mut DbConn,
+    versions: &mut [VersionView],
+    exts: &mut [Extension],
+) -> Result<(), AppError> {
+    let mut wanted: Vec<&str> = Vec::new();
+    for v in versions.iter() {
+        wanted.push(&v.report.author);
+        wanted.extend(v.reviews.iter().map(|r| r.reviewer.as_str()));
+    }
+    for e in exts.iter() {
+        wanted.push(&e.requested_by);
+        wanted.extend(e.decided_by.as_deref());
+    }
+    let names = crate::read::names::Names::load(conn, wanted)?;
+    for v in versions.iter_mut() {
+        names.rename(&mut v.report.author);
+        for r in &mut v.reviews {
+            names.rename(&mut r.reviewer);
+        }
+    }
+    for e in exts.iter_mut() {
+        names.rename(&mut e.requested_by);
+        if let Some(by) = e.decided_by.as_mut() {
+            names.rename(by);
+        }
+    }
+    Ok(())
+}
+
 /// A report waiting for review, with its obligation.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueItem {
     pub obligation: ObligationView,
     pub report: Report,
+    /// The author by display name.
+    pub author: String,
+    /// Days it has waited for review.
+    pub waited_days: i64,
+    /// Its page, opened from the queue (filled in by the page).
+    pub link: String,
 }
 
-pub fn review_queue(conn: &mut DbConn, rules: &LightRules) -> Result<Vec<QueueItem>, AppError> {
-    let waiting = reports::awaiting_review(conn)?;
+/// One choice of a queue filter, with how many reports wait under it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueChoice {
+    pub value: String,
+    pub label: String,
+    pub count: i64,
+    pub selected: bool,
+}
+
+/// The office's review queue (审核队列): one page, oldest first, its filters and counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewQueue {
+    pub total: i64,
+    pub page: u32,
+    pub pages: u32,
+    pub items: Vec<QueueItem>,
+    pub documents: Vec<QueueChoice>,
+    pub units: Vec<QueueChoice>,
+    pub periods: Vec<QueueChoice>,
+    /// The filters as a query string (without page), for links that keep them.
+    pub query: String,
+    /// The neighbouring pages' addresses.
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+/// Reports shown per queue page.
+pub const QUEUE_PAGE: i64 = 50;
+
+/// The queue's filters as a query string: what 下一条 and the pages carry.
+pub fn queue_query(w: &reports::QueueWhere) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if let Some(d) = w.document_id {
+        pairs.push(("document", d.to_string()));
+    }
+    if let Some(d) = w.department_id {
+        pairs.push(("unit", d.to_string()));
+    }
+    if let Some(p) = &w.period_key {
+        pairs.push(("period", p.clone()));
+    }
+    serde_urlencoded::to_string(&pairs).unwrap_or_default()
+}
+
+fn queue_page_link(w: &reports::QueueWhere, page: u32) -> String {
+    let q = queue_query(w);
+    let sep = if q.is_empty() { "" } else { "&" };
+    format!("/admin/reviews?{q}{sep}page={page}")
+}
+
+pub fn review_queue(
+    conn: &mut DbConn,
+    rules: &LightRules,
+    w: &reports::QueueWhere,
+    page: u32,
+) -> Result<ReviewQueue, AppError> {
+    let page = page.max(1);
+    let (total, waiting) =
+        reports::awaiting_review(conn, w, i64::from(page - 1) * QUEUE_PAGE, QUEUE_PAGE)?;
+    let pages = u32::try_from((total + QUEUE_PAGE - 1) / QUEUE_PAGE)
+        .unwrap_or(u32::MAX)
+        .max(1);
+    if page > pages {
+        return Err(AppError::Validation(tr(
+            "ledger.page_past_end",
+            &[("page", &page.to_string()), ("pages", &pages.to_string())],
+        )));
+    }
     let ids: Vec<i32> = waiting.iter().map(|r| r.obligation_id).collect();
     let mut obs: HashMap<i32, ObligationRow> = obligations::by_ids(conn, &ids)?
         .into_iter()
         .map(|o| (o.id, o))
         .collect();
-    Ok(waiting
+    let names = crate::read::names::Names::load(conn, waiting.iter().map(|r| r.author.as_str()))?;
+    let items = waiting
         .into_iter()
         .filter_map(|r| {
             let ob = obs.remove(&r.obligation_id)?;
+            let at = r.submitted_at.unwrap_or(r.updated_at).date();
             Some(QueueItem {
                 obligation: ObligationView::new(ob, rules),
+                author: names.of(&r.author),
+                waited_days: (rules.today - at).num_days().max(0),
+                link: String::new(),
                 report: r,
             })
         })
-        .collect())
+        .collect();
+
+    let facets = reports::queue_facets(conn)?;
+    let doc_names: HashMap<i32, String> = crate::db::documents::labels(conn)?.into_iter().collect();
+    let unit_names: HashMap<i32, String> = crate::db::departments::id_names(conn, None)?
+        .into_iter()
+        .collect();
+    let choice = |value: String, label: String, count, selected| QueueChoice {
+        value,
+        label,
+        count,
+        selected,
+    };
+    let mut documents: Vec<QueueChoice> = facets
+        .documents
+        .into_iter()
+        .map(|(id, n)| {
+            let label = doc_names.get(&id).cloned().unwrap_or_default();
+            choice(id.to_string(), label, n, w.document_id == Some(id))
+        })
+        .collect();
+    documents.sort_by(|a, b| a.label.cmp(&b.label));
+    let mut units: Vec<QueueChoice> = facets
+        .departments
+        .into_iter()
+        .map(|(id, n)| {
+            let label = unit_names.get(&id).cloned().unwrap_or_default();
+            choice(id.to_string(), label, n, w.department_id == Some(id))
+        })
+        .collect();
+    units.sort_by(|a, b| a.label.cmp(&b.label));
+    let mut periods: Vec<QueueChoice> = Vec::new();
+    for (key, label, n) in facets.periods {
+        // The same period key may carry one label per document.
+        match periods.iter_mut().find(|c| c.value == key) {
+            Some(c) => c.count += n,
+            None => {
+                let selected = w.period_key.as_deref() == Some(key.as_str());
+                periods.push(choice(key, label, n, selected));
+            }
+        }
+    }
+    periods.sort_by(|a, b| a.value.cmp(&b.value));
+    Ok(ReviewQueue {
+        total,
+        page,
+        pages,
+        items,
+        documents,
+        units,
+        periods,
+        previous: (page > 1).then(|| queue_page_link(w, page - 1)),
+        next: (page < pages).then(|| queue_page_link(w, page + 1)),
+        query: queue_query(w),
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]

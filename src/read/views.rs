@@ -502,6 +502,8 @@ pub struct MeasurePage {
     pub chase: Vec<ChaseView>,
     /// Older chases are not shown.
     pub chase_folded: bool,
+    /// 办结: whether it is closed, its requests, what the viewer may do.
+    pub closing: crate::read::closing::ClosingView,
 }
 
 /// Events and chases shown before "show all".
@@ -613,7 +615,12 @@ pub fn measure_page(
         ..Default::default()
     };
     let now = now_view(conn, user, base, rules)?;
-    let light = current_light(&now);
+    let closing = crate::read::closing::closing_view(conn, user, id, head.measure.closed_on, lead)?;
+    let light = if closing.closed_on.is_some() {
+        Light::Closed
+    } else {
+        current_light(&now)
+    };
     let grid = crate::read::grid::load(
         conn,
         crate::read::grid::Axis::Measure { id, only },
@@ -621,7 +628,10 @@ pub fn measure_page(
         rules,
     )?;
     let limit = (!options.all_events).then_some(RECENT);
-    let (timeline, timeline_folded) = progress::measure_timeline(conn, user, id, limit)?;
+    let (mut timeline, timeline_folded) = progress::measure_timeline(conn, user, id, limit)?;
+    let lead_name = head.lead.as_ref().map_or("", |d| d.name.as_str());
+    timeline.extend(crate::read::closing::timeline_entries(&closing, lead_name));
+    timeline.sort_by_key(|t| std::cmp::Reverse(t.at));
     let office = user.is_admin();
     let mut chase: Vec<ChaseView> = crate::db::chase::for_measure(conn, id, only, RECENT + 1)?
         .into_iter()
@@ -639,6 +649,7 @@ pub fn measure_page(
         timeline,
         chase,
         chase_folded,
+        closing,
     })
 }
 

@@ -366,7 +366,7 @@ fn cells(state: &AppState, r: &LedgerRow) -> [String; 12] {
         o.role_label.to_string(),
         o.period_label.clone(),
         o.due_on.to_string(),
-        format!("{}（{}）", o.state_label, o.light_label),
+        o.state_label.clone(),
         r.overdue_days.map(|d| d.to_string()).unwrap_or_default(),
         progress,
         r.last_chased_at

@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cache;
+pub mod closing;
 pub mod errors;
 pub mod guard;
 pub mod import;
@@ -56,6 +57,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/static/app.css", assets::stylesheet),
         spec(M::GET, "/static/favicon.svg", assets::favicon),
         spec(M::GET, "/static/report-form.js", assets::report_form_script),
+        spec(M::GET, "/static/review-form.js", assets::review_form_script),
         spec(M::GET, "/login", login::login_form),
         spec(M::POST, "/login", login::login),
         spec(M::GET, "/language/{code}", login::set_language_cookie),
@@ -113,6 +115,10 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::POST, "/ledger/bulk", ledger::bulk_action),
         spec(M::GET, "/admin/reviews", reports::review_queue),
         spec(M::POST, "/reports/{id}/review", reports::review_form),
+        spec(M::POST, "/measures/{id}/closure", closing::request),
+        spec(M::POST, "/closures/{id}/decide", closing::decide),
+        spec(M::GET, "/closures/files/{id}", closing::file),
+        spec(M::POST, "/admin/comments/{id}/delete", reports::drop_canned),
         spec(M::GET, "/admin/extensions", reports::extension_queue),
         spec(M::POST, "/admin/extensions/{id}", reports::decide_extension),
         spec(

@@ -173,6 +173,25 @@ pub struct MeasureEditForm {
     pub deadline: String,
 }
 
+/// What was typed into one of the measure page's forms, shown again when it failed.
+pub enum MeasureTyped {
+    /// The office's edit form, and what was wrong with it.
+    Edit(MeasureEditForm, String),
+    /// The closing request or decision (办结).
+    Closing(ClosingTyped),
+}
+
+/// The closing forms as typed, with their messages beside the fields.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ClosingTyped {
+    pub summary: String,
+    pub summary_error: Option<String>,
+    pub decision_comment: String,
+    pub decision_error: Option<String>,
+    /// Refused files, or what stands in the way of closing.
+    pub errors: Vec<String>,
+}
+
 /// The measure page; `typed` (the edit form as posted, and what was wrong with it) shows the
 /// form open with everything typed. As shown (not typed), it is drawn once while the data
 /// does not change.
@@ -180,7 +199,7 @@ pub async fn measure_page(
     state: &web::Data<AppState>,
     viewer: &Viewer,
     id: i32,
-    typed: Option<(MeasureEditForm, String)>,
+    typed: Option<MeasureTyped>,
     options: views::MeasurePageOptions,
 ) -> Result<HttpResponse, AppError> {
     if typed.is_some() {
@@ -203,7 +222,7 @@ async fn draw_measure(
     state: &web::Data<AppState>,
     viewer: &Viewer,
     id: i32,
-    typed: Option<(MeasureEditForm, String)>,
+    typed: Option<MeasureTyped>,
     options: views::MeasurePageOptions,
 ) -> Result<(crate::web::cache::Drawn, actix_web::http::StatusCode), AppError> {
     let user = viewer.user.clone();
@@ -238,7 +257,14 @@ async fn draw_measure(
         edit: MeasureEditForm,
         edit_error: Option<String>,
         units: Vec<String>,
+        closing_typed: ClosingTyped,
     }
+    let (typed, closing_typed) = match typed {
+        Some(MeasureTyped::Closing(c)) => (None, Some(c)),
+        Some(MeasureTyped::Edit(form, error)) => (Some((form, error)), None),
+        None => (None, None),
+    };
+    let failed = typed.is_some() || closing_typed.is_some();
     let (edit, edit_error, status) = match typed {
         Some((form, error)) => (
             form,
@@ -270,7 +296,11 @@ async fn draw_measure(
                     .unwrap_or_default(),
             },
             None,
-            actix_web::http::StatusCode::OK,
+            if failed {
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                actix_web::http::StatusCode::OK
+            },
         ),
     };
     let page = Page::for_viewer(
@@ -282,6 +312,7 @@ async fn draw_measure(
             edit,
             edit_error,
             units,
+            closing_typed: closing_typed.unwrap_or_default(),
         },
     );
     Ok((state.templates.draw("measure", page)?, status))
@@ -309,7 +340,7 @@ pub async fn edit_measure(
                 &state,
                 &viewer,
                 id,
-                Some((form, message)),
+                Some(MeasureTyped::Edit(form, message)),
                 Default::default(),
             )
             .await
@@ -350,7 +381,7 @@ pub async fn edit_measure(
                 &state,
                 &viewer,
                 id,
-                Some((form, e.user_message())),
+                Some(MeasureTyped::Edit(form, e.user_message())),
                 Default::default(),
             )
             .await

@@ -34,8 +34,19 @@ async fn obligation_view(
     typed: Option<Typed>,
 ) -> Result<HttpResponse, AppError> {
     let user = viewer.user.clone();
-    let view = state
-        .db_lit(move |conn, rules| progress::obligation_page(conn, &user, id, rules))
+    let queue = match typed.as_ref().and_then(|t| t.queue.as_deref()) {
+        Some(q) => Some(queue_where(q)?),
+        None => None,
+    };
+    let (view, review_extra) = state
+        .db_lit(move |conn, rules| {
+            let view = progress::obligation_page(conn, &user, id, rules)?;
+            let extra = match &view.review {
+                Some(v) => Some(review_extra(conn, &v.report, queue.as_ref())?),
+                None => None,
+            };
+            Ok((view, extra))
+        })
         .await?;
     let title = viewer.t_with(
         "reporting.obligation.title",
@@ -53,6 +64,8 @@ async fn obligation_view(
         /// What was typed, when the form is shown again (empty otherwise).
         typed: Typed,
         limits: FormLimits,
+        /// For the office's review: kept comments and the next waiting report.
+        review_extra: Option<ReviewExtra>,
     }
     let (status, message) = match error {
         Some((s, m)) => (s, m),
@@ -73,6 +86,7 @@ async fn obligation_view(
             error: message,
             typed: typed.unwrap_or_default(),
             limits: FormLimits::new(&state.settings.evidence),
+            review_extra,
         },
     );
     let html = state.templates.render("obligation", &page)?;
@@ -83,11 +97,93 @@ async fn obligation_view(
 
 pub async fn obligation_page(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     viewer: Viewer,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
-    obligation_view(&state, &viewer, id.into_inner(), None, None).await
+    // Opened from the review queue: 下一条 keeps its filters.
+    let queue = query_pairs(req.query_string())?
+        .into_iter()
+        .find(|(k, _)| k == "queue")
+        .map(|(_, v)| v);
+    let typed = queue.map(|q| Typed {
+        queue: Some(q),
+        ..Typed::default()
+    });
+    obligation_view(&state, &viewer, id.into_inner(), None, typed).await
+}
+
+/// The pairs of a query string; a malformed one is refused.
+fn query_pairs(query: &str) -> Result<Vec<(String, String)>, AppError> {
+    serde_urlencoded::from_str(query).map_err(|_| AppError::Validation(tr("web.form.invalid", &[])))
+}
+
+/// The review queue's filters from a query string (document, unit, period); anything else,
+/// or a value that is not one, is refused by name.
+pub fn queue_where(query: &str) -> Result<reports::QueueWhere, AppError> {
+    let mut w = reports::QueueWhere::default();
+    for (k, v) in query_pairs(query)? {
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        let id = |field: &'static str| {
+            v.parse::<i32>().map_err(|_| AppError::Invalid {
+                field,
+                message: tr("web.reports.queue_bad_filter", &[("value", v)]),
+            })
+        };
+        match k.as_str() {
+            "document" => w.document_id = Some(id("document")?),
+            "unit" => w.department_id = Some(id("unit")?),
+            "period" if v.chars().count() <= 40 => w.period_key = Some(v.to_string()),
+            "period" => {
+                return Err(AppError::Invalid {
+                    field: "period",
+                    message: tr("web.reports.queue_bad_filter", &[("value", v)]),
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(w)
+}
+
+/// What the office's review form offers beside the decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewExtra {
+    /// 常用意见.
+    pub canned: Vec<crate::db::canned::CannedComment>,
+    /// 下一条: the next waiting report's obligation page, within the same filters.
+    pub next: Option<String>,
+    /// How many wait in the queue (with its filters), this one included.
+    pub waiting: i64,
+    /// The queue's filters as a query string ("" for the whole queue).
+    pub queue: String,
+}
+
+fn review_extra(
+    conn: &mut crate::db::DbConn,
+    report: &reports::Report,
+    queue: Option<&reports::QueueWhere>,
+) -> Result<ReviewExtra, AppError> {
+    let w = queue.cloned().unwrap_or_default();
+    let query = progress::queue_query(&w);
+    let next = reports::next_waiting(conn, &w, report)?.map(|r| next_link(r.obligation_id, &query));
+    let (waiting, _) = reports::awaiting_review(conn, &w, 0, 0)?;
+    Ok(ReviewExtra {
+        canned: crate::db::canned::list(conn)?,
+        next,
+        waiting,
+        queue: query,
+    })
+}
+
+/// An obligation page opened from the queue, keeping its filters.
+fn next_link(obligation_id: i32, query: &str) -> String {
+    let q = serde_urlencoded::to_string([("queue", query)]).unwrap_or_default();
+    format!("/obligations/{obligation_id}?{q}")
 }
 
 /// Shows an expected failure (bad input, a stale save) on the obligation page itself;
@@ -137,7 +233,7 @@ async fn require_act_for_obligation(
 
 /// Keeps the staged files and runs `save` (a transaction that references them). Should it
 /// fail, the kept files stay for the collector: another report may reference them.
-async fn save_with_files<T, F>(
+pub(crate) async fn save_with_files<T, F>(
     state: &web::Data<AppState>,
     files: Vec<upload::StagedEvidence>,
     save: F,
@@ -186,7 +282,12 @@ pub struct Typed {
     pub revision: Option<String>,
     /// Files that passed their checks, kept for the next try.
     pub carried: Vec<upload::Carried>,
-    /// Messages beside their fields: summary, percent, status, evidence.
+    /// The review form's comment and the files marked insufficient, as typed.
+    pub review_comment: String,
+    pub review_insufficient: Vec<i32>,
+    /// The review queue's filters this page was opened from (a query string), for 下一条.
+    pub queue: Option<String>,
+    /// Messages beside their fields: summary, percent, status, evidence, comment.
     pub errors: FieldMessages,
 }
 
@@ -196,6 +297,7 @@ pub struct FieldMessages {
     pub percent: Option<String>,
     pub status: Option<String>,
     pub evidence: Vec<String>,
+    pub comment: Option<String>,
 }
 
 impl FieldMessages {
@@ -283,12 +385,12 @@ pub async fn post_report_form(
         }
     };
     let user = viewer.user.clone();
-    let now = state.clock.now();
+    let at = state.stamp();
     let v = viewer.clone();
     let kept = files.clone();
     let saved = state
         .db(move |conn| {
-            reporting::save_report(conn, &user, id, &content, submit, revision, &kept, now)?;
+            reporting::save_report(conn, &user, id, &content, submit, revision, &kept, at)?;
             let message = v.t(if submit {
                 "reporting.flash.submitted"
             } else {
@@ -336,7 +438,7 @@ async fn draft_after_session_ended(
     let content = parse_report(&typed.summary, &typed.percent, &typed.progress).ok();
     let store = state.evidence.clone();
     let staged = up.files;
-    let now = state.clock.now();
+    let at = state.stamp();
     let saved = state
         .db(move |conn| {
             let Some(content) = content else {
@@ -345,7 +447,7 @@ async fn draft_after_session_ended(
             let mut files = upload::keep_all(&store, staged)?;
             files.extend(carried);
             let saved =
-                reporting::save_report(conn, &user, id, &content, false, revision, &files, now)
+                reporting::save_report(conn, &user, id, &content, false, revision, &files, at)
                     .is_ok();
             crate::db::sessions::delete(conn, &session)?;
             Ok(saved)
@@ -398,15 +500,10 @@ pub async fn request_extension(
     or_form_error(&state, &viewer, id, result, None).await
 }
 
-/// The review form, read by hand: its checkboxes repeat one field name per ticked file.
-struct ReviewForm {
-    decision: String,
-    comment: String,
-    /// Evidence ids marked insufficient.
-    insufficient: Vec<i32>,
-}
-
-/// `POST /reports/{id}/review` (form).
+/// `POST /reports/{id}/review` (form): 通过 or 退回修改 (the button pressed), the comment,
+/// the files marked insufficient, 存为常用意见, and the queue it was opened from. From the
+/// queue, the office goes on to the next waiting report (下一条); a refused review comes back
+/// with what was typed.
 pub async fn review_form(
     state: web::Data<AppState>,
     id: web::Path<i32>,
@@ -416,8 +513,7 @@ pub async fn review_form(
     require(&viewer.user, Action::Administer)?;
     let report_id = id.into_inner();
     // Repeated checkbox fields: parse pairs by hand.
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|_| AppError::Validation(tr("web.form.invalid", &[])))?;
+    let pairs = query_pairs(std::str::from_utf8(&body).unwrap_or(""))?;
     let get = |k: &str| {
         pairs
             .iter()
@@ -428,44 +524,121 @@ pub async fn review_form(
     if !security::same_secret(&get("csrf_token"), &viewer.csrf) {
         return Err(csrf_refused());
     }
-    let form = ReviewForm {
-        decision: get("decision"),
-        comment: get("comment"),
-        insufficient: pairs
-            .iter()
-            .filter(|(n, _)| n == "insufficient")
-            .filter_map(|(_, v)| v.parse().ok())
-            .collect(),
+    let decision_text = get("decision");
+    let comment = get("comment");
+    let keep = get("keep") == "1";
+    let insufficient: Vec<i32> = pairs
+        .iter()
+        .filter(|(n, _)| n == "insufficient")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let queue = pairs
+        .iter()
+        .find(|(n, _)| n == "queue")
+        .map(|(_, v)| v.clone());
+    let typed = Typed {
+        review_comment: comment.clone(),
+        review_insufficient: insufficient.clone(),
+        queue: queue.clone(),
+        ..Typed::default()
+    };
+    let queue_w = match &queue {
+        Some(q) => Some(queue_where(q)?),
+        None => None,
     };
     let (user, v, now) = (viewer.user.clone(), viewer.clone(), state.clock.now());
     let obligation = state
         .db(move |conn| Ok(reports::find(conn, report_id)?.map(|r| r.obligation_id)))
         .await?
         .ok_or_else(|| AppError::not_found("report"))?;
-    let result = async {
-        state
-            .db(move |conn| {
-                let decision = Decision::parse(&form.decision)?;
+    let result = state
+        .db(move |conn| {
+            let decision = Decision::parse(&decision_text)?;
+            crate::db::transaction(conn, |conn| {
                 reporting::review(
                     conn,
                     &user,
                     report_id,
                     decision,
-                    &form.comment,
-                    &form.insufficient,
+                    &comment,
+                    &insufficient,
                     now,
                 )?;
-                let message = v.t(match decision {
-                    Decision::Accept => "reporting.flash.accepted",
-                    Decision::Return => "reporting.flash.returned",
-                });
-                flash(conn, &v, &message)
-            })
-            .await?;
-        Ok(see_other(format!("/obligations/{obligation}")))
+                if keep && !comment.trim().is_empty() {
+                    reporting::keep_canned(conn, &user, &comment, now)?;
+                }
+                Ok::<_, AppError>(())
+            })?;
+            let mut message = v.t(match decision {
+                Decision::Accept => "reporting.flash.accepted",
+                Decision::Return => "reporting.flash.returned",
+            });
+            let to = match &queue_w {
+                None => format!("/obligations/{obligation}"),
+                Some(w) => {
+                    let query = progress::queue_query(w);
+                    let reviewed = reports::find(conn, report_id)?
+                        .ok_or_else(|| AppError::not_found("report"))?;
+                    match reports::next_waiting(conn, w, &reviewed)? {
+                        Some(next) => {
+                            message.push_str(&v.t("reporting.flash.next"));
+                            next_link(next.obligation_id, &query)
+                        }
+                        None => {
+                            message.push_str(&v.t("reporting.flash.queue_done"));
+                            format!("/admin/reviews?{query}")
+                        }
+                    }
+                }
+            };
+            flash(conn, &v, &message)?;
+            Ok(to)
+        })
+        .await;
+    match result {
+        Ok(to) => Ok(see_other(to)),
+        Err(AppError::Invalid {
+            field: "comment",
+            message,
+        }) => {
+            let mut typed = typed;
+            typed.errors.comment = Some(message);
+            let status = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+            obligation_view(
+                &state,
+                &viewer,
+                obligation,
+                Some((status, None)),
+                Some(typed),
+            )
+            .await
+        }
+        Err(e) => or_form_error(&state, &viewer, obligation, Err(e), Some(typed)).await,
     }
-    .await;
-    or_form_error(&state, &viewer, obligation, result, None).await
+}
+
+/// `POST /admin/comments/{id}/delete`: drops a kept comment.
+pub async fn drop_canned(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = post.viewer;
+    require(&viewer.user, Action::Administer)?;
+    let (user, v, now, id) = (
+        viewer.user.clone(),
+        viewer.clone(),
+        state.clock.now(),
+        id.into_inner(),
+    );
+    let back = state
+        .db(move |conn| {
+            reporting::drop_canned(conn, &user, id, now)?;
+            flash(conn, &v, &v.t("reporting.flash.canned_dropped"))?;
+            Ok("/admin/reviews".to_string())
+        })
+        .await?;
+    Ok(see_other(back))
 }
 
 #[derive(Serialize)]
@@ -475,17 +648,50 @@ struct QueueData<T: Serialize> {
 
 pub async fn review_queue(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     viewer: Viewer,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::Administer)?;
-    let items = state.db_lit(progress::review_queue).await?;
+    let pairs = query_pairs(req.query_string())?;
+    let page: u32 = match pairs.iter().find(|(k, _)| k == "page") {
+        Some((_, p)) => {
+            p.trim()
+                .parse()
+                .ok()
+                .filter(|p| *p >= 1)
+                .ok_or_else(|| AppError::Invalid {
+                    field: "page",
+                    message: tr("web.reports.queue_bad_filter", &[("value", p)]),
+                })?
+        }
+        None => 1,
+    };
+    let w = queue_where(req.query_string())?;
+    #[derive(Serialize)]
+    struct Data {
+        #[serde(flatten)]
+        queue: progress::ReviewQueue,
+        canned: Vec<crate::db::canned::CannedComment>,
+    }
+    let data = state
+        .db_lit(move |conn, rules| {
+            let mut queue = progress::review_queue(conn, rules, &w, page)?;
+            for item in &mut queue.items {
+                item.link = next_link(item.obligation.id, &queue.query);
+            }
+            Ok(Data {
+                queue,
+                canned: crate::db::canned::list(conn)?,
+            })
+        })
+        .await?;
     state.page(
         "admin_reviews",
         &Page::for_viewer(
             &viewer,
             viewer.t("reporting.reviews.heading"),
             "reviews",
-            QueueData { items },
+            data,
         ),
     )
 }
@@ -680,10 +886,21 @@ fn readable_report(
     Ok((ObligationView::new(ob, rules), version))
 }
 
+/// Whether an evidence request asks to look at the file in the page (`?inline=1`).
+#[derive(Deserialize, Default)]
+pub struct EvidenceQuery {
+    #[serde(default)]
+    inline: Option<String>,
+}
+
+/// A file of evidence. PDF and images may be looked at in the page (`?inline=1`): they are
+/// then served inline in a sandbox (`Content-Security-Policy: sandbox`, `nosniff`), framable
+/// only by duban's own pages. Everything else is always a download.
 async fn evidence_response(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: i32,
+    inline: bool,
 ) -> Result<HttpResponse, AppError> {
     let file = state
         .db_lit(move |conn, rules| {
@@ -693,36 +910,76 @@ async fn evidence_response(
             Ok(file)
         })
         .await?;
+    serve_stored(
+        &state,
+        &file.sha256,
+        file.filename,
+        file.content_type,
+        inline,
+    )
+    .await
+}
+
+/// A stored file as a download, or (PDF and images, when asked) inline in a sandbox.
+pub(crate) async fn serve_stored(
+    state: &web::Data<AppState>,
+    sha256: &str,
+    filename: String,
+    content_type: String,
+    inline: bool,
+) -> Result<HttpResponse, AppError> {
     // Read without holding a database connection.
     let path = state
         .evidence
-        .path_of(&file.sha256)
+        .path_of(sha256)
         .ok_or_else(|| AppError::not_found("evidence"))?;
     let bytes = web::block(move || {
         std::fs::read(&path).map_err(|e| AppError::io(&format!("reading {}", path.display()), e))
     })
     .await??;
+    let inline = inline && crate::domain::reporting::previewable(&content_type);
     let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
+        disposition: if inline {
+            DispositionType::Inline
+        } else {
+            DispositionType::Attachment
+        },
         parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
             charset: Charset::Ext("UTF-8".into()),
             language_tag: None,
-            value: file.filename.into_bytes(),
+            value: filename.into_bytes(),
         })],
     };
-    Ok(HttpResponse::Ok()
-        .content_type(file.content_type)
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type)
         .insert_header(disposition)
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    if inline {
+        response
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'self'",
+            ))
+            .insert_header((header::X_FRAME_OPTIONS, "SAMEORIGIN"));
+    } else {
+        response.insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ));
+    }
+    Ok(response.body(bytes))
 }
 
 pub async fn evidence_page(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i32>,
+    query: web::Query<EvidenceQuery>,
 ) -> Result<HttpResponse, AppError> {
-    evidence_response(state, viewer.user, id.into_inner()).await
+    let inline = query.inline.as_deref() == Some("1");
+    evidence_response(state, viewer.user, id.into_inner(), inline).await
 }
 
 pub async fn evidence_api(
@@ -730,7 +987,7 @@ pub async fn evidence_api(
     caller: ApiCaller,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    evidence_response(state, caller.user, id.into_inner()).await
+    evidence_response(state, caller.user, id.into_inner(), false).await
 }
 
 /// The contract's report.
@@ -866,7 +1123,7 @@ pub async fn post_report_api(
         });
     }
     let department = up.field("department").trim().to_string();
-    let now = state.clock.now();
+    let at = state.stamp();
     let u = user.clone();
     let report_id = save_with_files(&state, up.files, move |conn, files| {
         let department_id = match (u.department_id, department.as_str()) {
@@ -900,7 +1157,7 @@ pub async fn post_report_api(
                 message: tr("web.reports.no_such_period", &[("period", &period)]),
             })?;
         Ok(reporting::save_report(
-            conn, &u, ob.id, &content, true, None, files, now,
+            conn, &u, ob.id, &content, true, None, files, at,
         )?)
     })
     .await?;

@@ -61,6 +61,11 @@ impl AppState {
         web::block(move || crate::i18n::with_lang(lang, f)).await?
     }
 
+    /// Now, with the office's date.
+    pub fn stamp(&self) -> crate::clock::Stamp {
+        crate::clock::Stamp::at(self.clock.now(), self.settings.timezone)
+    }
+
     /// Today in the office's time zone.
     pub fn today(&self) -> chrono::NaiveDate {
         crate::clock::local_date(self.clock.now(), self.settings.timezone)

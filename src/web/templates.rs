@@ -43,6 +43,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("now", include_str!("../../templates/partials/now.hbs")),
     ("grid", include_str!("../../templates/partials/grid.hbs")),
     (
+        "event_text",
+        include_str!("../../templates/partials/event_text.hbs"),
+    ),
+    (
         "desk_rows",
         include_str!("../../templates/partials/desk_rows.hbs"),
     ),
@@ -239,6 +243,10 @@ impl handlebars::HelperDef for LocalTime {
 
 // `{{size bytes}}`: a file size in KB or MB.
 handlebars::handlebars_helper!(file_size: |bytes: i64| crate::domain::text::human_size(bytes));
+// Whether a list holds a value: `{{#if (includes list value)}}`.
+handlebars::handlebars_helper!(includes: |list: array, value: Json| list.contains(value));
+// Whether a file of this type may be looked at in the page (PDF, PNG, JPEG).
+handlebars::handlebars_helper!(previewable: |mime: str| crate::domain::reporting::previewable(mime));
 
 impl Templates {
     /// `tz` is the office's time zone, in which times are shown.
@@ -249,6 +257,8 @@ impl Templates {
         registry.register_helper("time", Box::new(LocalTime(tz)));
         registry.register_helper("t", Box::new(crate::i18n::TextHelper));
         registry.register_helper("size", Box::new(file_size));
+        registry.register_helper("includes", Box::new(includes));
+        registry.register_helper("previewable", Box::new(previewable));
         for (name, source) in TEMPLATES {
             registry
                 .register_template_string(name, source)

@@ -87,6 +87,12 @@ fn matrix() -> Vec<Row> {
             "/static/report-form.js",
             PUBLIC,
         ),
+        row(
+            M::GET,
+            "/static/review-form.js",
+            "/static/review-form.js",
+            PUBLIC,
+        ),
         row(M::GET, "/login", "/login", PUBLIC),
         row(M::POST, "/login", "/login", LOGIN_FORM),
         row(M::POST, "/logout", "/logout", PAGE),
@@ -120,6 +126,21 @@ fn matrix() -> Vec<Row> {
         row(M::POST, "/ledger/bulk", "/ledger/bulk", ADMIN_PAGE),
         row(M::GET, "/api/v1/obligations", "/api/v1/obligations", API),
         row(M::GET, "/measures/{id}", "/measures/{measure}", PAGE),
+        // Closing (办结): the lead unit asks, the office decides; closing files are checked
+        // in closing.rs (none exist here, so every signed-in reader gets a 404).
+        row(
+            M::POST,
+            "/measures/{id}/closure",
+            "/measures/{measure}/closure",
+            ACT_FOR,
+        ),
+        row(
+            M::POST,
+            "/closures/{id}/decide",
+            "/closures/1/decide",
+            ADMIN_PAGE,
+        ),
+        row(M::GET, "/closures/files/{id}", "/closures/files/1", PAGE),
         row(M::GET, "/departments", "/departments", PAGE),
         row(
             M::GET,
@@ -162,6 +183,12 @@ fn matrix() -> Vec<Row> {
             M::POST,
             "/reports/{id}/review",
             "/reports/{report}/review",
+            ADMIN_PAGE,
+        ),
+        row(
+            M::POST,
+            "/admin/comments/{id}/delete",
+            "/admin/comments/1/delete",
             ADMIN_PAGE,
         ),
         row(M::GET, "/admin/extensions", "/admin/extensions", ADMIN_PAGE),

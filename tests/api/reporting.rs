@@ -191,16 +191,38 @@ async fn a_report_goes_round_the_loop_with_evidence_review_and_versions() {
     // The timeline on the measure page tells the whole story.
     let s = app.login_admin().await;
     let page = app.get_as(&s, &format!("/measures/{m5}")).await;
+    // Each event says what happened at its time, not the version's later state.
     for text in [
-        "第 1 版已退回",
-        "第 1 版退回修改",
+        "报送第 1 版",
+        "退回第 1 版",
         "照片看不清",
-        "第 2 版已通过",
-        "第 2 版审核通过",
+        "报送第 2 版",
+        "通过第 2 版",
     ] {
         assert!(page.body.contains(text), "timeline lacks {text}");
     }
+    assert!(
+        !page.body.contains("第 1 版已退回"),
+        "a hand-in told as its later state"
+    );
     let ob_page = app.get_as(&s, &format!("/obligations/{}", ob["id"])).await;
+    let events = ob_page
+        .body
+        .split("办理经过")
+        .nth(1)
+        .expect("the obligation page has its 办理经过");
+    let order: Vec<usize> = ["报送第 1 版", "退回第 1 版", "报送第 2 版", "通过第 2 版"]
+        .iter()
+        .map(|t| {
+            events
+                .find(t)
+                .unwrap_or_else(|| panic!("办理经过 lacks {t}"))
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "events out of order: {order:?}"
+    );
     assert!(
         ob_page.body.contains("需补充"),
         "the insufficient file is marked"
