@@ -34,6 +34,8 @@ async fn again(
             measure_page(state, viewer, measure_id, typed, Default::default()).await
         }
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            use actix_web::ResponseError;
+            typed.status = Some(e.status_code());
             typed.errors.push(e.user_message());
             let typed = Some(MeasureTyped::Closing(typed));
             measure_page(state, viewer, measure_id, typed, Default::default()).await

@@ -190,6 +190,9 @@ pub struct ClosingTyped {
     pub decision_error: Option<String>,
     /// Refused files, or what stands in the way of closing.
     pub errors: Vec<String>,
+    /// The answer's status: 422 for bad input, 409 for a request that no longer fits.
+    #[serde(skip)]
+    pub status: Option<actix_web::http::StatusCode>,
 }
 
 /// The measure page; `typed` (the edit form as posted, and what was wrong with it) shows the
@@ -264,7 +267,12 @@ async fn draw_measure(
         Some(MeasureTyped::Edit(form, error)) => (Some((form, error)), None),
         None => (None, None),
     };
-    let failed = typed.is_some() || closing_typed.is_some();
+    let failed = (typed.is_some() || closing_typed.is_some()).then(|| {
+        closing_typed
+            .as_ref()
+            .and_then(|c| c.status)
+            .unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+    });
     let (edit, edit_error, status) = match typed {
         Some((form, error)) => (
             form,
@@ -296,11 +304,7 @@ async fn draw_measure(
                     .unwrap_or_default(),
             },
             None,
-            if failed {
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                actix_web::http::StatusCode::OK
-            },
+            failed.unwrap_or(actix_web::http::StatusCode::OK),
         ),
     };
     let page = Page::for_viewer(

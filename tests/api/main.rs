@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod browse;
+mod closing;
 mod config;
 mod durability;
 mod helpers;
@@ -14,6 +15,7 @@ mod migrations;
 mod queries;
 mod reminders;
 mod reporting;
+mod review;
 mod scorecard;
 mod security;
 mod smtp;

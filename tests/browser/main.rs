@@ -391,20 +391,24 @@ async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_do
     office.go("/admin/reviews").await;
     office.shot("review-queue").await;
     office
-        .click_through(&format!("a[href='{}']", obligation_url.path()))
+        .click_through(&format!("a[href^='{}?queue']", obligation_url.path()))
         .await;
-    office
-        .find("input[name=decision][value=return]")
-        .await
-        .click()
-        .await
-        .unwrap();
     office.fill("#comment", "请补充培训照片。").await;
+    office.find("input[name=keep]").await.click().await.unwrap();
     office.shot("return-with-comment").await;
     office
-        .click_through("form[action$='/review'] button[type=submit]")
+        .click_through("button[name=decision][value=return]")
         .await;
     assert!(office.body_text().await.contains("已退回"));
+
+    // The return is first on the liaison's desk, with the office's words.
+    liaison.go("/").await;
+    let first = liaison.find(".desk.urgent").await.text().await.unwrap();
+    assert!(
+        first.contains("已退回待修改") && first.contains("请补充培训照片。"),
+        "{first}"
+    );
+    liaison.shot("desk-returned-first").await;
 
     // The liaison sees why, revises and submits again.
     liaison.go(obligation_url.path()).await;
@@ -436,14 +440,20 @@ async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_do
 
     // The office accepts; the obligation's light is done.
     office.go(obligation_url.path()).await;
+    // The photo is shown in the page; the kept comment goes in with one click.
+    office.find(".preview img").await;
     office
-        .find("input[name=decision][value=accept]")
+        .find("button[data-comment]")
         .await
         .click()
         .await
         .unwrap();
+    let comment = office.find("#comment").await.prop("value").await.unwrap();
+    assert_eq!(comment.as_deref(), Some("请补充培训照片。"));
+    office.fill("#comment", "").await;
+    office.shot("review-with-preview").await;
     office
-        .click_through("form[action$='/review'] button[type=submit]")
+        .click_through("button[name=decision][value=accept]")
         .await;
     liaison.go(obligation_url.path()).await;
     let light = liaison.find(".light").await;
@@ -451,8 +461,136 @@ async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_do
         light.attr("class").await.unwrap().as_deref(),
         Some("light light-done")
     );
-    assert!(liaison.body_text().await.contains("已通过"));
+    assert!(liaison.body_text().await.contains("本期已通过"));
     liaison.shot("accepted-done").await;
+    office.finish().await;
+    liaison.finish().await;
+}
+
+/// The office reports and accepts, over HTTP, every obligation of a measure due by `today`
+/// except `but`: the setting for a closing journey.
+async fn accept_due_except(app: &TestApp, measure: i64, today: &str, but: &str) {
+    let admin = app.login_admin().await;
+    let detail = app.get_json(&format!("/api/v1/measures/{measure}")).await;
+    for ob in detail["obligations"].as_array().unwrap() {
+        let id = ob["id"].to_string();
+        if ob["due_on"].as_str().unwrap() > today || id == but {
+            continue;
+        }
+        let fields = [
+            ("summary", "按计划完成"),
+            ("percent", "100"),
+            ("status", "completed"),
+            ("action", "submit"),
+        ];
+        let path = format!("/obligations/{id}/report");
+        assert_eq!(
+            app.multipart_as(&admin, &path, &fields, &[]).await.status,
+            303
+        );
+        let page = app.get_as(&admin, &format!("/obligations/{id}")).await;
+        let at = page.body.find("/reports/").unwrap();
+        let report: String = page.body[at + 9..]
+            .chars()
+            .take_while(|c| *c != '/')
+            .collect();
+        let review = format!("/reports/{report}/review");
+        let fields = [("decision", "accept"), ("comment", "")];
+        assert_eq!(app.post_as(&admin, &review, &fields).await.status, 303);
+    }
+}
+
+#[actix_web::test]
+async fn a_late_report_then_the_measure_is_closed_and_asks_nothing_more() {
+    let app = spawn_app().await;
+    // 2026-04-13 in Beijing: three days after Q1 was due.
+    app.clock.advance(chrono::Duration::days(42));
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let m5 = app.measure_id(5).await;
+    let detail = app.get_json(&format!("/api/v1/measures/{m5}")).await;
+    let lead_q1 = detail["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["role"] == "lead" && o["period"] == "2026-Q1")
+        .unwrap()["id"]
+        .to_string();
+    accept_due_except(&app, m5, "2026-04-13", &lead_q1).await;
+
+    // The liaison hands in late: the page says so, in red.
+    let liaison = Browser::start(&app, "closing", 390).await;
+    liaison.login("renshe", "pw-renshe-Tarim7q").await;
+    liaison.go(&format!("/obligations/{lead_q1}")).await;
+    liaison
+        .fill("#summary", "平等就业制度已建立，已报送全部材料。")
+        .await;
+    liaison.fill("#percent", "100").await;
+    liaison
+        .click_through("button[name=action][value=submit]")
+        .await;
+    let state = liaison.find("dd .light").await;
+    assert_eq!(state.text().await.unwrap(), "逾期报送（迟 3 天）· 待审核");
+    assert_eq!(
+        state.attr("class").await.unwrap().as_deref(),
+        Some("light light-red")
+    );
+    liaison.shot("late-report").await;
+
+    // The office accepts it from the queue; the liaison then asks to close the measure.
+    let office = Browser::start(&app, "closing-office", 1366).await;
+    office.login("admin", ADMIN_PASSWORD).await;
+    office.go("/admin/reviews").await;
+    office
+        .click_through(&format!("a[href^='/obligations/{lead_q1}?queue']"))
+        .await;
+    office
+        .click_through("button[name=decision][value=accept]")
+        .await;
+    liaison.go(&format!("/measures/{m5}")).await;
+    liaison
+        .fill(
+            "#closing-summary",
+            "城乡劳动者平等就业制度已全面建立，经验收合格。",
+        )
+        .await;
+    let report = liaison.profile.path().join("办结报告.pdf");
+    std::fs::write(&report, pdf("closing report")).unwrap();
+    liaison
+        .find("#closing-evidence")
+        .await
+        .send_keys(report.to_str().unwrap())
+        .await
+        .unwrap();
+    liaison.shot("closing-request").await;
+    liaison
+        .click_through("form[action$='/closure'] button[type=submit]")
+        .await;
+    assert!(liaison.body_text().await.contains("办结申请待审核"));
+
+    // The office approves; the measure is closed and plans nothing more.
+    office.go(&format!("/measures/{m5}")).await;
+    office.find("a[href^='/closures/files/']").await;
+    office.fill("#closing-comment", "同意销号。").await;
+    office.shot("closing-decide").await;
+    office
+        .click_through("button[name=decision][value=approve]")
+        .await;
+    let page = office.body_text().await;
+    assert!(
+        page.contains("本措施已于 2026-04-13 办结（销号）"),
+        "{page}"
+    );
+    office.shot("closed").await;
+    let after = app.get_json(&format!("/api/v1/measures/{m5}")).await;
+    let later: Vec<&serde_json::Value> = after["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["due_on"].as_str().unwrap() > "2026-04-13")
+        .collect();
+    assert!(later.is_empty(), "{later:?}");
+    liaison.go(&format!("/measures/{m5}")).await;
+    liaison.shot("closed-phone").await;
     office.finish().await;
     liaison.finish().await;
 }

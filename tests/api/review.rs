@@ -1,0 +1,266 @@
+//! States that say the truth and reviews that flow: a late submission reads 逾期报送, a
+//! return is first on the desk with its comment, the office works the queue with its
+//! filters, 下一条, 常用意见 and inline previews.
+
+use chrono::Duration;
+use serde_json::Value;
+
+use crate::helpers::{pdf, spawn_app, Session, TestApp};
+
+const Q1: &str = "2026-Q1";
+
+/// A unit's lead obligation on a measure for 2026-Q1.
+async fn q1_obligation(app: &TestApp, measure: i64) -> Value {
+    let m = app.measure_id(measure).await;
+    let detail = app.get_json(&format!("/api/v1/measures/{m}")).await;
+    detail["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["role"] == "lead" && o["period"] == Q1)
+        .unwrap()
+        .clone()
+}
+
+async fn submit(app: &TestApp, s: &Session, obligation: &Value, summary: &str) -> u16 {
+    let form = format!("/obligations/{}/report", obligation["id"]);
+    let fields = [
+        ("summary", summary),
+        ("percent", "40"),
+        ("status", "on_track"),
+        ("action", "submit"),
+    ];
+    let reply = app
+        .multipart_as(s, &form, &fields, &[("花名册.pdf", &pdf("roster"))])
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    reply.status
+}
+
+/// The id of the report waiting on an obligation, read off its page's review form.
+async fn waiting_report(app: &TestApp, admin: &Session, obligation: &Value) -> String {
+    let page = app
+        .get_as(admin, &format!("/obligations/{}", obligation["id"]))
+        .await;
+    let at = page.body.find("/reports/").expect("a review form");
+    page.body[at + 9..].split('/').next().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn a_late_report_and_a_return_say_so_everywhere_and_the_return_is_first_on_the_desk() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let ob = q1_obligation(&app, 5).await;
+    assert_eq!(ob["due_on"], "2026-04-10");
+
+    // Three days past the due date (2026-04-13 in Beijing), the report is handed in.
+    app.clock.advance(Duration::days(42));
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let admin = app.login_admin().await;
+    submit(&app, &hr, &ob, "已完成摸底").await;
+    let page = app.get_as(&hr, &format!("/obligations/{}", ob["id"])).await;
+    assert!(
+        page.body
+            .contains(r#"<span class="light light-red">逾期报送（迟 3 天）· 待审核</span>"#),
+        "a late report is neither green nor 正常"
+    );
+    let csv = app.get_as(&admin, "/ledger.csv?state=submitted").await;
+    assert!(
+        csv.body.contains("逾期报送（迟 3 天）· 待审核"),
+        "{}",
+        csv.body
+    );
+
+    // Returned after the due date: first on the desk, with the office's words, and not
+    // among the never-reported.
+    let report = waiting_report(&app, &admin, &ob).await;
+    let returned = app
+        .post_as(
+            &admin,
+            &format!("/reports/{report}/review"),
+            &[("decision", "return"), ("comment", "请补充花名册盖章页")],
+        )
+        .await;
+    assert_eq!(returned.status, 303, "{}", returned.body);
+    let desk = app.get_as(&hr, "/").await;
+    let first_card = desk.body.find("class=\"card desk").expect("a desk list");
+    let returned_at = desk
+        .body
+        .find("已退回待修改 · 逾期 3 天")
+        .expect("the return");
+    assert!(returned_at > first_card);
+    assert!(desk.body[first_card..].starts_with("class=\"card desk urgent\""));
+    assert!(
+        desk.body.contains("请补充花名册盖章页"),
+        "the comment is quoted"
+    );
+    let never_reported = desk
+        .body
+        .matches(&format!("/obligations/{}\"", ob["id"]))
+        .count();
+    assert_eq!(never_reported, 1, "listed once, as returned");
+
+    // Handed in again and accepted: 本期已通过, and the obligation page tells the story in
+    // order, each event as it was then.
+    submit(&app, &hr, &ob, "已补充盖章页").await;
+    let report = waiting_report(&app, &admin, &ob).await;
+    app.post_as(
+        &admin,
+        &format!("/reports/{report}/review"),
+        &[("decision", "accept"), ("comment", "")],
+    )
+    .await;
+    let page = app.get_as(&hr, &format!("/obligations/{}", ob["id"])).await;
+    assert!(page.body.contains(">本期已通过</span>"), "{}", page.body);
+    assert!(page.body.contains("admin") || page.body.contains("管理员"));
+    assert!(
+        page.body.contains("renshe 同志"),
+        "people are shown by their display name"
+    );
+}
+
+#[actix_web::test]
+async fn the_office_works_the_queue_with_filters_next_canned_comments_and_previews() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    // Two reports waiting from the same unit, on measures 5 and 6 (both led by 人社局),
+    // and the first one older.
+    let first = q1_obligation(&app, 5).await;
+    submit(&app, &hr, &first, "第一份").await;
+    app.clock.advance(Duration::minutes(5));
+    let measure6 = q1_obligation(&app, 6).await;
+    submit(&app, &hr, &measure6, "第二份").await;
+    let admin = app.login_admin().await;
+
+    let queue = app.get_as(&admin, "/admin/reviews").await;
+    assert_eq!(queue.status, 200);
+    assert!(queue.body.contains("共 2 份"), "the queue has its count");
+    // Links keep the queue's filters (`=` is written as an HTML entity).
+    let a = queue
+        .body
+        .find(&format!("/obligations/{}?queue", first["id"]));
+    let b = queue
+        .body
+        .find(&format!("/obligations/{}?queue", measure6["id"]));
+    assert!(a.unwrap() < b.unwrap(), "oldest first: {}", queue.body);
+    assert!(
+        queue.body.contains("renshe 同志"),
+        "authors by display name"
+    );
+    // Filters: by unit (the choice shows its count), and a bad filter is refused by name.
+    assert!(queue.body.contains("地区人社局（2）"), "{}", queue.body);
+    let bad = app.get_as(&admin, "/admin/reviews?unit=abc").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("筛选条件“abc”无效"));
+    let other = app.get_as(&admin, "/admin/reviews?document=999999").await;
+    assert!(other.body.contains("没有待审核的报告"));
+
+    // Opened from the queue: two buttons, an inline preview, 下一条.
+    let page = app
+        .get_as(&admin, &format!("/obligations/{}?queue=", first["id"]))
+        .await;
+    assert!(page
+        .body
+        .contains(r#"<button type="submit" name="decision" value="accept""#));
+    assert!(page
+        .body
+        .contains(r#"<button type="submit" name="decision" value="return""#));
+    assert!(!page.body.contains(r#"type="radio" name="decision""#));
+    assert!(
+        page.body
+            .contains(&format!("/obligations/{}?queue", measure6["id"])),
+        "下一条"
+    );
+    let at = page
+        .body
+        .find("<iframe src=\"/evidence/")
+        .expect("a PDF shown inline");
+    let src: String = page.body[at + 13..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect::<String>()
+        .replace("&#x3D;", "=");
+    let inline = app.get_as(&admin, &src).await;
+    assert_eq!(inline.status, 200);
+    assert!(inline
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("inline"));
+    assert!(inline
+        .header("content-security-policy")
+        .unwrap()
+        .starts_with("sandbox"));
+    assert_eq!(inline.header("x-content-type-options"), Some("nosniff"));
+    let download = app.get_as(&admin, src.trim_end_matches("?inline=1")).await;
+    assert!(download
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("attachment"));
+
+    // A return without a comment comes back with what was ticked, the message beside the
+    // comment box, and changes nothing.
+    let report = waiting_report(&app, &admin, &first).await;
+    let refused = app
+        .post_as(
+            &admin,
+            &format!("/reports/{report}/review"),
+            &[("decision", "return"), ("comment", "  "), ("queue", "")],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains(r#"id="comment-error""#));
+    assert!(
+        refused.body.contains(r#"name="queue" value="""#),
+        "the queue is kept"
+    );
+
+    // Returned with a comment kept for reuse: on to the next one in the queue.
+    let done = app
+        .post_as(
+            &admin,
+            &format!("/reports/{report}/review"),
+            &[
+                ("decision", "return"),
+                ("comment", "佐证材料不全，请补充"),
+                ("keep", "1"),
+                ("queue", ""),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let next = done.header("location").unwrap().to_string();
+    assert!(
+        next.starts_with(&format!("/obligations/{}?queue=", measure6["id"])),
+        "{next}"
+    );
+    let page = app.get_as(&admin, &next).await;
+    assert!(
+        page.body.contains(r#"data-comment="佐证材料不全，请补充""#),
+        "the kept comment is offered"
+    );
+    assert_eq!(
+        app.audit()
+            .iter()
+            .filter(|e| e.action == "canned.add")
+            .count(),
+        1
+    );
+
+    // The last one: back to the empty queue.
+    let report = waiting_report(&app, &admin, &measure6).await;
+    let last = app
+        .post_as(
+            &admin,
+            &format!("/reports/{report}/review"),
+            &[("decision", "accept"), ("comment", ""), ("queue", "")],
+        )
+        .await;
+    assert_eq!(last.header("location"), Some("/admin/reviews?"));
+    // A liaison never sees the review form nor the queue.
+    let liaison_view = app
+        .get_as(&hr, &format!("/obligations/{}?queue=", first["id"]))
+        .await;
+    assert!(!liaison_view.body.contains("name=\"decision\""));
+    assert_eq!(app.get_as(&hr, "/admin/reviews").await.status, 403);
+}
