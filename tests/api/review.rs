@@ -264,3 +264,82 @@ async fn the_office_works_the_queue_with_filters_next_canned_comments_and_previe
     assert!(!liaison_view.body.contains("name=\"decision\""));
     assert_eq!(app.get_as(&hr, "/admin/reviews").await.status, 403);
 }
+
+/// The words a page shows, without its markup (attributes carry codes on purpose).
+fn visible_text(html: &str) -> String {
+    let no_code = regex::Regex::new(r"(?s)<(script|style)\b.*?</(script|style)>").unwrap();
+    let tags = regex::Regex::new(r"(?s)<[^>]*>").unwrap();
+    tags.replace_all(&no_code.replace_all(html, " "), " ")
+        .into_owned()
+}
+
+#[actix_web::test]
+async fn no_page_or_export_shows_a_raw_state_code_or_a_field_code() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let ob = q1_obligation(&app, 5).await;
+    let other = q1_obligation(&app, 6).await;
+    app.clock.advance(Duration::days(42));
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let admin = app.login_admin().await;
+    // Every state at once: late and waiting, returned past due, a refused field, a draft.
+    submit(&app, &hr, &ob, "已完成摸底").await;
+    submit(&app, &hr, &other, "第二份").await;
+    let report = waiting_report(&app, &admin, &other).await;
+    app.post_as(
+        &admin,
+        &format!("/reports/{report}/review"),
+        &[("decision", "return"), ("comment", "请补充")],
+    )
+    .await;
+    let bad = app
+        .multipart_as(
+            &hr,
+            &format!("/obligations/{}/report", other["id"]),
+            &[
+                ("summary", ""),
+                ("percent", "250"),
+                ("status", "x"),
+                ("action", "submit"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+
+    let codes = regex::Regex::new(
+        r"\b(on_track|at_risk|completed|submitted|submitted_late|returned|returned_overdue|accepted|overdue|pending|approved|refused|rejected|draft|open)\b|\b(percent|comment|evidence|summary|status)\s*[：:]",
+    )
+    .unwrap();
+    let m5 = app.measure_id(5).await;
+    let pages = [
+        (&hr, "/".to_string()),
+        (&hr, format!("/obligations/{}", ob["id"])),
+        (&hr, format!("/measures/{m5}")),
+        (&hr, "/ledger".to_string()),
+        (&admin, "/".to_string()),
+        (&admin, "/ledger".to_string()),
+        (&admin, "/ledger.csv".to_string()),
+        (&admin, "/ledger/print".to_string()),
+        (&admin, "/admin/reviews".to_string()),
+        (&admin, format!("/obligations/{}", ob["id"])),
+        (&admin, "/scorecard".to_string()),
+        (&admin, "/measures.csv".to_string()),
+    ];
+    for (who, path) in pages {
+        let page = app.get_as(who, &path).await;
+        if page.status == 404 {
+            continue;
+        }
+        assert_eq!(page.status, 200, "{path}");
+        let text = visible_text(&page.body);
+        let found: Vec<&str> = codes.find_iter(&text).map(|m| m.as_str()).collect();
+        assert!(found.is_empty(), "{path} shows codes {found:?}");
+    }
+    let text = visible_text(&bad.body);
+    assert!(
+        codes.find(&text).is_none(),
+        "a refused form shows {:?}",
+        codes.find(&text).map(|m| m.as_str())
+    );
+}
