@@ -53,6 +53,14 @@ pub fn local_date(now: NaiveDateTime, tz: chrono_tz::Tz) -> chrono::NaiveDate {
     tz.from_utc_datetime(&now).date_naive()
 }
 
+/// A UTC time as the office reads it, to the minute: 2026-04-10 23:59.
+pub fn local_time(t: NaiveDateTime, tz: chrono_tz::Tz) -> String {
+    use chrono::TimeZone;
+    tz.from_utc_datetime(&t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// A moment as a write records it: the UTC time, and the office's date at that time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {

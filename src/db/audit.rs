@@ -53,6 +53,7 @@ pub fn for_entity(conn: &mut DbConn, entity: &str, entity_id: i32) -> QueryResul
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub actor: Option<String>,
+    pub action: Option<String>,
     pub entity: Option<String>,
     /// UTC, inclusive.
     pub from: Option<NaiveDateTime>,
@@ -70,6 +71,9 @@ pub fn search(conn: &mut DbConn, filter: &AuditFilter) -> QueryResult<Vec<AuditE
         .into_boxed();
     if let Some(actor) = &filter.actor {
         query = query.filter(audit_log::actor.eq(actor.clone()));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_log::action.eq(action.clone()));
     }
     if let Some(entity) = &filter.entity {
         query = query.filter(audit_log::entity.eq(entity.clone()));

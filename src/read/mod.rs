@@ -2,6 +2,7 @@
 //! from a fixed number of queries whatever the volume, and the rules of who may see what.
 //! Handlers check access, call one function here and render its result.
 
+pub mod audit;
 pub mod closing;
 pub mod filter;
 pub mod grid;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::{self, AccountError, UserInput};
 use crate::authz::{require, Action};
-use crate::db::audit::{self, AuditEntry, AuditFilter};
+use crate::db::audit::{self, AuditFilter};
 use crate::db::departments::{self, DepartmentEdit, EditError};
 use crate::db::users::{self, UserListing};
 use crate::db::{tokens, DbConn};
@@ -614,6 +614,8 @@ pub struct AuditQuery {
     #[serde(default)]
     user: String,
     #[serde(default)]
+    action: String,
+    #[serde(default)]
     entity: String,
     #[serde(default)]
     from: String,
@@ -621,36 +623,22 @@ pub struct AuditQuery {
     to: String,
 }
 
+/// One choice of the log's filters, in the reader's language.
 #[derive(Serialize)]
-struct EntityChoice {
+struct LogChoice {
     value: &'static str,
-    label: &'static str,
+    label: String,
+    selected: bool,
 }
-
-const ENTITIES: [EntityChoice; 4] = [
-    EntityChoice {
-        value: "document",
-        label: "文件",
-    },
-    EntityChoice {
-        value: "department",
-        label: "单位",
-    },
-    EntityChoice {
-        value: "user",
-        label: "用户",
-    },
-    EntityChoice {
-        value: "token",
-        label: "API 令牌",
-    },
-];
 
 #[derive(Serialize)]
 struct AuditData {
-    entities: &'static [EntityChoice],
+    actions: Vec<LogChoice>,
+    entities: Vec<LogChoice>,
     query: AuditQuery,
-    entries: Vec<AuditEntry>,
+    /// The same filters for the CSV download.
+    csv: String,
+    entries: Vec<crate::read::audit::AuditRow>,
     limit: i64,
     error: Option<String>,
 }
@@ -665,51 +653,157 @@ fn day(s: &str, viewer: &Viewer, field: &str) -> Result<Option<NaiveDate>, Strin
     }
 }
 
+/// The log's filters from the query; a date that is not one, or an action or object type
+/// the log does not know, is refused by name.
+fn audit_filter(
+    state: &AppState,
+    viewer: &Viewer,
+    query: &AuditQuery,
+    limit: i64,
+) -> Result<AuditFilter, String> {
+    use crate::read::audit::{ACTIONS, ENTITIES};
+    let from = day(&query.from, viewer, "admin.audit.from_field")?;
+    let to = day(&query.to, viewer, "admin.audit.to_field")?;
+    let known = |value: &str, list: &[&str]| -> Result<Option<String>, String> {
+        match value.trim() {
+            "" => Ok(None),
+            v if list.contains(&v) => Ok(Some(v.to_string())),
+            v => Err(viewer.t_with("admin.audit.unknown_filter", &[("value", v)])),
+        }
+    };
+    // Dates are days in the office's time zone; the log keeps UTC.
+    let tz = state.settings.timezone;
+    let utc = move |d: NaiveDate| {
+        d.and_time(NaiveTime::MIN)
+            .and_local_timezone(tz)
+            .earliest()
+            .map(|t| t.naive_utc())
+    };
+    Ok(AuditFilter {
+        actor: Some(query.user.trim().to_string()).filter(|s| !s.is_empty()),
+        action: known(&query.action, ACTIONS)?,
+        entity: known(&query.entity, ENTITIES)?,
+        from: from.and_then(utc),
+        until: to.and_then(|d| d.succ_opt()).and_then(utc),
+        limit,
+    })
+}
+
 pub async fn audit_page(
     state: web::Data<AppState>,
     viewer: Viewer,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
+    use crate::read::audit::{action_label, entity_label, ACTIONS, ENTITIES};
     require(&viewer.user, Action::Administer)?;
     let query = query.into_inner();
     const LIMIT: i64 = 500;
-    let parsed = day(&query.from, &viewer, "admin.audit.from_field")
-        .and_then(|f| Ok((f, day(&query.to, &viewer, "admin.audit.to_field")?)));
-    let (entries, error) = match parsed {
-        Ok((from, to)) => {
-            // Dates are days in the office's time zone; the log keeps UTC.
-            let tz = state.settings.timezone;
-            let utc = move |d: NaiveDate| {
-                d.and_time(NaiveTime::MIN)
-                    .and_local_timezone(tz)
-                    .earliest()
-                    .map(|t| t.naive_utc())
-            };
-            let filter = AuditFilter {
-                actor: Some(query.user.trim().to_string()).filter(|s| !s.is_empty()),
-                entity: Some(query.entity.trim().to_string()).filter(|s| !s.is_empty()),
-                from: from.and_then(utc),
-                until: to.and_then(|d| d.succ_opt()).and_then(utc),
-                limit: LIMIT,
-            };
-            (
-                state
-                    .db(move |conn| Ok(audit::search(conn, &filter)?))
-                    .await?,
-                None,
-            )
-        }
-        Err(m) => (Vec::new(), Some(m)),
+    let (entries, error, status) = match audit_filter(&state, &viewer, &query, LIMIT) {
+        Ok(filter) => (
+            state
+                .db(move |conn| {
+                    let found = audit::search(conn, &filter)?;
+                    crate::read::audit::rows(conn, found)
+                })
+                .await?,
+            None,
+            actix_web::http::StatusCode::OK,
+        ),
+        Err(m) => (
+            Vec::new(),
+            Some(m),
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    };
+    let choices = |list: &[&'static str], chosen: &str, label: fn(&str) -> String| {
+        list.iter()
+            .map(|v| LogChoice {
+                value: v,
+                label: label(v),
+                selected: *v == chosen.trim(),
+            })
+            .collect()
     };
     let data = AuditData {
-        entities: &ENTITIES,
+        actions: choices(ACTIONS, &query.action, action_label),
+        entities: choices(ENTITIES, &query.entity, entity_label),
+        csv: serde_urlencoded::to_string(&query).unwrap_or_default(),
         query,
         entries,
         limit: LIMIT,
         error,
     };
-    state.page(
-        "admin_audit",
-        &Page::for_viewer(&viewer, viewer.t("admin.audit.title"), "audit", data),
-    )
+    let page = Page::for_viewer(&viewer, viewer.t("admin.audit.title"), "audit", data);
+    let html = state.templates.render("admin_audit", &page)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// `GET /admin/audit.csv`: the filtered log (up to 50,000 entries), in the reader's language.
+pub async fn audit_csv(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    use crate::web::respond::{attachment, csv_field};
+    require(&viewer.user, Action::Administer)?;
+    let filter = audit_filter(&state, &viewer, &query, 50_000).map_err(AppError::Validation)?;
+    let rows = state
+        .db(move |conn| {
+            let found = audit::search(conn, &filter)?;
+            crate::read::audit::rows(conn, found)
+        })
+        .await?;
+    let tz = state.settings.timezone;
+    let mut out = String::from("\u{feff}");
+    let head: Vec<String> = ["at", "actor", "action", "entity", "summary"]
+        .iter()
+        .map(|k| csv_field(&viewer.t(&format!("admin.audit.{k}"))))
+        .collect();
+    out.push_str(&head.join(","));
+    out.push_str("\r\n");
+    for r in rows {
+        let at = crate::clock::local_time(r.at, tz);
+        let line = [at, r.actor, r.action, r.object, r.summary].map(|c| csv_field(&c));
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    Ok(attachment(
+        out.into_bytes(),
+        "text/csv; charset=utf-8",
+        &format!("audit-{}.csv", state.today()),
+    ))
+}
+
+/// `GET /admin/audit/goto/{entity}/{id}`: the page of a report, extension request or closing
+/// request an entry names (the obligation or measure it belongs to).
+pub async fn audit_goto(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, AppError> {
+    require(&viewer.user, Action::Administer)?;
+    let (entity, id) = path.into_inner();
+    let to = state
+        .db(move |conn| {
+            let gone = || AppError::not_found("object");
+            Ok(match entity.as_str() {
+                "report" => {
+                    let r = crate::db::reports::find(conn, id)?.ok_or_else(gone)?;
+                    format!("/obligations/{}", r.obligation_id)
+                }
+                "extension" => {
+                    let e = crate::db::extensions::find(conn, id)?.ok_or_else(gone)?;
+                    format!("/obligations/{}", e.obligation_id)
+                }
+                "closure" => {
+                    let c = crate::db::closures::find(conn, id)?.ok_or_else(gone)?;
+                    format!("/measures/{}#closing", c.measure_id)
+                }
+                _ => return Err(gone()),
+            })
+        })
+        .await?;
+    Ok(see_other(to))
 }

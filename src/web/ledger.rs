@@ -3,7 +3,7 @@
 //! `LedgerFilter` from the query string and calls `read::ledger`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{NaiveDateTime, TimeZone};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::authz::{require, Action};
@@ -21,12 +21,7 @@ pub const EXPORT_ROWS: i64 = 20_000;
 const PRINT_ROWS: i64 = 2_000;
 
 fn local(state: &AppState, t: NaiveDateTime) -> String {
-    state
-        .settings
-        .timezone
-        .from_utc_datetime(&t)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::clock::local_time(t, state.settings.timezone)
 }
 
 /// A row as the page shows it: times in the office's time zone.

@@ -112,6 +112,8 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/admin/tokens", admin::tokens_page),
         spec(M::POST, "/admin/tokens/{id}/revoke", admin::revoke_token),
         spec(M::GET, "/admin/audit", admin::audit_page),
+        spec(M::GET, "/admin/audit.csv", admin::audit_csv),
+        spec(M::GET, "/admin/audit/goto/{entity}/{id}", admin::audit_goto),
         spec(M::POST, "/ledger/bulk", ledger::bulk_action),
         spec(M::GET, "/admin/reviews", reports::review_queue),
         spec(M::POST, "/reports/{id}/review", reports::review_form),

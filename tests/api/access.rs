@@ -316,6 +316,13 @@ fn matrix() -> Vec<Row> {
             ADMIN_PAGE,
         ),
         row(M::GET, "/admin/audit", "/admin/audit", ADMIN_PAGE),
+        row(M::GET, "/admin/audit.csv", "/admin/audit.csv", ADMIN_PAGE),
+        row(
+            M::GET,
+            "/admin/audit/goto/{entity}/{id}",
+            "/admin/audit/goto/report/{report}",
+            ADMIN_PAGE,
+        ),
         row(M::GET, "/admin/import", "/admin/import", ADMIN_PAGE),
         row(
             M::POST,

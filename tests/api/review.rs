@@ -343,3 +343,55 @@ async fn no_page_or_export_shows_a_raw_state_code_or_a_field_code() {
         codes.find(&text).map(|m| m.as_str())
     );
 }
+
+#[actix_web::test]
+async fn the_audit_log_reads_in_words_with_names_links_filters_and_a_csv() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let ob = q1_obligation(&app, 5).await;
+    submit(&app, &hr, &ob, "已完成摸底").await;
+    let admin = app.login_admin().await;
+
+    // The entries, not the filters' choices.
+    let table = |html: &str| visible_text(html.split("<tbody>").nth(1).unwrap_or(""));
+    let log = app.get_as(&admin, "/admin/audit").await;
+    assert_eq!(log.status, 200);
+    let text = table(&log.body);
+    assert!(text.contains("登录") && text.contains("报送"), "{text}");
+    assert!(!text.contains("user.login") && !text.contains("report.submit"));
+    assert!(text.contains("renshe 同志"), "the actor by display name");
+    // The report links to its obligation, through the log's redirect.
+    let at = log
+        .body
+        .find("/admin/audit/goto/report/")
+        .expect("a link to the report");
+    let link: String = log.body[at..].chars().take_while(|c| *c != '"').collect();
+    let goto = app.get_as(&admin, &link).await;
+    assert_eq!(goto.status, 303);
+    assert_eq!(
+        goto.header("location"),
+        Some(format!("/obligations/{}", ob["id"]).as_str())
+    );
+
+    // Filters by action and by object type; an unknown one is refused by name.
+    let submits = app
+        .get_as(&admin, "/admin/audit?action=report.submit")
+        .await;
+    let text = table(&submits.body);
+    assert!(text.contains("报送") && !text.contains("登录"), "{text}");
+    let reports = app.get_as(&admin, "/admin/audit?entity=report").await;
+    let text = table(&reports.body);
+    assert!(text.contains("报告 #") && !text.contains("登录"), "{text}");
+    let bad = app.get_as(&admin, "/admin/audit?action=drop.table").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("筛选条件“drop.table”无效"));
+
+    let csv = app.get_as(&admin, "/admin/audit.csv?entity=report").await;
+    assert_eq!(csv.status, 200);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert!(lines[0].contains("操作人"), "{}", lines[0]);
+    assert_eq!(lines.len(), 2, "one report entry: {}", csv.body);
+    assert!(lines[1].contains("renshe 同志") && lines[1].contains("报送"));
+    assert_eq!(app.get_as(&hr, "/admin/audit.csv").await.status, 403);
+}

@@ -1,0 +1,174 @@
+//! The audit log (操作日志) as people read it: who by display name, what in the reader's
+//! language, and a link to the object an entry names.
+
+use serde::Serialize;
+
+use crate::db::audit::AuditEntry;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::i18n::{text, tr};
+use crate::read::names::Names;
+
+/// The actions the log records, for the filter (catalog `admin.audit.actions.<action>`).
+pub const ACTIONS: &[&str] = &[
+    "user.login",
+    "user.logout",
+    "user.login_failed",
+    "user.locked",
+    "user.create",
+    "user.update",
+    "user.disable",
+    "user.password",
+    "user.language",
+    "token.create",
+    "token.revoke",
+    "session.key",
+    "document.import",
+    "document.replace",
+    "document.dispatch",
+    "document.acknowledge",
+    "demo.generate",
+    "department.update",
+    "department.merge",
+    "measure.edit",
+    "measure.deadline",
+    "schedule.update",
+    "report.draft",
+    "report.submit",
+    "report.accept",
+    "report.return",
+    "extension.request",
+    "extension.approve",
+    "extension.reject",
+    "outbox.resend",
+    "reminders.policy",
+    "canned.add",
+    "canned.remove",
+    "closure.request",
+    "closure.approve",
+    "closure.refuse",
+];
+
+/// The kinds of object entries name, for the filter (catalog `admin.audit.entities.<kind>`).
+pub const ENTITIES: &[&str] = &[
+    "document",
+    "measure",
+    "obligation",
+    "report",
+    "extension",
+    "closure",
+    "department",
+    "user",
+    "token",
+    "outbox",
+    "reminder_policy",
+    "canned_comment",
+    "session",
+];
+
+/// One entry as the page and the CSV show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRow {
+    pub at: chrono::NaiveDateTime,
+    /// The actor's display name (as recorded where no user has that name).
+    pub actor: String,
+    pub action: String,
+    /// The object, such as 报告 #3182 (empty when the entry names none).
+    pub object: String,
+    /// Its page, where it has one.
+    pub link: Option<String>,
+    pub summary: String,
+}
+
+/// An action in the reader's language; one the catalog does not know is named as other.
+pub fn action_label(action: &str) -> String {
+    if ACTIONS.contains(&action) {
+        text(&format!("admin.audit.actions.{action}")).to_string()
+    } else {
+        tr("admin.audit.other_action", &[])
+    }
+}
+
+pub fn entity_label(entity: &str) -> String {
+    if ENTITIES.contains(&entity) {
+        text(&format!("admin.audit.entities.{entity}")).to_string()
+    } else {
+        tr("admin.audit.other_entity", &[])
+    }
+}
+
+/// Where an object's page is: directly, or (reports, extensions, closing requests) through
+/// the log's own redirect, which finds the obligation or measure they belong to.
+pub fn link_of(entity: &str, id: i32) -> Option<String> {
+    Some(match entity {
+        "document" => format!("/documents/{id}"),
+        "measure" => format!("/measures/{id}"),
+        "obligation" => format!("/obligations/{id}"),
+        "department" => format!("/departments/{id}"),
+        "user" => format!("/admin/users/{id}"),
+        "token" => "/admin/tokens".to_string(),
+        "outbox" => "/admin/outbox".to_string(),
+        "reminder_policy" => "/admin/reminders".to_string(),
+        "canned_comment" => "/admin/reviews".to_string(),
+        "report" | "extension" | "closure" => format!("/admin/audit/goto/{entity}/{id}"),
+        _ => return None,
+    })
+}
+
+/// The rows of these entries: one query for the actors' names.
+pub fn rows(conn: &mut DbConn, entries: Vec<AuditEntry>) -> Result<Vec<AuditRow>, AppError> {
+    let names = Names::load(conn, entries.iter().map(|e| e.actor.as_str()))?;
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let object = match (e.entity.as_str(), e.entity_id) {
+                ("", _) => String::new(),
+                (kind, Some(id)) => format!("{} #{id}", entity_label(kind)),
+                (kind, None) => entity_label(kind),
+            };
+            AuditRow {
+                at: e.at,
+                actor: names.of(&e.actor),
+                action: action_label(&e.action),
+                link: e.entity_id.and_then(|id| link_of(&e.entity, id)),
+                object,
+                summary: e.summary,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_action_and_object_has_words_in_both_languages() {
+        use crate::i18n::{with_lang, Lang};
+        for lang in [Lang::Zh, Lang::En] {
+            with_lang(lang, || {
+                for a in ACTIONS {
+                    let label = action_label(a);
+                    assert!(!label.is_empty() && !label.contains('.'), "{a}: {label:?}");
+                }
+                for e in ENTITIES {
+                    assert!(!entity_label(e).is_empty(), "{e}");
+                }
+            });
+        }
+        with_lang(Lang::Zh, || {
+            assert_eq!(action_label("user.login"), "登录");
+            assert_eq!(action_label("made.up"), "其他操作");
+        });
+    }
+
+    #[test]
+    fn objects_link_to_their_pages() {
+        assert_eq!(link_of("measure", 5).as_deref(), Some("/measures/5"));
+        assert_eq!(
+            link_of("report", 3182).as_deref(),
+            Some("/admin/audit/goto/report/3182")
+        );
+        assert_eq!(link_of("session", 1), None);
+    }
+}
