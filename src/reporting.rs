@@ -413,6 +413,56 @@ pub fn review(
     })
 }
 
+/// A liaison takes a submitted report back before the office has reviewed it (撤回): it is
+/// their draft again, and the obligation waits as before (open, or returned when an earlier
+/// version was returned).
+pub fn withdraw_report(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    report_id: i32,
+    now: NaiveDateTime,
+) -> Result<i32> {
+    crate::db::transaction(conn, |conn| {
+        let r = reports::find(conn, report_id)?.ok_or_else(|| {
+            ReportingError::NotFound(tr("service.reporting.report_not_found", &[]))
+        })?;
+        let ob = obligations::find(conn, r.obligation_id)?.ok_or_else(|| {
+            ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
+        })?;
+        require(
+            user,
+            Action::ActFor {
+                department_id: ob.department_id,
+            },
+        )?;
+        if r.state != "submitted" || !reports::withdraw(conn, r.id, r.revision, now)? {
+            return Err(ReportingError::Conflict(tr(
+                "service.reporting.withdraw_reviewed",
+                &[("version", &r.version.to_string())],
+            )));
+        }
+        let back_to = if r.version > 1 { "returned" } else { "open" };
+        obligations::set_state(conn, ob.id, back_to)?;
+        if r.version == 1 {
+            obligations::clear_handed_in(conn, ob.id)?;
+        }
+        let what = format!(
+            "withdrew version {} on measure {} for {}",
+            r.version, ob.measure_label, ob.period_label
+        );
+        record(
+            conn,
+            &user.username,
+            now,
+            "report.withdraw",
+            "report",
+            r.id,
+            &what,
+        )?;
+        Ok(ob.id)
+    })
+}
+
 /// The most comments the office keeps (常用意见), and the longest one.
 pub const CANNED_MAX: usize = 50;
 pub const CANNED_CHARS: usize = 500;

@@ -151,6 +151,13 @@ pub fn mark_handed_in(conn: &mut DbConn, id: i32, on: NaiveDate) -> QueryResult<
         .execute(conn)
 }
 
+/// Forgets the day handed in, when the only version handed in was withdrawn.
+pub fn clear_handed_in(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
+    diesel::update(obligations::table.find(id))
+        .set(obligations::handed_in_on.eq(None::<NaiveDate>))
+        .execute(conn)
+}
+
 /// Moves the due date, keeping the first original.
 pub fn extend(
     conn: &mut DbConn,

@@ -267,6 +267,29 @@ pub fn update_draft(
 }
 
 /// Moves a report from one state to another if it is still in `from` at `revision`.
+/// Takes a submitted version back into a draft (撤回), unless it changed since it was read.
+pub fn withdraw(
+    conn: &mut DbConn,
+    id: i32,
+    revision: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        reports::table
+            .filter(reports::id.eq(id))
+            .filter(reports::state.eq("submitted"))
+            .filter(reports::revision.eq(revision)),
+    )
+    .set((
+        reports::state.eq("draft"),
+        reports::submitted_at.eq(None::<NaiveDateTime>),
+        reports::revision.eq(revision + 1),
+        reports::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
 pub fn transition(
     conn: &mut DbConn,
     id: i32,

@@ -37,6 +37,7 @@ pub const ACTIONS: &[&str] = &[
     "report.submit",
     "report.accept",
     "report.return",
+    "report.withdraw",
     "extension.request",
     "extension.approve",
     "extension.reject",

@@ -436,6 +436,8 @@ pub struct ObligationPage {
     /// The version waiting for the office's review, if the viewer is the office.
     pub review: Option<VersionView>,
     pub can_extend: bool,
+    /// The submitted version the viewer may still take back (撤回) before review.
+    pub can_withdraw: Option<i32>,
     pub today: NaiveDate,
 }
 
@@ -472,6 +474,9 @@ pub fn obligation_page(
     let latest = versions.last();
     let state = latest.map(|v| v.report.state.as_str());
     let can_report = may_act && !matches!(state, Some("submitted" | "accepted"));
+    let can_withdraw = latest
+        .filter(|v| may_act && v.report.state == "submitted")
+        .map(|v| v.report.id);
     let form = can_report.then(|| match latest {
         Some(v) => ReportForm {
             summary: v.report.summary.clone(),
@@ -527,6 +532,7 @@ pub fn obligation_page(
         form,
         review,
         can_extend,
+        can_withdraw,
         today: rules.today,
     })
 }

@@ -82,19 +82,11 @@ pub async fn request(
     again(&state, &viewer, measure_id, typed, result).await
 }
 
-#[derive(Deserialize)]
-pub struct DecideFields {
-    #[serde(default)]
-    decision: String,
-    #[serde(default)]
-    comment: String,
-}
-
 /// `POST /closures/{id}/decide`: the office approves (销号) or refuses a closing request.
 pub async fn decide(
     state: web::Data<AppState>,
     id: web::Path<i32>,
-    post: CsrfForm<DecideFields>,
+    post: CsrfForm<crate::web::reports::DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm { viewer, form } = post;
     require(&viewer.user, Action::Administer)?;

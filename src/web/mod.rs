@@ -117,6 +117,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::POST, "/ledger/bulk", ledger::bulk_action),
         spec(M::GET, "/admin/reviews", reports::review_queue),
         spec(M::POST, "/reports/{id}/review", reports::review_form),
+        spec(M::POST, "/reports/{id}/withdraw", reports::withdraw),
         spec(M::POST, "/measures/{id}/closure", closing::request),
         spec(M::POST, "/closures/{id}/decide", closing::decide),
         spec(M::GET, "/closures/files/{id}", closing::file),

@@ -617,6 +617,33 @@ pub async fn review_form(
     }
 }
 
+/// `POST /reports/{id}/withdraw`: the unit takes a submitted report back before review.
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = post.viewer;
+    let (user, v, now, id) = (
+        viewer.user.clone(),
+        viewer.clone(),
+        state.clock.now(),
+        id.into_inner(),
+    );
+    let obligation = state
+        .db(move |conn| Ok(reports::find(conn, id)?.map(|r| r.obligation_id)))
+        .await?
+        .ok_or_else(|| AppError::not_found("report"))?;
+    let result = state
+        .db(move |conn| {
+            reporting::withdraw_report(conn, &user, id, now)?;
+            flash(conn, &v, &v.t("reporting.flash.withdrawn"))
+        })
+        .await
+        .map(|()| see_other(format!("/obligations/{obligation}")));
+    or_form_error(&state, &viewer, obligation, result, None).await
+}
+
 /// `POST /admin/comments/{id}/delete`: drops a kept comment.
 pub async fn drop_canned(
     state: web::Data<AppState>,
@@ -713,12 +740,13 @@ pub async fn extension_queue(
     )
 }
 
+/// An approve-or-refuse form: an extension request, a closing request.
 #[derive(Deserialize)]
 pub struct DecisionForm {
     #[serde(default)]
-    decision: String,
+    pub(crate) decision: String,
     #[serde(default)]
-    comment: String,
+    pub(crate) comment: String,
 }
 
 pub async fn decide_extension(

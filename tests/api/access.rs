@@ -404,6 +404,13 @@ fn matrix() -> Vec<Row> {
             "/api/v1/evidence/{evidence}",
             OWN_OBLIGATION_API,
         ),
+        // Last: a withdrawn report is a draft, which changes what the rows above read.
+        row(
+            M::POST,
+            "/reports/{id}/withdraw",
+            "/reports/{report}/withdraw",
+            ACT_FOR,
+        ),
     ]
 }
 

@@ -384,6 +384,7 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         ),
         ("/admin/outbox/1/resend".into(), vec![]),
         ("/admin/comments/1/delete".into(), vec![]),
+        ("/reports/1/withdraw".into(), vec![]),
         ("/closures/1/decide".into(), vec![("decision", "approve")]),
         ("/admin/outbox/resend".into(), vec![]),
         ("/account/language".into(), vec![("language", "en")]),

@@ -395,3 +395,68 @@ async fn the_audit_log_reads_in_words_with_names_links_filters_and_a_csv() {
     assert!(lines[1].contains("renshe 同志") && lines[1].contains("报送"));
     assert_eq!(app.get_as(&hr, "/admin/audit.csv").await.status, 403);
 }
+
+#[actix_web::test]
+async fn a_report_can_be_withdrawn_before_review_and_not_after() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    app.add_user("caizheng", "liaison", Some("地区财政局"));
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let fin = app.login("caizheng", "pw-caizheng-Tarim7q").await;
+    let ob = q1_obligation(&app, 5).await;
+    let page_of = format!("/obligations/{}", ob["id"]);
+    submit(&app, &hr, &ob, "初稿").await;
+    let page = app.get_as(&hr, &page_of).await;
+    let at = page.body.find("/withdraw\"").expect("a 撤回 button");
+    let start = page.body[..at].rfind("/reports/").unwrap();
+    let withdraw = page.body[start..at + 9].to_string();
+
+    assert_eq!(
+        app.post_as(&fin, &withdraw, &[]).await.status,
+        403,
+        "another unit"
+    );
+    let done = app.post_as(&hr, &withdraw, &[]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let page = app.get_as(&hr, &page_of).await;
+    assert!(
+        page.body.contains(">待报送</span>"),
+        "the obligation waits again"
+    );
+    assert!(
+        page.body.contains(">初稿</textarea>"),
+        "the text is back in the form"
+    );
+    assert!(!page.body.contains("/withdraw\""));
+    assert_eq!(
+        app.audit()
+            .iter()
+            .filter(|e| e.action == "report.withdraw")
+            .count(),
+        1
+    );
+    // Withdrawing what is no longer waiting: 409, and nothing changes.
+    let again = app.post_as(&hr, &withdraw, &[]).await;
+    assert_eq!(again.status, 409);
+    assert!(again.body.contains("不能撤回"));
+
+    // Handed in again and reviewed: too late to withdraw.
+    submit(&app, &hr, &ob, "定稿").await;
+    let admin = app.login_admin().await;
+    let report = waiting_report(&app, &admin, &ob).await;
+    app.post_as(
+        &admin,
+        &format!("/reports/{report}/review"),
+        &[("decision", "accept"), ("comment", "")],
+    )
+    .await;
+    let late = app
+        .post_as(&hr, &format!("/reports/{report}/withdraw"), &[])
+        .await;
+    assert_eq!(late.status, 409);
+    assert!(app
+        .get_as(&hr, &page_of)
+        .await
+        .body
+        .contains(">本期已通过</span>"));
+}
