@@ -196,6 +196,26 @@ pub struct QueueFacets {
     pub periods: Vec<(String, String, i64)>,
 }
 
+/// The latest report handed in by this unit on this measure for a period before `before`:
+/// what the next period's form starts from (上期).
+pub fn last_period_report(
+    conn: &mut DbConn,
+    measure_id: i32,
+    department_id: i32,
+    before: chrono::NaiveDate,
+) -> QueryResult<Option<(Report, String)>> {
+    reports::table
+        .inner_join(obligations::table)
+        .filter(obligations::measure_id.eq(measure_id))
+        .filter(obligations::department_id.eq(department_id))
+        .filter(obligations::period_start.lt(before))
+        .filter(reports::submitted_at.is_not_null())
+        .order((obligations::period_start.desc(), reports::version.desc()))
+        .select((Report::as_select(), obligations::period_label))
+        .first(conn)
+        .optional()
+}
+
 /// The department that owns a report (through its obligation).
 pub fn department_of(conn: &mut DbConn, report_id: i32) -> QueryResult<Option<i32>> {
     reports::table

@@ -405,6 +405,14 @@ pub fn measure_progress(
     })
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct LastPeriod {
+    pub period_label: String,
+    pub percent: i32,
+    /// Whether the form now holds its text (复制上期内容 was asked for).
+    pub copied: bool,
+}
+
 /// What the report form starts with.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportForm {
@@ -438,14 +446,19 @@ pub struct ObligationPage {
     pub can_extend: bool,
     /// The submitted version the viewer may still take back (撤回) before review.
     pub can_withdraw: Option<i32>,
+    /// The unit's last report on this measure for an earlier period (上期), which a new
+    /// period's form starts from: its percent, and its text on 复制上期内容.
+    pub last_period: Option<LastPeriod>,
     pub today: NaiveDate,
 }
 
+/// The obligation page; `copy_last` starts a new period's form from the last period's text.
 pub fn obligation_page(
     conn: &mut DbConn,
     user: &CurrentUser,
     id: i32,
     rules: &LightRules,
+    copy_last: bool,
 ) -> Result<ObligationPage, AppError> {
     let ob = obligations::find(conn, id)?.ok_or_else(|| AppError::not_found("obligation"))?;
     let lead = lead_department(conn, ob.measure_id)?;
@@ -477,6 +490,18 @@ pub fn obligation_page(
     let can_withdraw = latest
         .filter(|v| may_act && v.report.state == "submitted")
         .map(|v| v.report.id);
+    // A first version starts from the last period: its percent, and its text when asked.
+    let last = match (can_report, latest) {
+        (true, None) => {
+            reports::last_period_report(conn, ob.measure_id, ob.department_id, ob.period_start)?
+        }
+        _ => None,
+    };
+    let last_period = last.as_ref().map(|(r, label)| LastPeriod {
+        period_label: label.clone(),
+        percent: r.percent,
+        copied: copy_last,
+    });
     let form = can_report.then(|| match latest {
         Some(v) => ReportForm {
             summary: v.report.summary.clone(),
@@ -485,8 +510,11 @@ pub fn obligation_page(
             revision: (v.report.state == "draft").then_some(v.report.revision),
         },
         None => ReportForm {
-            summary: String::new(),
-            percent: "0".into(),
+            summary: match &last {
+                Some((r, _)) if copy_last => r.summary.clone(),
+                _ => String::new(),
+            },
+            percent: last.as_ref().map_or(0, |(r, _)| r.percent).to_string(),
             progress: "on_track".into(),
             revision: None,
         },
@@ -533,6 +561,7 @@ pub fn obligation_page(
         review,
         can_extend,
         can_withdraw,
+        last_period,
         today: rules.today,
     })
 }

@@ -34,13 +34,14 @@ async fn obligation_view(
     typed: Option<Typed>,
 ) -> Result<HttpResponse, AppError> {
     let user = viewer.user.clone();
+    let copy_last = typed.as_ref().is_some_and(|t| t.copy_last);
     let queue = match typed.as_ref().and_then(|t| t.queue.as_deref()) {
         Some(q) => Some(queue_where(q)?),
         None => None,
     };
     let (view, review_extra) = state
         .db_lit(move |conn, rules| {
-            let view = progress::obligation_page(conn, &user, id, rules)?;
+            let view = progress::obligation_page(conn, &user, id, rules, copy_last)?;
             let extra = match &view.review {
                 Some(v) => Some(review_extra(conn, &v.report, queue.as_ref())?),
                 None => None,
@@ -72,7 +73,10 @@ async fn obligation_view(
         None => (actix_web::http::StatusCode::OK, None),
     };
     let mut view = view;
-    if let (Some(form), Some(t)) = (view.form.as_mut(), typed.as_ref()) {
+    if let (Some(form), Some(t)) = (
+        view.form.as_mut(),
+        typed.as_ref().filter(|t| t.report_typed),
+    ) {
         form.summary.clone_from(&t.summary);
         form.percent.clone_from(&t.percent);
         form.progress.clone_from(&t.progress);
@@ -102,13 +106,16 @@ pub async fn obligation_page(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ReadPlan)?;
-    // Opened from the review queue: 下一条 keeps its filters.
-    let queue = query_pairs(req.query_string())?
-        .into_iter()
+    // Opened from the review queue: 下一条 keeps its filters. `copy=last`: 复制上期内容.
+    let pairs = query_pairs(req.query_string())?;
+    let queue = pairs
+        .iter()
         .find(|(k, _)| k == "queue")
-        .map(|(_, v)| v);
-    let typed = queue.map(|q| Typed {
-        queue: Some(q),
+        .map(|(_, v)| v.clone());
+    let copy_last = pairs.iter().any(|(k, v)| k == "copy" && v == "last");
+    let typed = (queue.is_some() || copy_last).then(|| Typed {
+        queue,
+        copy_last,
         ..Typed::default()
     });
     obligation_view(&state, &viewer, id.into_inner(), None, typed).await
@@ -287,6 +294,12 @@ pub struct Typed {
     pub review_insufficient: Vec<i32>,
     /// The review queue's filters this page was opened from (a query string), for 下一条.
     pub queue: Option<String>,
+    /// 复制上期内容: start the form from the last period's text.
+    #[serde(skip)]
+    pub copy_last: bool,
+    /// Whether the report form's fields above were typed (not just a page opened).
+    #[serde(skip)]
+    pub report_typed: bool,
     /// Messages beside their fields: summary, percent, status, evidence, comment.
     pub errors: FieldMessages,
 }
@@ -318,6 +331,7 @@ impl Typed {
             percent: up.field("percent").to_string(),
             progress: up.field("status").to_string(),
             revision: Some(up.field("revision").trim().to_string()).filter(|r| !r.is_empty()),
+            report_typed: true,
             ..Typed::default()
         }
     }

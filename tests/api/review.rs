@@ -460,3 +460,34 @@ async fn a_report_can_be_withdrawn_before_review_and_not_after() {
         .body
         .contains(">本期已通过</span>"));
 }
+
+#[actix_web::test]
+async fn a_new_period_starts_from_the_last_one() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let q1 = q1_obligation(&app, 5).await;
+    submit(&app, &hr, &q1, "一季度完成三个乡镇摸底").await;
+    let m5 = app.measure_id(5).await;
+    let detail = app.get_json(&format!("/api/v1/measures/{m5}")).await;
+    let q2 = detail["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["role"] == "lead" && o["period"] == "2026-Q2")
+        .expect("a second quarter")
+        .clone();
+    let page = app.get_as(&hr, &format!("/obligations/{}", q2["id"])).await;
+    assert!(page
+        .body
+        .contains(r#"name="percent" type="number" min="0" max="100" value="40""#));
+    assert!(page.body.contains("上期（2026年第一季度）报送进度 40%"));
+    assert!(!page.body.contains(">一季度完成三个乡镇摸底</textarea>"));
+    let copied = app
+        .get_as(&hr, &format!("/obligations/{}?copy=last", q2["id"]))
+        .await;
+    assert!(copied.body.contains(">一季度完成三个乡镇摸底</textarea>"));
+    // The first period has nothing before it.
+    let first = app.get_as(&hr, &format!("/obligations/{}", q1["id"])).await;
+    assert!(!first.body.contains("上期（"));
+}
