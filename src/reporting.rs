@@ -210,6 +210,7 @@ pub fn save_report(
     submit: bool,
     revision: Option<i32>,
     files: &[NewEvidence],
+    keep: Option<&[i32]>,
     at: Stamp,
 ) -> Result<i32> {
     let now = at.now;
@@ -241,6 +242,10 @@ pub fn save_report(
                 )? {
                     return Err(stale(r));
                 }
+                // The files the person unticked leave the draft.
+                if let Some(keep) = keep {
+                    reports::keep_only_evidence(conn, r.id, keep)?;
+                }
                 r.id
             }
             Some(r) if r.state == "submitted" => {
@@ -269,10 +274,15 @@ pub fn save_report(
                     &user.username,
                     now,
                 )?;
-                // A revision keeps the files the office did not mark insufficient.
+                // A revision keeps the files the office did not mark insufficient, or, from
+                // the form, those the person left ticked (沿用上版).
                 if let Some(prev) = previous {
                     for e in reports::evidence_of(conn, &[prev.id])? {
-                        if !e.insufficient {
+                        let kept = match keep {
+                            Some(ids) => ids.contains(&e.id),
+                            None => !e.insufficient,
+                        };
+                        if kept {
                             let copy = NewEvidence {
                                 sha256: e.sha256,
                                 size: e.size,

@@ -333,6 +333,16 @@ pub fn transition(
     .map(|n| n == 1)
 }
 
+/// Drops a draft's files but those in `keep`.
+pub fn keep_only_evidence(conn: &mut DbConn, report_id: i32, keep: &[i32]) -> QueryResult<usize> {
+    diesel::delete(
+        evidence::table
+            .filter(evidence::report_id.eq(report_id))
+            .filter(diesel::dsl::not(evidence::id.eq_any(keep))),
+    )
+    .execute(conn)
+}
+
 pub fn add_evidence(
     conn: &mut DbConn,
     report_id: i32,

@@ -449,6 +449,10 @@ pub struct ObligationPage {
     /// The unit's last report on this measure for an earlier period (上期), which a new
     /// period's form starts from: its percent, and its text on 复制上期内容.
     pub last_period: Option<LastPeriod>,
+    /// The files the report form holds already: the draft's, or the returned version's that
+    /// carry over (沿用上版); each may be unticked to drop it.
+    pub attached: Vec<Evidence>,
+    pub attached_from_previous: bool,
     pub today: NaiveDate,
 }
 
@@ -502,6 +506,11 @@ pub fn obligation_page(
         percent: r.percent,
         copied: copy_last,
     });
+    let (attached, attached_from_previous) = match latest {
+        Some(v) if can_report && v.report.state == "draft" => (v.evidence.clone(), false),
+        Some(v) if can_report && v.report.state == "returned" => (v.evidence.clone(), true),
+        _ => (Vec::new(), false),
+    };
     let form = can_report.then(|| match latest {
         Some(v) => ReportForm {
             summary: v.report.summary.clone(),
@@ -562,6 +571,8 @@ pub fn obligation_page(
         can_extend,
         can_withdraw,
         last_period,
+        attached,
+        attached_from_previous,
         today: rules.today,
     })
 }

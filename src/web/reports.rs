@@ -300,6 +300,9 @@ pub struct Typed {
     /// Whether the report form's fields above were typed (not just a page opened).
     #[serde(skip)]
     pub report_typed: bool,
+    /// The files already attached (or carried from the last version) left ticked; `None`
+    /// when the form listed none.
+    pub keep: Option<Vec<i32>>,
     /// Messages beside their fields: summary, percent, status, evidence, comment.
     pub errors: FieldMessages,
 }
@@ -332,6 +335,8 @@ impl Typed {
             progress: up.field("status").to_string(),
             revision: Some(up.field("revision").trim().to_string()).filter(|r| !r.is_empty()),
             report_typed: true,
+            keep: (up.field("files_listed") == "1")
+                .then(|| up.values("keep").filter_map(|v| v.parse().ok()).collect()),
             ..Typed::default()
         }
     }
@@ -384,6 +389,7 @@ pub async fn post_report_form(
         .offload(move || upload::keep_all(&store, staged))
         .await?;
     files.extend(carried);
+    let typed_keep = typed.keep.clone();
     let parsed = parse_report(&typed.summary, &typed.percent, &typed.progress);
     let status = refused.first().map(|r| r.error().status_code());
     typed.errors.evidence = refused.into_iter().map(|r| r.message).collect();
@@ -402,9 +408,20 @@ pub async fn post_report_form(
     let at = state.stamp();
     let v = viewer.clone();
     let kept = files.clone();
+    let keep = typed_keep;
     let saved = state
         .db(move |conn| {
-            reporting::save_report(conn, &user, id, &content, submit, revision, &kept, at)?;
+            reporting::save_report(
+                conn,
+                &user,
+                id,
+                &content,
+                submit,
+                revision,
+                &kept,
+                keep.as_deref(),
+                at,
+            )?;
             let message = v.t(if submit {
                 "reporting.flash.submitted"
             } else {
@@ -442,6 +459,7 @@ async fn draft_after_session_ended(
         return Err(login());
     }
     let typed = Typed::from_upload(&up);
+    let keep = typed.keep.clone();
     let (carried, _) = upload::carried(
         &state.signer,
         &state.evidence,
@@ -460,9 +478,18 @@ async fn draft_after_session_ended(
             };
             let mut files = upload::keep_all(&store, staged)?;
             files.extend(carried);
-            let saved =
-                reporting::save_report(conn, &user, id, &content, false, revision, &files, at)
-                    .is_ok();
+            let saved = reporting::save_report(
+                conn,
+                &user,
+                id,
+                &content,
+                false,
+                revision,
+                &files,
+                keep.as_deref(),
+                at,
+            )
+            .is_ok();
             crate::db::sessions::delete(conn, &session)?;
             Ok(saved)
         })
@@ -1199,7 +1226,7 @@ pub async fn post_report_api(
                 message: tr("web.reports.no_such_period", &[("period", &period)]),
             })?;
         Ok(reporting::save_report(
-            conn, &u, ob.id, &content, true, None, files, at,
+            conn, &u, ob.id, &content, true, None, files, None, at,
         )?)
     })
     .await?;

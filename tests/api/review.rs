@@ -491,3 +491,100 @@ async fn a_new_period_starts_from_the_last_one() {
     let first = app.get_as(&hr, &format!("/obligations/{}", q1["id"])).await;
     assert!(!first.body.contains("上期（"));
 }
+
+#[actix_web::test]
+async fn files_carried_over_or_in_a_draft_can_be_dropped() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let admin = app.login_admin().await;
+    let ob = q1_obligation(&app, 5).await;
+    let form = format!("/obligations/{}/report", ob["id"]);
+    let page_of = format!("/obligations/{}", ob["id"]);
+    let fields = |action| {
+        vec![
+            ("summary", "已完成摸底"),
+            ("percent", "40"),
+            ("status", "on_track"),
+            ("action", action),
+        ]
+    };
+    let sent = app
+        .multipart_as(
+            &hr,
+            &form,
+            &fields("submit"),
+            &[
+                ("花名册.pdf", &pdf("roster")),
+                ("照片说明.pdf", &pdf("photos")),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303);
+    // The office returns it, marking 照片说明.pdf insufficient.
+    let page = app.get_as(&admin, &page_of).await;
+    let at = page.body.find("/reports/").unwrap();
+    let report: String = page.body[at + 9..]
+        .chars()
+        .take_while(|c| *c != '/')
+        .collect();
+    let mark = regex::Regex::new(r#"name="insufficient" value="(\d+)"> 照片说明.pdf"#).unwrap();
+    let weak = mark.captures(&page.body).unwrap()[1].to_string();
+    app.post_as(
+        &admin,
+        &format!("/reports/{report}/review"),
+        &[
+            ("decision", "return"),
+            ("comment", "照片说明不清楚"),
+            ("insufficient", weak.as_str()),
+        ],
+    )
+    .await;
+
+    // The revision says what carries over; the insufficient file is not ticked.
+    let page = app.get_as(&hr, &page_of).await;
+    assert!(page.body.contains("沿用上版 2 个附件"), "{}", page.body);
+    let tick = regex::Regex::new(r#"name="keep" value="(\d+)"( checked)?> ([^ <]+)"#).unwrap();
+    let ticks: Vec<(String, bool, String)> = tick
+        .captures_iter(&page.body)
+        .map(|c| (c[1].to_string(), c.get(2).is_some(), c[3].to_string()))
+        .collect();
+    assert_eq!(ticks.len(), 2, "{ticks:?}");
+    let good = ticks.iter().find(|t| t.2 == "花名册.pdf").unwrap();
+    assert!(good.1 && !ticks.iter().find(|t| t.2 == "照片说明.pdf").unwrap().1);
+
+    // Saved as a draft with one new file: then the roster is dropped from the draft.
+    let mut draft = fields("draft");
+    draft.extend([("files_listed", "1"), ("keep", good.0.as_str())]);
+    let saved = app
+        .multipart_as(&hr, &form, &draft, &[("新照片.pdf", &pdf("new photos"))])
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = app.get_as(&hr, &page_of).await;
+    assert!(page.body.contains("本草稿已附 2 个文件"));
+    let ticks: Vec<(String, String)> = tick
+        .captures_iter(&page.body)
+        .map(|c| (c[1].to_string(), c[3].to_string()))
+        .collect();
+    let new_photo = ticks
+        .iter()
+        .find(|t| t.1 == "新照片.pdf")
+        .unwrap()
+        .0
+        .clone();
+    let rev = regex::Regex::new(r#"name="revision" value="(\d+)""#).unwrap();
+    let revision = rev.captures(&page.body).unwrap()[1].to_string();
+    let mut submit = fields("submit");
+    submit.extend([
+        ("files_listed", "1"),
+        ("keep", new_photo.as_str()),
+        ("revision", revision.as_str()),
+    ]);
+    let sent = app.multipart_as(&hr, &form, &submit, &[]).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let page = app.get_as(&admin, &page_of).await;
+    // What the office reviews is version 2 with just the new photo.
+    let v2_files = page.body.split("审核第 2 版").nth(1).unwrap_or("");
+    assert!(v2_files.contains("新照片.pdf"), "{v2_files}");
+    assert!(!v2_files.contains("花名册.pdf") && !v2_files.contains("照片说明.pdf"));
+}
