@@ -632,6 +632,11 @@ pub fn measure_page(
     let lead_name = head.lead.as_ref().map_or("", |d| d.name.as_str());
     timeline.extend(crate::read::closing::timeline_entries(&closing, lead_name));
     timeline.sort_by_key(|t| std::cmp::Reverse(t.at));
+    // People by display name.
+    let names = crate::read::names::Names::load(conn, timeline.iter().map(|t| t.by.as_str()))?;
+    for t in &mut timeline {
+        names.rename(&mut t.by);
+    }
     let office = user.is_admin();
     let mut chase: Vec<ChaseView> = crate::db::chase::for_measure(conn, id, only, RECENT + 1)?
         .into_iter()

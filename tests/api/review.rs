@@ -117,6 +117,12 @@ async fn a_late_report_and_a_return_say_so_everywhere_and_the_return_is_first_on
         page.body.contains("renshe 同志"),
         "people are shown by their display name"
     );
+    let m5 = app.measure_id(5).await;
+    let measure = app.get_as(&hr, &format!("/measures/{m5}")).await;
+    assert!(
+        measure.body.contains("（renshe 同志）"),
+        "the timeline names people"
+    );
 }
 
 #[actix_web::test]
