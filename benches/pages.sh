@@ -77,6 +77,10 @@ ms = json.load(sys.stdin); m = next(m for m in ms if m["number"] == 6); print(m[
   obligations=$(curl -s -H "Authorization: Bearer $token" "$base/api/v1/obligations?per_page=1" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["total_count"])')
 
+  # The oldest report waiting for review: the review page the office opens from the queue.
+  waiting=$(curl -s -H "Authorization: Bearer $token" "$base/api/v1/obligations?state=submitted&sort=due&per_page=1" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["obligations"][0]["id"])')
+
   echo
   echo "demo scale $scale: $obligations obligations; wrk -c16, ${secs} s a page"
   echo "| page                         |     req/s | CPU ms/r |      p99 | peak MB |"
@@ -90,6 +94,9 @@ ms = json.load(sys.stdin); m = next(m for m in ms if m["number"] == 6); print(m[
   run $pid "office workbench" "Cookie: duban_session=$admin" "$base/"
   run $pid "document page" "Cookie: duban_session=$admin" "$base/documents/1"
   run $pid "scorecard" "Cookie: duban_session=$admin" "$base/scorecard?document=1"
+  run $pid "review queue" "Cookie: duban_session=$admin" "$base/admin/reviews"
+  run $pid "review page (from queue)" "Cookie: duban_session=$admin" "$base/obligations/$waiting?queue="
+  run $pid "audit log" "Cookie: duban_session=$admin" "$base/admin/audit"
   # RssFile is mostly the binary's own code; RssAnon is the memory the server allocated.
   awk '/VmHWM/ {h = $2} /RssAnon/ {a = $2} /RssFile/ {f = $2}
     END {printf "peak RSS %.0f MB; now %.0f MB own (RssAnon) + %.0f MB mapped files (RssFile)\n", h / 1024, a / 1024, f / 1024}' \

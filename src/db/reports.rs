@@ -161,32 +161,40 @@ pub fn next_waiting(
 }
 
 /// What the queue's filters offer: the documents, units and periods that have waiting
-/// reports, each with its count (three grouped queries).
+/// reports, each with its count (one grouped query, folded here).
 pub fn queue_facets(conn: &mut DbConn) -> QueryResult<QueueFacets> {
     use diesel::dsl::count_star;
-    let base = || {
-        reports::table
-            .inner_join(obligations::table)
-            .filter(reports::state.eq("submitted"))
-    };
-    Ok(QueueFacets {
-        documents: base()
-            .group_by(obligations::document_id)
-            .select((obligations::document_id, count_star()))
-            .load(conn)?,
-        departments: base()
-            .group_by(obligations::department_id)
-            .select((obligations::department_id, count_star()))
-            .load(conn)?,
-        periods: base()
-            .group_by((obligations::period_key, obligations::period_label))
-            .select((
-                obligations::period_key,
-                obligations::period_label,
-                count_star(),
-            ))
-            .load(conn)?,
-    })
+    let groups: Vec<(i32, i32, String, String, i64)> = reports::table
+        .inner_join(obligations::table)
+        .filter(reports::state.eq("submitted"))
+        .group_by((
+            obligations::document_id,
+            obligations::department_id,
+            obligations::period_key,
+            obligations::period_label,
+        ))
+        .select((
+            obligations::document_id,
+            obligations::department_id,
+            obligations::period_key,
+            obligations::period_label,
+            count_star(),
+        ))
+        .load(conn)?;
+    use std::collections::HashMap;
+    let (mut documents, mut departments) = (HashMap::new(), HashMap::new());
+    let mut facets = QueueFacets::default();
+    for (document, department, key, label, n) in groups {
+        *documents.entry(document).or_insert(0) += n;
+        *departments.entry(department).or_insert(0) += n;
+        match facets.periods.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, total)) => *total += n,
+            None => facets.periods.push((key, label, n)),
+        }
+    }
+    facets.documents = documents.into_iter().collect();
+    facets.departments = departments.into_iter().collect();
+    Ok(facets)
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1,3 +1,4 @@
+DROP INDEX reports_waiting;
 DROP TABLE canned_comments;
 DROP TABLE closure_files;
 DROP TABLE closures;

@@ -32,6 +32,8 @@ CREATE TABLE closure_files (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX closure_files_closure ON closure_files (closure_id);
+-- The review queue, oldest handed in first, read page by page and for 下一条.
+CREATE INDEX reports_waiting ON reports (state, submitted_at, id);
 -- 常用意见: review comments the office keeps for reuse.
 CREATE TABLE canned_comments (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
