@@ -52,10 +52,7 @@ fn record(
 
 /// The lead unit of a measure, which alone may ask to close it.
 fn lead_of(conn: &mut DbConn, measure_id: i32) -> Result<i32> {
-    measures::assignments_of_measure(conn, measure_id)?
-        .into_iter()
-        .find(|a| a.role == "lead")
-        .map(|a| a.department_id)
+    measures::lead_of(conn, measure_id)?
         .ok_or_else(|| ReportingError::Conflict(tr("service.closing.no_lead", &[])))
 }
 

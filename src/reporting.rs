@@ -76,6 +76,24 @@ fn record(
     )
 }
 
+/// An obligation `user` may act for (its unit's liaisons, the office).
+fn obligation_acted_for(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    obligation_id: i32,
+) -> Result<obligations::ObligationRow> {
+    let ob = obligations::find(conn, obligation_id)?.ok_or_else(|| {
+        ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
+    })?;
+    require(
+        user,
+        Action::ActFor {
+            department_id: ob.department_id,
+        },
+    )?;
+    Ok(ob)
+}
+
 fn require(user: &CurrentUser, action: Action) -> Result<()> {
     crate::authz::require(user, action).map_err(|e| ReportingError::Forbidden(e.to_string()))
 }
@@ -215,15 +233,7 @@ pub fn save_report(
 ) -> Result<i32> {
     let now = at.now;
     crate::db::transaction(conn, |conn| {
-        let ob = obligations::find(conn, obligation_id)?.ok_or_else(|| {
-            ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
-        })?;
-        require(
-            user,
-            Action::ActFor {
-                department_id: ob.department_id,
-            },
-        )?;
+        let ob = obligation_acted_for(conn, user, obligation_id)?;
         let state = if submit { "submitted" } else { "draft" };
         let latest = reports::latest(conn, obligation_id)?;
         let report_id = match &latest {
@@ -436,15 +446,7 @@ pub fn withdraw_report(
         let r = reports::find(conn, report_id)?.ok_or_else(|| {
             ReportingError::NotFound(tr("service.reporting.report_not_found", &[]))
         })?;
-        let ob = obligations::find(conn, r.obligation_id)?.ok_or_else(|| {
-            ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
-        })?;
-        require(
-            user,
-            Action::ActFor {
-                department_id: ob.department_id,
-            },
-        )?;
+        let ob = obligation_acted_for(conn, user, r.obligation_id)?;
         if r.state != "submitted" || !reports::withdraw(conn, r.id, r.revision, now)? {
             return Err(ReportingError::Conflict(tr(
                 "service.reporting.withdraw_reviewed",
@@ -566,15 +568,7 @@ pub fn request_extension(
         )));
     }
     crate::db::transaction(conn, |conn| {
-        let ob = obligations::find(conn, obligation_id)?.ok_or_else(|| {
-            ReportingError::NotFound(tr("service.reporting.obligation_not_found", &[]))
-        })?;
-        require(
-            user,
-            Action::ActFor {
-                department_id: ob.department_id,
-            },
-        )?;
+        let ob = obligation_acted_for(conn, user, obligation_id)?;
         if requested <= today || requested <= ob.due_on {
             return Err(ReportingError::Invalid(tr(
                 "service.reporting.extension_too_early",

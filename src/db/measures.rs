@@ -143,6 +143,16 @@ pub fn assignments_of_measure(conn: &mut DbConn, id: i32) -> QueryResult<Vec<Ass
         .load(conn)
 }
 
+/// The lead unit (牵头单位) of a measure, if it names one.
+pub fn lead_of(conn: &mut DbConn, measure_id: i32) -> QueryResult<Option<i32>> {
+    assignments::table
+        .filter(assignments::measure_id.eq(measure_id))
+        .filter(assignments::role.eq("lead"))
+        .select(assignments::department_id)
+        .first(conn)
+        .optional()
+}
+
 pub fn warnings_of_measure(conn: &mut DbConn, id: i32) -> QueryResult<Vec<String>> {
     import_warnings::table
         .filter(import_warnings::measure_id.eq(id))

@@ -131,10 +131,7 @@ impl ObligationView {
 }
 
 fn lead_department(conn: &mut DbConn, measure_id: i32) -> Result<Option<i32>, AppError> {
-    Ok(measures::assignments_of_measure(conn, measure_id)?
-        .into_iter()
-        .find(|a| a.role == "lead")
-        .map(|a| a.department_id))
+    Ok(measures::lead_of(conn, measure_id)?)
 }
 
 /// The worst light and next open due date of each measure, from its obligations' statuses.
@@ -816,17 +813,14 @@ pub fn review_queue(
         })
         .collect();
     units.sort_by(|a, b| a.label.cmp(&b.label));
-    let mut periods: Vec<QueueChoice> = Vec::new();
-    for (key, label, n) in facets.periods {
-        // The same period key may carry one label per document.
-        match periods.iter_mut().find(|c| c.value == key) {
-            Some(c) => c.count += n,
-            None => {
-                let selected = w.period_key.as_deref() == Some(key.as_str());
-                periods.push(choice(key, label, n, selected));
-            }
-        }
-    }
+    let mut periods: Vec<QueueChoice> = facets
+        .periods
+        .into_iter()
+        .map(|(key, label, n)| {
+            let selected = w.period_key.as_deref() == Some(key.as_str());
+            choice(key, label, n, selected)
+        })
+        .collect();
     periods.sort_by(|a, b| a.value.cmp(&b.value));
     Ok(ReviewQueue {
         total,

@@ -3,7 +3,6 @@
 
 use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 use crate::authz::{require, Action};
 use crate::db::closures;
@@ -127,18 +126,12 @@ pub async fn decide(
     again(&state, &viewer, measure_id, typed, result).await
 }
 
-#[derive(Deserialize, Default)]
-pub struct FileQuery {
-    #[serde(default)]
-    inline: Option<String>,
-}
-
 /// `GET /closures/files/{id}`: closing evidence, for the office, leaders and the lead unit.
 pub async fn file(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i32>,
-    query: web::Query<FileQuery>,
+    query: web::Query<crate::web::reports::EvidenceQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (user, id) = (viewer.user.clone(), id.into_inner());
     let file = state
@@ -157,7 +150,7 @@ pub async fn file(
             Ok(file)
         })
         .await?;
-    let inline = query.inline.as_deref() == Some("1");
+    let inline = query.inline();
     crate::web::reports::serve_stored(
         &state,
         &file.sha256,

@@ -936,10 +936,7 @@ fn readable_report(
     let report = reports::find(conn, report_id)?.ok_or_else(|| AppError::not_found("report"))?;
     let ob = obligations::find(conn, report.obligation_id)?
         .ok_or_else(|| AppError::not_found("obligation"))?;
-    let lead = crate::db::measures::assignments_of_measure(conn, ob.measure_id)?
-        .into_iter()
-        .find(|a| a.role == "lead")
-        .map(|a| a.department_id);
+    let lead = crate::db::measures::lead_of(conn, ob.measure_id)?;
     let own = crate::authz::allows(
         user,
         Action::ActFor {
@@ -960,6 +957,12 @@ fn readable_report(
 pub struct EvidenceQuery {
     #[serde(default)]
     inline: Option<String>,
+}
+
+impl EvidenceQuery {
+    pub fn inline(&self) -> bool {
+        self.inline.as_deref() == Some("1")
+    }
 }
 
 /// A file of evidence. PDF and images may be looked at in the page (`?inline=1`): they are
@@ -1047,7 +1050,7 @@ pub async fn evidence_page(
     id: web::Path<i32>,
     query: web::Query<EvidenceQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let inline = query.inline.as_deref() == Some("1");
+    let inline = query.inline();
     evidence_response(state, viewer.user, id.into_inner(), inline).await
 }
 

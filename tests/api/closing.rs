@@ -40,14 +40,7 @@ async fn accept_all_due(app: &TestApp, admin: &Session, measure: i64, today: &st
             )
             .await;
         assert_eq!(sent.status, 303, "{}", sent.body);
-        let page = app
-            .get_as(admin, &format!("/obligations/{}", ob["id"]))
-            .await;
-        let at = page.body.find("/reports/").unwrap();
-        let report: String = page.body[at + 9..]
-            .chars()
-            .take_while(|c| *c != '/')
-            .collect();
+        let report = app.waiting_report(admin, &ob["id"].to_string()).await;
         let done = app
             .post_as(
                 admin,

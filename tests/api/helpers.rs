@@ -539,6 +539,31 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The lead unit's obligation on the bundled plan's measure `number` for `period`.
+    pub async fn lead_obligation(&self, number: i64, period: &str) -> serde_json::Value {
+        let m = self.measure_id(number).await;
+        let detail = self.get_json(&format!("/api/v1/measures/{m}")).await;
+        detail["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["role"] == "lead" && o["period"] == period)
+            .unwrap_or_else(|| panic!("measure {number} has no lead obligation for {period}"))
+            .clone()
+    }
+
+    /// The id of the report waiting on an obligation, read off its page's review form.
+    pub async fn waiting_report(&self, office: &Session, obligation_id: &str) -> String {
+        let page = self
+            .get_as(office, &format!("/obligations/{obligation_id}"))
+            .await;
+        let at = page.body.find("/reports/").expect("a review form");
+        page.body[at + 9..]
+            .chars()
+            .take_while(|c| *c != '/')
+            .collect()
+    }
+
     /// Files in the evidence store, the staging folder included.
     pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
         let mut out = Vec::new();

@@ -24,15 +24,7 @@ fn report_fields<'a>(
 
 /// 人社局's lead obligation on measure 5 for 2026-Q1.
 async fn hr_obligation(app: &TestApp) -> Value {
-    let m5 = app.measure_id(5).await;
-    let detail = app.get_json(&format!("/api/v1/measures/{m5}")).await;
-    detail["obligations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["role"] == "lead" && o["period"] == Q1)
-        .unwrap()
-        .clone()
+    app.lead_obligation(5, Q1).await
 }
 
 fn actions(app: &TestApp, action: &str) -> Vec<String> {

@@ -11,15 +11,7 @@ const Q1: &str = "2026-Q1";
 
 /// A unit's lead obligation on a measure for 2026-Q1.
 async fn q1_obligation(app: &TestApp, measure: i64) -> Value {
-    let m = app.measure_id(measure).await;
-    let detail = app.get_json(&format!("/api/v1/measures/{m}")).await;
-    detail["obligations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["role"] == "lead" && o["period"] == Q1)
-        .unwrap()
-        .clone()
+    app.lead_obligation(measure, Q1).await
 }
 
 async fn submit(app: &TestApp, s: &Session, obligation: &Value, summary: &str) -> u16 {
@@ -37,13 +29,10 @@ async fn submit(app: &TestApp, s: &Session, obligation: &Value, summary: &str) -
     reply.status
 }
 
-/// The id of the report waiting on an obligation, read off its page's review form.
+/// The id of the report waiting on an obligation.
 async fn waiting_report(app: &TestApp, admin: &Session, obligation: &Value) -> String {
-    let page = app
-        .get_as(admin, &format!("/obligations/{}", obligation["id"]))
-        .await;
-    let at = page.body.find("/reports/").expect("a review form");
-    page.body[at + 9..].split('/').next().unwrap().to_string()
+    app.waiting_report(admin, &obligation["id"].to_string())
+        .await
 }
 
 #[actix_web::test]
@@ -474,15 +463,7 @@ async fn a_new_period_starts_from_the_last_one() {
     let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
     let q1 = q1_obligation(&app, 5).await;
     submit(&app, &hr, &q1, "一季度完成三个乡镇摸底").await;
-    let m5 = app.measure_id(5).await;
-    let detail = app.get_json(&format!("/api/v1/measures/{m5}")).await;
-    let q2 = detail["obligations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["role"] == "lead" && o["period"] == "2026-Q2")
-        .expect("a second quarter")
-        .clone();
+    let q2 = app.lead_obligation(5, "2026-Q2").await;
     let page = app.get_as(&hr, &format!("/obligations/{}", q2["id"])).await;
     assert!(page
         .body
@@ -528,12 +509,8 @@ async fn files_carried_over_or_in_a_draft_can_be_dropped() {
         .await;
     assert_eq!(sent.status, 303);
     // The office returns it, marking 照片说明.pdf insufficient.
+    let report = waiting_report(&app, &admin, &ob).await;
     let page = app.get_as(&admin, &page_of).await;
-    let at = page.body.find("/reports/").unwrap();
-    let report: String = page.body[at + 9..]
-        .chars()
-        .take_while(|c| *c != '/')
-        .collect();
     let mark = regex::Regex::new(r#"name="insufficient" value="(\d+)"> 照片说明.pdf"#).unwrap();
     let weak = mark.captures(&page.body).unwrap()[1].to_string();
     app.post_as(

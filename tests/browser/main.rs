@@ -488,12 +488,7 @@ async fn accept_due_except(app: &TestApp, measure: i64, today: &str, but: &str) 
             app.multipart_as(&admin, &path, &fields, &[]).await.status,
             303
         );
-        let page = app.get_as(&admin, &format!("/obligations/{id}")).await;
-        let at = page.body.find("/reports/").unwrap();
-        let report: String = page.body[at + 9..]
-            .chars()
-            .take_while(|c| *c != '/')
-            .collect();
+        let report = app.waiting_report(&admin, &id).await;
         let review = format!("/reports/{report}/review");
         let fields = [("decision", "accept"), ("comment", "")];
         assert_eq!(app.post_as(&admin, &review, &fields).await.status, 303);
@@ -507,14 +502,7 @@ async fn a_late_report_then_the_measure_is_closed_and_asks_nothing_more() {
     app.clock.advance(chrono::Duration::days(42));
     app.add_user("renshe", "liaison", Some("地区人社局"));
     let m5 = app.measure_id(5).await;
-    let detail = app.get_json(&format!("/api/v1/measures/{m5}")).await;
-    let lead_q1 = detail["obligations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["role"] == "lead" && o["period"] == "2026-Q1")
-        .unwrap()["id"]
-        .to_string();
+    let lead_q1 = app.lead_obligation(5, "2026-Q1").await["id"].to_string();
     accept_due_except(&app, m5, "2026-04-13", &lead_q1).await;
 
     // The liaison hands in late: the page says so, in red.
