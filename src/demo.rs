@@ -76,6 +76,8 @@ pub fn generate(
             custom_periods: String::new(),
             due_days: settings.reporting.due_days as i32,
             co_days: settings.reporting.co_days as i32,
+            ask_problems: true,
+            ask_next_steps: true,
         };
         conn.transaction::<_, anyhow::Error, _>(|conn| {
             let (stored, sync) = import_document(
@@ -148,9 +150,15 @@ fn history(
         let percent = (20 + months_in * 4 + dice.roll(10) as i64).min(100) as i32;
         let content = ReportContent {
             summary: format!(
-                "{}按计划推进{}。本期完成既定工作，下一步继续落实。",
+                "{}按计划推进{}。本期完成既定工作。",
                 ob.department, ob.period_label
             ),
+            problems: if roll.is_multiple_of(9) {
+                "配套资金尚未到位，部分工作进度滞后。".into()
+            } else {
+                String::new()
+            },
+            next_steps: "下一步继续落实，按期报送佐证材料。".into(),
             percent,
             progress: if roll.is_multiple_of(9) {
                 Progress::AtRisk

@@ -107,6 +107,9 @@ pub struct ScheduleInput {
     pub custom_periods: String,
     pub due_days: i32,
     pub co_days: i32,
+    /// The report template: whether 存在问题 and 下步打算 are asked for.
+    pub ask_problems: bool,
+    pub ask_next_steps: bool,
 }
 
 impl ScheduleInput {
@@ -118,6 +121,8 @@ impl ScheduleInput {
             custom_periods: String::new(),
             due_days: settings.due_days as i32,
             co_days: settings.co_days as i32,
+            ask_problems: true,
+            ask_next_steps: true,
         }
     }
 
@@ -149,6 +154,8 @@ impl ScheduleInput {
             due_days: self.due_days,
             co_days: self.co_days,
             updated_at: now,
+            ask_problems: self.ask_problems,
+            ask_next_steps: self.ask_next_steps,
         })
     }
 }
@@ -191,12 +198,14 @@ pub fn set_schedule(
         schedules::save(conn, &row)?;
         let sync = schedules::sync_obligations(conn, document_id)?;
         let summary = format!(
-            "schedule {} from {} × {} (due +{} days, co −{} days): {} created, {} updated, {} removed, {} kept",
+            "schedule {} from {} × {} (due +{} days, co −{} days, problems {}, next steps {}): {} created, {} updated, {} removed, {} kept",
             row.cadence,
             row.starts_on,
             row.periods,
             row.due_days,
             row.co_days,
+            if row.ask_problems { "asked" } else { "not asked" },
+            if row.ask_next_steps { "asked" } else { "not asked" },
             sync.created,
             sync.updated,
             sync.removed,

@@ -22,6 +22,9 @@ pub struct Report {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
+    /// 存在问题 and 下步打算 (empty when not asked for or not given).
+    pub problems: String,
+    pub next_steps: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -250,6 +253,8 @@ pub fn insert(
             reports::version.eq(version),
             reports::state.eq(state),
             reports::summary.eq(&content.summary),
+            reports::problems.eq(&content.problems),
+            reports::next_steps.eq(&content.next_steps),
             reports::percent.eq(content.percent),
             reports::progress.eq(content.progress.as_str()),
             reports::author.eq(author),
@@ -283,6 +288,8 @@ pub fn update_draft(
     .set((
         reports::state.eq(state),
         reports::summary.eq(&content.summary),
+        reports::problems.eq(&content.problems),
+        reports::next_steps.eq(&content.next_steps),
         reports::percent.eq(content.percent),
         reports::progress.eq(content.progress.as_str()),
         reports::author.eq(author),

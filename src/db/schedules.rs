@@ -22,6 +22,9 @@ pub struct ScheduleRow {
     pub due_days: i32,
     pub co_days: i32,
     pub updated_at: NaiveDateTime,
+    /// The report form asks for 存在问题 (problems) and 下步打算 (next steps) besides 工作进展.
+    pub ask_problems: bool,
+    pub ask_next_steps: bool,
 }
 
 impl ScheduleRow {

@@ -149,6 +149,8 @@ diesel::table! {
         due_days -> Integer,
         co_days -> Integer,
         updated_at -> Timestamp,
+        ask_problems -> Bool,
+        ask_next_steps -> Bool,
     }
 }
 
@@ -196,6 +198,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        problems -> Text,
+        next_steps -> Text,
     }
 }
 

@@ -177,62 +177,90 @@ impl Progress {
     }
 }
 
-/// A report's content, validated.
+/// A report's content, validated: 工作进展 (`summary`), 存在问题 and 下步打算 (empty when not
+/// asked for or not given), the percent done and how it is going.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportContent {
     pub summary: String,
+    pub problems: String,
+    pub next_steps: String,
     pub percent: i32,
     pub progress: Progress,
+}
+
+/// A report's fields as typed into the form or posted to the API.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportFields<'a> {
+    pub summary: &'a str,
+    pub problems: &'a str,
+    pub next_steps: &'a str,
+    pub percent: &'a str,
+    pub status: &'a str,
 }
 
 /// A form field's problem, in words for the person who filled it in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    /// The form field it belongs beside: summary, percent or status.
+    /// The form field it belongs beside: summary, problems, next_steps, percent or status.
     pub field: &'static str,
     pub message: String,
 }
 
-/// Validates a report's fields, every problem at once, each with its field.
-pub fn parse_report(
-    summary: &str,
-    percent: &str,
-    status: &str,
-) -> Result<ReportContent, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut fail = |field, message| errors.push(FieldError { field, message });
-    let summary = summary.trim();
-    if summary.is_empty() {
-        fail("summary", tr("domain.reporting.summary_empty", &[]));
-    } else if summary.chars().count() > 5000 {
-        fail("summary", tr("domain.reporting.summary_too_long", &[]));
-    } else if summary
+/// Checks one text field of a report: `required` ones may not be empty; none may be longer
+/// than 5000 characters or hold control characters. Returns the text with `\r\n` as `\n`.
+fn report_text(
+    field: &'static str,
+    text: &str,
+    required: bool,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let text = text.trim();
+    let name = tr(&format!("domain.reporting.field.{field}"), &[]);
+    let mut fail = |key: &str| {
+        errors.push(FieldError {
+            field,
+            message: tr(key, &[("field", &name)]),
+        })
+    };
+    if text.is_empty() && required {
+        fail("domain.reporting.text_empty");
+    } else if text.chars().count() > 5000 {
+        fail("domain.reporting.text_too_long");
+    } else if text
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
-        fail("summary", tr("domain.reporting.summary_control", &[]));
+        fail("domain.reporting.text_control");
     }
-    let parsed: Option<i32> = percent
-        .trim()
-        .parse()
-        .ok()
-        .filter(|p| (0..=100).contains(p));
+    text.replace("\r\n", "\n")
+}
+
+/// Validates a report's fields, every problem at once, each with its field.
+pub fn parse_report(fields: ReportFields<'_>) -> Result<ReportContent, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let summary = report_text("summary", fields.summary, true, &mut errors);
+    let problems = report_text("problems", fields.problems, false, &mut errors);
+    let next_steps = report_text("next_steps", fields.next_steps, false, &mut errors);
+    let percent = fields.percent.trim();
+    let parsed: Option<i32> = percent.parse().ok().filter(|p| (0..=100).contains(p));
     if parsed.is_none() {
-        fail(
-            "percent",
-            tr(
-                "domain.reporting.bad_percent",
-                &[("percent", percent.trim())],
-            ),
-        );
+        errors.push(FieldError {
+            field: "percent",
+            message: tr("domain.reporting.bad_percent", &[("percent", percent)]),
+        });
     }
-    let progress = Progress::parse(status);
+    let progress = Progress::parse(fields.status);
     if let Err(message) = &progress {
-        fail("status", message.clone());
+        errors.push(FieldError {
+            field: "status",
+            message: message.clone(),
+        });
     }
     match (parsed, progress) {
         (Some(percent), Ok(progress)) if errors.is_empty() => Ok(ReportContent {
-            summary: summary.replace("\r\n", "\n"),
+            summary,
+            problems,
+            next_steps,
             percent,
             progress,
         }),
@@ -443,11 +471,20 @@ mod tests {
 
     #[test]
     fn report_fields_are_checked_and_named() {
-        let ok = parse_report(" 已完成调研。\r\n下步推进。", "60", "on_track").unwrap();
+        let report = |summary, percent, status| {
+            parse_report(ReportFields {
+                summary,
+                percent,
+                status,
+                ..ReportFields::default()
+            })
+        };
+        let ok = report(" 已完成调研。\r\n下步推进。", "60", "on_track").unwrap();
         assert_eq!(ok.percent, 60);
         assert_eq!(ok.summary, "已完成调研。\n下步推进。");
+        assert_eq!((ok.problems.as_str(), ok.next_steps.as_str()), ("", ""));
         let fields = |s, p, st| -> Vec<&'static str> {
-            parse_report(s, p, st)
+            report(s, p, st)
                 .unwrap_err()
                 .iter()
                 .map(|e| e.field)
@@ -460,8 +497,35 @@ mod tests {
         assert_eq!(fields("x", "10", "done"), ["status"]);
         // Every problem at once, so the form shows each beside its field.
         assert_eq!(fields("", "", "done"), ["summary", "percent", "status"]);
-        let errors = parse_report("x", "abc", "on_track").unwrap_err();
+        let errors = report("x", "abc", "on_track").unwrap_err();
         assert!(errors[0].message.contains("0–100") && !errors[0].message.contains("percent"));
+    }
+
+    #[test]
+    fn problems_and_next_steps_are_optional_but_checked() {
+        let ok = parse_report(ReportFields {
+            summary: "完成培训 3 期",
+            problems: " 资金到位慢\r\n场地不足 ",
+            next_steps: "",
+            percent: "40",
+            status: "at_risk",
+        })
+        .unwrap();
+        assert_eq!(ok.problems, "资金到位慢\n场地不足");
+        assert_eq!(ok.next_steps, "");
+        let long = "问".repeat(5001);
+        let errors = parse_report(ReportFields {
+            summary: "x",
+            problems: "a\u{7}b",
+            next_steps: &long,
+            percent: "40",
+            status: "at_risk",
+        })
+        .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["problems", "next_steps"]);
+        // The message names the field in words, never its code.
+        assert!(errors.iter().all(|e| !e.message.contains("next_steps")));
     }
 
     #[test]

@@ -158,7 +158,39 @@ pub struct VersionView {
     pub progress_label: &'static str,
     pub evidence: Vec<Evidence>,
     pub reviews: Vec<Review>,
+    /// 工作进展's paragraphs.
     pub paragraphs: Vec<String>,
+    /// The report's text under the template's headings (工作进展, 存在问题, 下步打算) when it
+    /// has more than the first; empty otherwise (the paragraphs are shown alone).
+    pub sections: Vec<TextSection>,
+}
+
+/// One heading of a report's text and its paragraphs.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextSection {
+    /// `summary`, `problems` or `next_steps` (the catalog's `domain.reporting.field.*`).
+    pub field: &'static str,
+    pub paragraphs: Vec<String>,
+}
+
+/// A report's text under its headings, leaving out the empty ones; empty when only
+/// 工作进展 was written.
+fn sections_of(r: &Report) -> Vec<TextSection> {
+    if r.problems.is_empty() && r.next_steps.is_empty() {
+        return Vec::new();
+    }
+    [
+        ("summary", &r.summary),
+        ("problems", &r.problems),
+        ("next_steps", &r.next_steps),
+    ]
+    .into_iter()
+    .filter(|(_, text)| !text.is_empty())
+    .map(|(field, text)| TextSection {
+        field,
+        paragraphs: text.lines().map(str::to_string).collect(),
+    })
+    .collect()
 }
 
 fn report_state_label(state: &str) -> &'static str {
@@ -206,6 +238,7 @@ pub fn versions_of(conn: &mut DbConn, reports: Vec<Report>) -> Result<Vec<Versio
             evidence: evidence.remove(&r.id).unwrap_or_default(),
             reviews: reviews.remove(&r.id).unwrap_or_default(),
             paragraphs: r.summary.lines().map(str::to_string).collect(),
+            sections: sections_of(&r),
             report: r,
         })
         .collect())
@@ -414,6 +447,12 @@ pub struct LastPeriod {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportForm {
     pub summary: String,
+    pub problems: String,
+    pub next_steps: String,
+    /// The document's report template: 存在问题 and 下步打算 are shown when asked for, or
+    /// when the report already holds such text.
+    pub ask_problems: bool,
+    pub ask_next_steps: bool,
     /// As typed: a form shown again keeps what was entered, valid or not.
     pub percent: String,
     pub progress: String,
@@ -508,9 +547,15 @@ pub fn obligation_page(
         Some(v) if can_report && v.report.state == "returned" => (v.evidence.clone(), true),
         _ => (Vec::new(), false),
     };
+    let (ask_problems, ask_next_steps) = crate::db::schedules::find(conn, ob.document_id)?
+        .map_or((true, true), |s| (s.ask_problems, s.ask_next_steps));
     let form = can_report.then(|| match latest {
         Some(v) => ReportForm {
             summary: v.report.summary.clone(),
+            problems: v.report.problems.clone(),
+            next_steps: v.report.next_steps.clone(),
+            ask_problems: ask_problems || !v.report.problems.is_empty(),
+            ask_next_steps: ask_next_steps || !v.report.next_steps.is_empty(),
             percent: v.report.percent.to_string(),
             progress: v.report.progress.clone(),
             revision: (v.report.state == "draft").then_some(v.report.revision),
@@ -520,6 +565,16 @@ pub fn obligation_page(
                 Some((r, _)) if copy_last => r.summary.clone(),
                 _ => String::new(),
             },
+            problems: match &last {
+                Some((r, _)) if copy_last && ask_problems => r.problems.clone(),
+                _ => String::new(),
+            },
+            next_steps: match &last {
+                Some((r, _)) if copy_last && ask_next_steps => r.next_steps.clone(),
+                _ => String::new(),
+            },
+            ask_problems,
+            ask_next_steps,
             percent: last.as_ref().map_or(0, |(r, _)| r.percent).to_string(),
             progress: "on_track".into(),
             revision: None,

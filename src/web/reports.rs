@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::authz::{require, Action, CurrentUser};
 use crate::db::reports::{self, NewEvidence};
 use crate::db::{obligations, DbConn};
-use crate::domain::reporting::{field_messages, parse_report, FieldError};
+use crate::domain::reporting::{field_messages, parse_report, FieldError, ReportFields};
 use crate::error::AppError;
 use crate::i18n::tr;
 use crate::read::progress::{self, LightRules, ObligationView, VersionView};
@@ -78,6 +78,8 @@ async fn obligation_view(
         typed.as_ref().filter(|t| t.report_typed),
     ) {
         form.summary.clone_from(&t.summary);
+        form.problems.clone_from(&t.problems);
+        form.next_steps.clone_from(&t.next_steps);
         form.percent.clone_from(&t.percent);
         form.progress.clone_from(&t.progress);
     }
@@ -284,6 +286,8 @@ impl FormLimits {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Typed {
     pub summary: String,
+    pub problems: String,
+    pub next_steps: String,
     pub percent: String,
     pub progress: String,
     pub revision: Option<String>,
@@ -310,6 +314,8 @@ pub struct Typed {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FieldMessages {
     pub summary: Option<String>,
+    pub problems: Option<String>,
+    pub next_steps: Option<String>,
     pub percent: Option<String>,
     pub status: Option<String>,
     pub evidence: Vec<String>,
@@ -320,6 +326,8 @@ impl FieldMessages {
     fn add(&mut self, e: FieldError) {
         let slot = match e.field {
             "summary" => &mut self.summary,
+            "problems" => &mut self.problems,
+            "next_steps" => &mut self.next_steps,
             "percent" => &mut self.percent,
             _ => &mut self.status,
         };
@@ -327,10 +335,34 @@ impl FieldMessages {
     }
 }
 
+/// The report's fields of a multipart form or API post.
+fn report_fields(up: &Upload) -> ReportFields<'_> {
+    ReportFields {
+        summary: up.field("summary"),
+        problems: up.field("problems"),
+        next_steps: up.field("next_steps"),
+        percent: up.field("percent"),
+        status: up.field("status"),
+    }
+}
+
 impl Typed {
+    /// The report's fields as typed.
+    fn fields(&self) -> ReportFields<'_> {
+        ReportFields {
+            summary: &self.summary,
+            problems: &self.problems,
+            next_steps: &self.next_steps,
+            percent: &self.percent,
+            status: &self.progress,
+        }
+    }
+
     fn from_upload(up: &Upload) -> Self {
         Typed {
             summary: up.field("summary").to_string(),
+            problems: up.field("problems").to_string(),
+            next_steps: up.field("next_steps").to_string(),
             percent: up.field("percent").to_string(),
             progress: up.field("status").to_string(),
             revision: Some(up.field("revision").trim().to_string()).filter(|r| !r.is_empty()),
@@ -390,7 +422,7 @@ pub async fn post_report_form(
         .await?;
     files.extend(carried);
     let typed_keep = typed.keep.clone();
-    let parsed = parse_report(&typed.summary, &typed.percent, &typed.progress);
+    let parsed = parse_report(typed.fields());
     let status = refused.first().map(|r| r.error().status_code());
     typed.errors.evidence = refused.into_iter().map(|r| r.message).collect();
     let content = match parsed {
@@ -467,7 +499,7 @@ async fn draft_after_session_ended(
         up.values("carried"),
     );
     let revision = typed.revision.as_deref().and_then(|r| r.parse().ok());
-    let content = parse_report(&typed.summary, &typed.percent, &typed.progress).ok();
+    let content = parse_report(typed.fields()).ok();
     let store = state.evidence.clone();
     let staged = up.files;
     let at = state.stamp();
@@ -836,6 +868,10 @@ pub struct ScheduleForm {
     due_days: String,
     #[serde(default)]
     co_days: String,
+    /// The report template's checkboxes, present when `template_listed` is.
+    ask_problems: Option<String>,
+    ask_next_steps: Option<String>,
+    template_listed: Option<String>,
 }
 
 pub async fn set_schedule(
@@ -857,6 +893,8 @@ pub async fn set_schedule(
         custom_periods: form.custom_periods.clone(),
         due_days: number("due_days", &form.due_days)?,
         co_days: number("co_days", &form.co_days)?,
+        ask_problems: form.template_listed.is_none() || form.ask_problems.is_some(),
+        ask_next_steps: form.template_listed.is_none() || form.ask_next_steps.is_some(),
     };
     let (id, user, v, now) = (
         id.into_inner(),
@@ -1071,6 +1109,9 @@ pub struct ApiReport {
     period: String,
     version: i32,
     summary: String,
+    /// 存在问题 and 下步打算 ("" when not given).
+    problems: String,
+    next_steps: String,
     percent: i32,
     status: String,
     state: String,
@@ -1108,6 +1149,8 @@ impl ApiReport {
             period: ob.period.clone(),
             version: v.report.version,
             summary: v.report.summary,
+            problems: v.report.problems,
+            next_steps: v.report.next_steps,
             percent: v.report.percent,
             status: v.report.progress,
             state: v.report.state,
@@ -1182,11 +1225,10 @@ pub async fn post_report_api(
     if let Some(refused) = up.refused.first() {
         return Err(refused.error());
     }
-    let content = parse_report(up.field("summary"), up.field("percent"), up.field("status"))
-        .map_err(|e| AppError::Invalid {
-            field: e[0].field,
-            message: field_messages(&e),
-        })?;
+    let content = parse_report(report_fields(&up)).map_err(|e| AppError::Invalid {
+        field: e[0].field,
+        message: field_messages(&e),
+    })?;
     let period = up.field("period").trim().to_string();
     if period.is_empty() {
         return Err(AppError::Invalid {

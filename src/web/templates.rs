@@ -43,6 +43,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("now", include_str!("../../templates/partials/now.hbs")),
     ("grid", include_str!("../../templates/partials/grid.hbs")),
     (
+        "report_text",
+        include_str!("../../templates/partials/report_text.hbs"),
+    ),
+    (
         "event_text",
         include_str!("../../templates/partials/event_text.hbs"),
     ),

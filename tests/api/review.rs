@@ -571,3 +571,108 @@ async fn files_carried_over_or_in_a_draft_can_be_dropped() {
     assert!(v2_files.contains("新照片.pdf"), "{v2_files}");
     assert!(!v2_files.contains("花名册.pdf") && !v2_files.contains("照片说明.pdf"));
 }
+
+/// The value of a form input named `name` on a page.
+fn input_value(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let rest = &html[at..];
+    let v = rest.find("value=\"").expect("a value") + 7;
+    rest[v..v + rest[v..].find('"').unwrap()].to_string()
+}
+
+#[actix_web::test]
+async fn the_report_form_follows_the_office_template() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let admin = app.login_admin().await;
+    let q1 = q1_obligation(&app, 5).await;
+    let measure = app.measure_id(5).await;
+    let doc =
+        app.get_json(&format!("/api/v1/measures/{measure}")).await["document"]["id"].to_string();
+    let form = format!("/obligations/{}/report", q1["id"]);
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    // By default the form asks for all three: 工作进展, 存在问题, 下步打算.
+    let page = app.get_as(&hr, &format!("/obligations/{}", q1["id"])).await;
+    assert!(page.body.contains(r#"name="problems""#) && page.body.contains(r#"name="next_steps""#));
+    // The office switches 存在问题 off (the schedule itself unchanged).
+    let plan = app.get_as(&admin, &format!("/documents/{doc}")).await;
+    assert_eq!(plan.status, 200, "{doc}: {}", plan.body);
+    let keep: Vec<(&str, String)> = ["starts_on", "periods", "due_days", "co_days"]
+        .into_iter()
+        .map(|k| (k, input_value(&plan.body, k)))
+        .collect();
+    let mut fields: Vec<(&str, &str)> = keep.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    fields.extend([
+        ("cadence", "quarterly"),
+        ("template_listed", "1"),
+        ("ask_next_steps", "1"),
+    ]);
+    let saved = app
+        .post_as(&admin, &format!("/admin/documents/{doc}/schedule"), &fields)
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = app.get_as(&hr, &format!("/obligations/{}", q1["id"])).await;
+    assert!(!page.body.contains(r#"name="problems""#));
+    assert!(page.body.contains("下步打算（选填）"));
+    // A next step too long comes back with everything typed and its message in words.
+    let long = "推".repeat(5001);
+    let typed = [
+        ("summary", "完成三个乡镇摸底"),
+        ("next_steps", long.as_str()),
+        ("percent", "45"),
+        ("status", "on_track"),
+        ("action", "submit"),
+    ];
+    let refused = app.multipart_as(&hr, &form, &typed, &[]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("下步打算最多 5000 字"));
+    assert!(refused.body.contains(">完成三个乡镇摸底</textarea>"));
+    assert!(refused.body.contains(&format!(">{long}</textarea>")));
+    assert!(!refused.body.contains("next_steps："));
+    let fine = [
+        ("summary", "完成三个乡镇摸底"),
+        ("next_steps", "二季度覆盖全部乡镇"),
+        ("percent", "45"),
+        ("status", "on_track"),
+        ("action", "submit"),
+    ];
+    let sent = app.multipart_as(&hr, &form, &fine, &[]).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    // The office reads the report under its headings, and so does the API.
+    let review = app
+        .get_as(&admin, &format!("/obligations/{}", q1["id"]))
+        .await;
+    let heading = r#"<h4 class="report-heading">下步打算</h4><p>二季度覆盖全部乡镇</p>"#;
+    assert!(review.body.contains(heading));
+    assert!(!review
+        .body
+        .contains(r#"<h4 class="report-heading">存在问题</h4>"#));
+    let id = waiting_report(&app, &admin, &q1).await;
+    let token = app.token_for("renshe");
+    let api = app.api_json(&format!("/api/v1/reports/{id}"), &token).await;
+    assert_eq!(api["summary"], "完成三个乡镇摸底");
+    assert_eq!(api["next_steps"], "二季度覆盖全部乡镇");
+    assert_eq!(api["problems"], "");
+    // An integrator may post all three; problems are kept even where the form no longer asks.
+    let posted = app
+        .api_multipart(
+            &format!("/api/v1/measures/{measure}/reports"),
+            &token,
+            &[
+                ("period", "2026-Q2"),
+                ("summary", "覆盖全部乡镇"),
+                ("problems", "两个乡镇场地不足"),
+                ("next_steps", "协调场地"),
+                ("percent", "70"),
+                ("status", "at_risk"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    let body = posted.json();
+    assert_eq!(body["problems"], "两个乡镇场地不足");
+    assert_eq!(body["next_steps"], "协调场地");
+}
