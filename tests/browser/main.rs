@@ -31,6 +31,8 @@ struct Browser {
     shots: PathBuf,
     profile: tempfile::TempDir,
     http: awc::Client,
+    /// A console error the next check expects (a page the server refused on purpose).
+    expected_error: std::cell::Cell<Option<&'static str>>,
 }
 
 fn free_port() -> u16 {
@@ -138,6 +140,7 @@ impl Browser {
             shots,
             profile,
             http: awc::Client::default(),
+            expected_error: std::cell::Cell::new(None),
         }
     }
 
@@ -165,6 +168,12 @@ impl Browser {
         std::fs::write(&file, png).unwrap();
     }
 
+    /// Lets the next console check pass one error holding `fragment` (and requires it): a
+    /// form the server answers with a 4xx page on purpose.
+    fn expect_console_error(&self, fragment: &'static str) {
+        self.expected_error.set(Some(fragment));
+    }
+
     /// Fails on any console error or failed request the browser logged since the last call.
     async fn check_console(&self) {
         let id = self.client.session_id().await.unwrap().unwrap();
@@ -185,6 +194,16 @@ impl Browser {
                     .collect()
             })
             .unwrap_or_default();
+        let mut errors = errors;
+        if let Some(fragment) = self.expected_error.take() {
+            let before = errors.len();
+            errors.retain(|e| !e.contains(fragment));
+            assert!(
+                errors.len() < before,
+                "{}: the expected console error “{fragment}” was not logged",
+                self.journey
+            );
+        }
         assert!(
             errors.is_empty(),
             "{}: browser errors on {}: {errors:#?}",
@@ -333,6 +352,42 @@ impl Browser {
     }
 }
 
+/// A whole one-page PDF a viewer opens, its text `line` (ASCII), with a correct xref table.
+fn viewable_pdf(line: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 24 Tf 72 720 Td ({line}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{stream}\nendstream",
+            stream.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.push_str(&format!("{} 0 obj\n{body}\nendobj\n", i + 1));
+    }
+    let xref = out.len();
+    out.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
+    for o in offsets {
+        out.push_str(&format!("{o:010} 00000 n \n"));
+    }
+    out.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    out.into_bytes()
+}
+
 async fn tokio_sleep(ms: u64) {
     actix_web::rt::time::sleep(Duration::from_millis(ms)).await;
 }
@@ -369,7 +424,7 @@ async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_do
         .await;
     liaison.fill("#percent", "40").await;
     let evidence = liaison.profile.path().join("培训签到表.pdf");
-    std::fs::write(&evidence, pdf("sign-in sheet")).unwrap();
+    std::fs::write(&evidence, viewable_pdf("Sign-in sheet, 3 sessions")).unwrap();
     liaison
         .find("#evidence")
         .await
@@ -385,7 +440,24 @@ async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_do
     assert!(after.contains("培训签到表.pdf"));
     liaison.shot("report-pending").await;
 
-    // The office returns it with a comment.
+    // Another report of the unit waits too (sent through the API).
+    let other = app.lead_obligation(5, "2026-Q1").await["id"].clone();
+    let sent = app
+        .api_multipart(
+            &format!("/api/v1/measures/{}/reports", app.measure_id(5).await),
+            &app.token_for("renshe"),
+            &[
+                ("period", "2026-Q1"),
+                ("summary", "完成摸底"),
+                ("percent", "30"),
+                ("status", "on_track"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+
+    // The office returns it with a comment, the PDF read in the page, and goes on to the next.
     let office = Browser::start(&app, "review", 1280).await;
     office.login("admin", ADMIN_PASSWORD).await;
     office.go("/admin/reviews").await;
@@ -393,13 +465,24 @@ async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_do
     office
         .click_through(&format!("a[href^='{}?queue']", obligation_url.path()))
         .await;
+    let frame = office.find(".preview iframe").await;
+    assert!(frame
+        .attr("src")
+        .await
+        .unwrap()
+        .is_some_and(|src| src.ends_with("?inline=1")));
+    let next = format!("a.button[href^='/obligations/{other}?queue']");
+    office.find(&next).await;
     office.fill("#comment", "请补充培训照片。").await;
     office.find("input[name=keep]").await.click().await.unwrap();
     office.shot("return-with-comment").await;
     office
         .click_through("button[name=decision][value=return]")
         .await;
-    assert!(office.body_text().await.contains("已退回"));
+    // 下一条: the decision leads straight to the other waiting report.
+    let url = office.client.current_url().await.unwrap();
+    assert_eq!(url.path(), format!("/obligations/{other}"));
+    assert!(office.body_text().await.contains("完成摸底"));
 
     // The return is first on the liaison's desk, with the office's words.
     liaison.go("/").await;
@@ -465,6 +548,173 @@ async fn a_liaison_reports_the_office_returns_and_accepts_and_the_light_turns_do
     liaison.shot("accepted-done").await;
     office.finish().await;
     liaison.finish().await;
+}
+
+/// A wrong file never costs what was typed: a file of a refused type is named in the browser
+/// before anything is sent; a file whose content is not what its name says comes back from
+/// the server with the text and the file that passed kept; the right file then goes with them.
+#[actix_web::test]
+async fn a_wrong_file_then_the_right_one_without_typing_again() {
+    let app = office_after_the_first_deadline().await;
+    let b = Browser::start(&app, "wrong-file", 1280).await;
+    b.login("renshe", "pw-renshe-Tarim7q").await;
+    b.click_through(".desk.urgent .desk-list li:first-child a[href^='/obligations/']")
+        .await;
+    let summary = "已完成第一季度培训 3 场，覆盖 420 人。";
+    b.fill("#summary", summary).await;
+    b.fill("#next_steps", "二季度扩大到全部乡镇。").await;
+    b.fill("#percent", "40").await;
+    let dir = b.profile.path();
+    let exe = dir.join("setup.exe");
+    std::fs::write(&exe, b"MZ\x90\x00 not evidence").unwrap();
+    b.find("#evidence")
+        .await
+        .send_keys(exe.to_str().unwrap())
+        .await
+        .unwrap();
+    // Refused in the browser: named at once, nothing sent.
+    b.mark_page().await;
+    b.find("button[name=action][value=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let error = b.find("#evidence-error").await.text().await.unwrap();
+    assert!(
+        error.contains("setup.exe"),
+        "the browser names the file: {error}"
+    );
+    let still = b
+        .client
+        .execute("return window.__dubanOld === true", vec![])
+        .await
+        .unwrap();
+    assert_eq!(still, json!(true), "the form was not sent");
+    b.shot("type-refused-in-browser").await;
+    // A "PDF" that is not one, beside a real one: the server refuses the first and keeps the
+    // second, and every word typed is still there.
+    let sheet = dir.join("培训签到表.pdf");
+    std::fs::write(&sheet, pdf("sign-in sheet")).unwrap();
+    let fake = dir.join("花名册.pdf");
+    std::fs::write(&fake, b"just some text, not a PDF").unwrap();
+    let input = b.find("#evidence").await;
+    input.clear().await.unwrap();
+    input
+        .send_keys(&format!("{}\n{}", sheet.display(), fake.display()))
+        .await
+        .unwrap();
+    b.expect_console_error("415");
+    b.click_through("button[name=action][value=submit]").await;
+    let back = b.body_text().await;
+    assert!(back.contains("花名册.pdf"), "the refused file is named");
+    assert_eq!(
+        b.find("#summary")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(summary)
+    );
+    assert_eq!(
+        b.find("#next_steps")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("二季度扩大到全部乡镇。")
+    );
+    assert_eq!(
+        b.find("#percent")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("40")
+    );
+    assert!(
+        back.contains("培训签到表.pdf"),
+        "the file that passed is kept"
+    );
+    b.shot("content-refused-text-kept").await;
+    // The right file, and nothing typed again.
+    let roster = dir.join("花名册-正本.pdf");
+    std::fs::write(&roster, pdf("roster")).unwrap();
+    b.find("#evidence")
+        .await
+        .send_keys(roster.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click_through("button[name=action][value=submit]").await;
+    let sent = b.body_text().await;
+    assert!(sent.contains("待审核"), "the report is pending review");
+    assert!(sent.contains(summary) && sent.contains("二季度扩大到全部乡镇。"));
+    assert!(sent.contains("培训签到表.pdf") && sent.contains("花名册-正本.pdf"));
+    b.shot("sent-with-both-files").await;
+    b.finish().await;
+}
+
+/// A session that ends while the report is being written: pressing 提交 keeps it as a draft,
+/// the person signs in again and comes back to the same form with every word and the file.
+#[actix_web::test]
+async fn an_expired_session_while_writing_ends_in_a_saved_draft() {
+    let app = office_after_the_first_deadline().await;
+    let b = Browser::start(&app, "expired", 1280).await;
+    b.login("renshe", "pw-renshe-Tarim7q").await;
+    b.click_through(".desk.urgent .desk-list li:first-child a[href^='/obligations/']")
+        .await;
+    let form_url = b.client.current_url().await.unwrap();
+    let summary = "已完成第一季度培训 3 场，覆盖 420 人，另有两场因场地推迟。";
+    b.fill("#summary", summary).await;
+    b.fill("#percent", "35").await;
+    let sheet = b.profile.path().join("培训签到表.pdf");
+    std::fs::write(&sheet, pdf("sign-in sheet")).unwrap();
+    b.find("#evidence")
+        .await
+        .send_keys(sheet.to_str().unwrap())
+        .await
+        .unwrap();
+    // Longer than the idle timeout passes before 提交 is pressed.
+    app.clock.advance(chrono::Duration::minutes(45));
+    b.click_through("button[name=action][value=submit]").await;
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/login", "sent to sign in again");
+    assert!(b.body_text().await.contains("登录已超时，已为您保存草稿"));
+    b.shot("login-draft-kept").await;
+    b.fill("#username", "renshe").await;
+    b.fill("#password", "pw-renshe-Tarim7q").await;
+    b.click_through("form[action='/login'] button[type=submit]")
+        .await;
+    let back = b.client.current_url().await.unwrap();
+    assert_eq!(back.path(), form_url.path(), "back on the same report");
+    assert_eq!(
+        b.find("#summary")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(summary)
+    );
+    assert_eq!(
+        b.find("#percent")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("35")
+    );
+    let page = b.body_text().await;
+    assert!(page.contains("草稿"), "kept as a draft, not submitted");
+    assert!(page.contains("培训签到表.pdf"), "with its file");
+    b.shot("draft-back").await;
+    b.click_through("button[name=action][value=submit]").await;
+    assert!(b.body_text().await.contains("待审核"));
+    b.shot("submitted").await;
+    b.finish().await;
 }
 
 /// The office reports and accepts, over HTTP, every obligation of a measure due by `today`
