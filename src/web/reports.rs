@@ -307,6 +307,9 @@ pub struct Typed {
     /// The files already attached (or carried from the last version) left ticked; `None`
     /// when the form listed none.
     pub keep: Option<Vec<i32>>,
+    /// Whether `keep` was listed at all: an empty list (every file unticked) must stay empty
+    /// when the form comes back, not fall back to the defaults.
+    pub keep_listed: bool,
     /// Messages beside their fields: summary, percent, status, evidence, comment.
     pub errors: FieldMessages,
 }
@@ -369,6 +372,7 @@ impl Typed {
             report_typed: true,
             keep: (up.field("files_listed") == "1")
                 .then(|| up.values("keep").filter_map(|v| v.parse().ok()).collect()),
+            keep_listed: up.field("files_listed") == "1",
             ..Typed::default()
         }
     }

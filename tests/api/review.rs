@@ -536,6 +536,19 @@ async fn files_carried_over_or_in_a_draft_can_be_dropped() {
     let good = ticks.iter().find(|t| t.2 == "花名册.pdf").unwrap();
     assert!(good.1 && !ticks.iter().find(|t| t.2 == "照片说明.pdf").unwrap().1);
 
+    // Every file unticked and a bad percent: the form comes back with nothing ticked, as sent,
+    // not with the defaults ticked again.
+    let mut bad = fields("submit");
+    bad.retain(|(k, _)| *k != "percent");
+    bad.extend([("files_listed", "1"), ("percent", "150")]);
+    let refused = app.multipart_as(&hr, &form, &bad, &[]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let ticked: Vec<bool> = tick
+        .captures_iter(&refused.body)
+        .map(|c| c.get(2).is_some())
+        .collect();
+    assert_eq!(ticked, [false, false], "{}", refused.body);
+
     // Saved as a draft with one new file: then the roster is dropped from the draft.
     let mut draft = fields("draft");
     draft.extend([("files_listed", "1"), ("keep", good.0.as_str())]);
