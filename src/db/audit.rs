@@ -1,6 +1,8 @@
 //! The audit log (操作日志): append-only, one row per state change — who, when, what.
 //! Nothing in this module updates or deletes a row.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -29,6 +31,48 @@ pub struct NewAuditEntry<'a> {
     pub entity: &'a str,
     pub entity_id: Option<i32>,
     pub summary: &'a str,
+}
+
+/// What an entry says beyond its action, kept as a catalog key (`admin.audit.details.<key>`)
+/// with its values, so the log reads in each reader's language: values are filled in as
+/// written (names, numbers, dates, comments), words (`word`) are catalog keys looked up when
+/// the entry is read. Stored in `summary` as JSON; `read::audit::details_text` reads it back,
+/// and shows any other text (older entries) as it is.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Details {
+    #[serde(rename = "k")]
+    pub key: String,
+    #[serde(rename = "a", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
+    #[serde(rename = "w", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub words: BTreeMap<String, String>,
+}
+
+impl Details {
+    pub fn new(key: &str) -> Self {
+        Details {
+            key: key.to_string(),
+            ..Details::default()
+        }
+    }
+
+    /// A value shown as written.
+    pub fn arg(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.args.insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// A word shown in the reader's language: the catalog key of its text.
+    pub fn word(mut self, name: &str, catalog_key: impl Into<String>) -> Self {
+        self.words.insert(name.to_string(), catalog_key.into());
+        self
+    }
+}
+
+impl std::fmt::Display for Details {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&serde_json::to_string(self).map_err(|_| std::fmt::Error)?)
+    }
 }
 
 /// Appends one entry; call it inside the transaction that makes the change.

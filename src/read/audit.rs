@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
-use crate::db::audit::AuditEntry;
+use crate::db::audit::{AuditEntry, Details};
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::i18n::{text, tr};
+use crate::i18n::{current, text, tr, Catalog};
 use crate::read::names::Names;
 
 /// The actions the log records, for the filter (catalog `admin.audit.actions.<action>`).
@@ -116,6 +116,34 @@ pub fn link_of(entity: &str, id: i32) -> Option<String> {
     })
 }
 
+/// An entry's details in the reader's language (see `db::audit::Details`); text that is not
+/// such a record, or names a key the catalog does not have, is shown as it was written.
+pub fn details_text(raw: &str) -> String {
+    let Some(details) = raw
+        .starts_with('{')
+        .then(|| serde_json::from_str::<Details>(raw).ok())
+        .flatten()
+    else {
+        return raw.to_string();
+    };
+    let key = format!("admin.audit.details.{}", details.key);
+    if Catalog::get().text(current(), &key).is_none() {
+        return raw.to_string();
+    }
+    let words: Vec<(String, String)> = details
+        .words
+        .iter()
+        .map(|(name, word)| (name.clone(), text(word).to_string()))
+        .collect();
+    let args: Vec<(&str, &str)> = details
+        .args
+        .iter()
+        .chain(words.iter().map(|(k, v)| (k, v)))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    tr(&key, &args)
+}
+
 /// The rows of these entries: one query for the actors' names.
 pub fn rows(conn: &mut DbConn, entries: Vec<AuditEntry>) -> Result<Vec<AuditRow>, AppError> {
     let names = Names::load(conn, entries.iter().map(|e| e.actor.as_str()))?;
@@ -133,7 +161,7 @@ pub fn rows(conn: &mut DbConn, entries: Vec<AuditEntry>) -> Result<Vec<AuditRow>
                 action: action_label(&e.action),
                 link: e.entity_id.and_then(|id| link_of(&e.entity, id)),
                 object,
-                summary: e.summary,
+                summary: details_text(&e.summary),
             }
         })
         .collect())
@@ -160,6 +188,34 @@ mod tests {
         with_lang(Lang::Zh, || {
             assert_eq!(action_label("user.login"), "登录");
             assert_eq!(action_label("made.up"), "其他操作");
+        });
+    }
+
+    #[test]
+    fn details_read_in_the_readers_language_and_other_text_as_written() {
+        use crate::i18n::{with_lang, Lang};
+        let login = Details::new("user.login_failed")
+            .arg("count", 3)
+            .to_string();
+        assert!(login.starts_with('{'), "{login}");
+        let role = Details::new("user.create")
+            .arg("username", "renshe")
+            .arg("department", "地区人社局")
+            .word("role", "common.role.liaison")
+            .to_string();
+        with_lang(Lang::Zh, || {
+            assert_eq!(details_text(&login), "连续第 3 次密码错误");
+            let text = details_text(&role);
+            assert!(text.contains("renshe") && text.contains("联络员"), "{text}");
+            assert!(text.contains("地区人社局"), "{text}");
+            // Older entries, and keys the catalog does not know, are shown as written.
+            assert_eq!(details_text("signed in"), "signed in");
+            let unknown = r#"{"k":"made.up"}"#;
+            assert_eq!(details_text(unknown), unknown);
+        });
+        with_lang(Lang::En, || {
+            assert_eq!(details_text(&login), "wrong password, 3 in a row");
+            assert!(details_text(&role).contains("Liaison"));
         });
     }
 
