@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::config::AuthSettings;
-use crate::db::audit::{self, NewAuditEntry};
+use crate::db::audit::{self, Details, NewAuditEntry};
 use crate::db::departments::{self, Change};
 use crate::db::users::{self, NewUser, User, UserChanges};
 use crate::db::{sessions, tokens, DbConn};
@@ -65,6 +65,26 @@ fn record(
     )
 }
 
+/// A role's name in the catalog (`common.role.<role>`).
+fn role_word(role: &str) -> String {
+    format!("common.role.{role}")
+}
+
+/// An account's state as the user pages name it.
+fn active_word(active: bool) -> &'static str {
+    if active {
+        "admin.users.active"
+    } else {
+        "admin.users.disabled"
+    }
+}
+
+/// Whole minutes from `now` until `until`, rounded up.
+fn minutes_until(now: NaiveDateTime, until: NaiveDateTime) -> i64 {
+    let seconds = (until - now).num_seconds().max(0);
+    (seconds + 59) / 60
+}
+
 /// A user as typed into a form or on the command line, before validation.
 #[derive(Debug, Clone, Default)]
 pub struct UserInput {
@@ -84,6 +104,8 @@ struct ValidUser {
     email: String,
     role: Role,
     department_id: Option<i32>,
+    /// The department's name, for the audit log.
+    department: Option<String>,
 }
 
 fn validate(conn: &mut DbConn, input: &UserInput) -> Result<ValidUser, AccountError> {
@@ -96,27 +118,23 @@ fn validate(conn: &mut DbConn, input: &UserInput) -> Result<ValidUser, AccountEr
             &[],
         )));
     }
-    let department_id = match (&input.department_name, input.department_id) {
+    let department = match (&input.department_name, input.department_id) {
         (Some(name), _) if !name.trim().is_empty() => Some(
-            departments::find_by_name_or_alias(conn, name.trim())?
-                .ok_or_else(|| {
-                    AccountError::Invalid(tr(
-                        "service.accounts.department_unknown",
-                        &[("name", name.trim())],
-                    ))
-                })?
-                .id,
+            departments::find_by_name_or_alias(conn, name.trim())?.ok_or_else(|| {
+                AccountError::Invalid(tr(
+                    "service.accounts.department_unknown",
+                    &[("name", name.trim())],
+                ))
+            })?,
         ),
-        (_, Some(id)) => Some(
-            departments::find(conn, id)?
-                .ok_or_else(|| {
-                    AccountError::Invalid(tr("service.accounts.selected_department_unknown", &[]))
-                })?
-                .id,
-        ),
+        (_, Some(id)) => Some(departments::find(conn, id)?.ok_or_else(|| {
+            AccountError::Invalid(tr("service.accounts.selected_department_unknown", &[]))
+        })?),
         _ => None,
     };
-    if role == Role::Liaison && department_id.is_none() {
+    // Only liaisons belong to a department.
+    let department = department.filter(|_| role == Role::Liaison);
+    if role == Role::Liaison && department.is_none() {
         return Err(AccountError::Invalid(tr(
             "service.accounts.liaison_needs_department",
             &[],
@@ -126,8 +144,8 @@ fn validate(conn: &mut DbConn, input: &UserInput) -> Result<ValidUser, AccountEr
         display_name,
         email,
         role,
-        // Only liaisons belong to a department.
-        department_id: department_id.filter(|_| role == Role::Liaison),
+        department_id: department.as_ref().map(|d| d.id),
+        department: department.map(|d| d.name),
     })
 }
 
@@ -163,11 +181,11 @@ pub fn create_user(
                 created_at: change.at,
             },
         )?;
-        let summary = format!(
-            "created {username} ({}), department id {:?}",
-            valid.role.as_str(),
-            valid.department_id
-        );
+        let summary = Details::new("user.create")
+            .arg("username", &username)
+            .word("role", role_word(valid.role.as_str()))
+            .arg_or_none("department", valid.department.as_deref())
+            .to_string();
         record(conn, change, "user.create", "user", Some(id), &summary)?;
         Ok(id)
     })
@@ -212,20 +230,52 @@ pub fn update_user(
         } else {
             0
         };
-        let summary = format!(
-            "{}: role {} → {}, department {:?} → {:?}, active {} → {}, name {} → {}, email {} → {}, {revoked} tokens revoked",
-            before.username,
-            before.role,
-            valid.role.as_str(),
-            before.department_id,
-            valid.department_id,
-            before.active,
-            input.active,
-            before.display_name,
-            valid.display_name,
-            before.email,
-            valid.email
-        );
+        let mut changes = Vec::new();
+        if before.role != valid.role.as_str() {
+            changes.push(
+                Details::new("change.role")
+                    .word("before", role_word(&before.role))
+                    .word("after", role_word(valid.role.as_str())),
+            );
+        }
+        if before.department_id != valid.department_id {
+            let was = match before.department_id {
+                Some(d) => departments::find(conn, d)?.map(|d| d.name),
+                None => None,
+            };
+            changes.push(
+                Details::new("change.department")
+                    .arg_or_none("before", was)
+                    .arg_or_none("after", valid.department.as_deref()),
+            );
+        }
+        if before.active != input.active {
+            changes.push(
+                Details::new("change.active")
+                    .word("before", active_word(before.active))
+                    .word("after", active_word(input.active)),
+            );
+        }
+        if before.display_name != valid.display_name {
+            changes.push(Details::change(
+                "display_name",
+                &before.display_name,
+                &valid.display_name,
+            ));
+        }
+        if before.email != valid.email {
+            changes.push(Details::change("email", &before.email, &valid.email));
+        }
+        if revoked > 0 {
+            changes.push(Details::new("change.tokens_revoked").arg("n", revoked));
+        }
+        if changes.is_empty() {
+            changes.push(Details::new("change.nothing"));
+        }
+        let summary = Details::new("user.update")
+            .arg("username", &before.username)
+            .clauses("changes", changes)
+            .to_string();
         record(conn, change, "user.update", "user", Some(id), &summary)?;
         Ok(())
     })
@@ -255,7 +305,10 @@ pub fn disable_user(
             "user.disable",
             "user",
             Some(user.id),
-            &format!("{username}: sessions ended, {revoked} tokens revoked"),
+            &Details::new("user.disable")
+                .arg("username", username)
+                .arg("revoked", revoked)
+                .to_string(),
         )?;
         Ok(())
     })
@@ -282,10 +335,10 @@ pub fn set_password(
                 .filter(crate::db::schema::sessions::id_hash.ne(keep.unwrap_or(""))),
         )
         .execute(conn)?;
-        let summary = format!(
-            "password of {} set; {ended} other sessions ended",
-            user.username
-        );
+        let summary = Details::new("user.password")
+            .arg("username", &user.username)
+            .arg("ended", ended)
+            .to_string();
         record(conn, change, "user.password", "user", Some(id), &summary)?;
         Ok(())
     })
@@ -352,7 +405,7 @@ pub fn record_login(
                 "user.login_failed",
                 "user",
                 Some(user.id),
-                "failed sign-in from a known browser",
+                &Details::new("user.login_failed_known").to_string(),
             )?;
             return Ok(Err(LoginFailure::WrongPassword));
         }
@@ -366,11 +419,23 @@ pub fn record_login(
         let (action, summary) = match locked_until {
             Some(until) => (
                 "user.locked",
-                format!("failed sign-in {failures}: new browsers wait until {until}"),
+                Details::new("user.locked")
+                    .arg("count", failures)
+                    .arg("minutes", minutes_until(now, until)),
             ),
-            None => ("user.login_failed", format!("failed sign-in {failures}")),
+            None => (
+                "user.login_failed",
+                Details::new("user.login_failed").arg("count", failures),
+            ),
         };
-        record(conn, change, action, "user", Some(user.id), &summary)?;
+        record(
+            conn,
+            change,
+            action,
+            "user",
+            Some(user.id),
+            &summary.to_string(),
+        )?;
         Ok(Err(LoginFailure::WrongPassword))
     })
 }
@@ -420,7 +485,7 @@ pub fn start_session(
             "user.login",
             "user",
             Some(user.id),
-            "signed in",
+            &Details::new("user.login").to_string(),
         )?;
         Ok::<_, AccountError>(())
     })?;
@@ -444,7 +509,7 @@ pub fn end_session(
             "user.logout",
             "user",
             Some(user.id),
-            "signed out",
+            &Details::new("user.logout").to_string(),
         )?;
         Ok(())
     })
@@ -486,7 +551,11 @@ pub fn create_token(
             &security::sha256_hex(&token),
             change.at,
         )?;
-        let summary = format!("token {id} “{label}” for {username}");
+        let summary = Details::new("token.create")
+            .arg("id", id)
+            .arg_or_none("label", Some(label))
+            .arg("username", username)
+            .to_string();
         record(conn, change, "token.create", "token", Some(id), &summary)?;
         Ok((id, token))
     })
@@ -500,7 +569,10 @@ pub fn revoke_token(conn: &mut DbConn, id: i32, change: Change<'_>) -> Result<()
                 &[("id", &id.to_string())],
             ))
         })?;
-        let summary = format!("token {id} of {owner} revoked");
+        let summary = Details::new("token.revoke")
+            .arg("id", id)
+            .arg("owner", &owner)
+            .to_string();
         record(conn, change, "token.revoke", "token", Some(id), &summary)?;
         Ok(())
     })
@@ -516,7 +588,12 @@ pub fn set_language(
     crate::db::transaction(conn, |conn| {
         users::set_language(conn, user.id, Some(lang.code()))?;
         let change = user.change(now);
-        let summary = format!("language: {}", lang.code());
+        let summary = Details::new("user.language")
+            .word(
+                "language",
+                format!("admin.audit.words.lang_{}", lang.code()),
+            )
+            .to_string();
         record(
             conn,
             change,

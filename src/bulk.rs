@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::authz::{require, Action, CurrentUser};
-use crate::db::audit::{self, NewAuditEntry};
+use crate::db::audit::{self, Details, NewAuditEntry};
 use crate::db::chase::{self, NewChase};
 use crate::db::obligations::{self, ObligationRow};
 use crate::db::{reports, DbConn};
@@ -72,15 +72,21 @@ fn load(
     Ok(rows)
 }
 
+/// The entry of a bulk action: `details` (keyed by the action) with how many rows were done
+/// and skipped, and the ids of those done.
 fn record(
     conn: &mut DbConn,
     user: &CurrentUser,
     now: NaiveDateTime,
     action: &str,
     out: &BulkOutcome,
-    extra: &str,
+    details: Details,
 ) -> Result<(), AppError> {
     let done: Vec<String> = out.done.iter().map(|i| i.to_string()).collect();
+    let details = details
+        .arg("done", out.done.len())
+        .arg("skipped", out.skipped.len())
+        .arg_or_none("ids", Some(done.join(", ")));
     audit::record(
         conn,
         NewAuditEntry {
@@ -89,12 +95,7 @@ fn record(
             action,
             entity: "obligation",
             entity_id: None,
-            summary: &format!(
-                "{} done (obligations {}), {} skipped{extra}",
-                out.done.len(),
-                done.join(", "),
-                out.skipped.len()
-            ),
+            summary: &details.to_string(),
         },
     )?;
     Ok(())
@@ -131,7 +132,8 @@ pub fn accept(
                 _ => out.skip(row.id, "ledger.bulk.skip_not_submitted"),
             }
         }
-        record(conn, user, now, "ledger.bulk_accept", &out, "")?;
+        let details = Details::new("ledger.bulk_accept");
+        record(conn, user, now, "ledger.bulk_accept", &out, details)?;
         Ok(out)
     })
 }
@@ -189,7 +191,7 @@ pub fn chase_now(
             now,
             "ledger.bulk_chase",
             &out,
-            &format!(", {} emails queued", summary.emails),
+            Details::new("ledger.bulk_chase").arg("emails", summary.emails),
         )?;
         Ok(out)
     })
@@ -255,7 +257,7 @@ pub fn phone_chase(
             now,
             "ledger.bulk_phone",
             &out,
-            &format!(": {note}"),
+            Details::new("ledger.bulk_phone").arg("note", &note),
         )?;
         Ok(out)
     })

@@ -5,7 +5,7 @@
 
 use crate::authz::{self, Action, CurrentUser};
 use crate::clock::Stamp;
-use crate::db::audit::{self, NewAuditEntry};
+use crate::db::audit::{self, Details, NewAuditEntry};
 use crate::db::closures;
 use crate::db::reports::NewEvidence;
 use crate::db::{measures, schedules, DbConn};
@@ -132,11 +132,10 @@ pub fn request(
         for f in files {
             closures::add_file(conn, id, f, at.now)?;
         }
-        let what = format!(
-            "asked to close measure {} with {} files",
-            m.label,
-            files.len()
-        );
+        let what = Details::new("closure.request")
+            .arg("measure", &m.label)
+            .arg("files", files.len())
+            .to_string();
         record(conn, user, at, "closure.request", id, &what)?;
         Ok(id)
     })
@@ -187,13 +186,17 @@ pub fn decide(
                 ReportingError::NotFound(tr("service.closing.measure_not_found", &[]))
             })?;
             let sync = schedules::sync_obligations(conn, m.document_id)?;
-            let what = format!(
-                "closed measure {} on {}: {} obligations not yet due removed",
-                m.label, at.today, sync.removed
-            );
+            let what = Details::new("closure.approve")
+                .arg("measure", &m.label)
+                .arg("date", at.today)
+                .arg("removed", sync.removed)
+                .to_string();
             record(conn, user, at, "closure.approve", c.id, &what)?;
         } else {
-            record(conn, user, at, "closure.refuse", c.id, comment)?;
+            let what = Details::new("closure.refuse")
+                .arg("comment", comment)
+                .to_string();
+            record(conn, user, at, "closure.refuse", c.id, &what)?;
         }
         Ok(c.measure_id)
     })

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
 use crate::config::Settings;
-use crate::db::audit::{self, NewAuditEntry};
+use crate::db::audit::{self, Details, NewAuditEntry};
 use crate::db::reports;
 use crate::db::schema::{obligations, reports as reports_table, users};
 use crate::db::{obligations as obligation_rows, DbConn};
@@ -122,10 +122,13 @@ pub fn generate(
             action: "demo.generate",
             entity: "document",
             entity_id: None,
-            summary: &format!(
-                "demo data at scale {scale}: {} documents, {} departments, {} obligations, {} reports",
-                out.documents, out.departments, out.obligations, out.reports
-            ),
+            summary: &Details::new("demo.generate")
+                .arg("scale", scale)
+                .arg("documents", out.documents)
+                .arg("departments", out.departments)
+                .arg("obligations", out.obligations)
+                .arg("reports", out.reports)
+                .to_string(),
         },
     )?;
     Ok(out)

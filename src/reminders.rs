@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::authz::{Action, CurrentUser};
 use crate::config::Settings;
-use crate::db::audit::{self, NewAuditEntry};
+use crate::db::audit::{self, Details, NewAuditEntry};
 use crate::db::chase::{self, NewChase};
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{obligations, DbConn};
@@ -92,6 +92,45 @@ pub fn effective_policy(conn: &mut DbConn, settings: &Settings) -> QueryResult<P
         .unwrap_or_else(|| settings.reminders.policy.clone()))
 }
 
+/// A policy as the audit log reads it: every setting, in words.
+fn policy_details(policy: &Policy) -> Details {
+    const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let before: Vec<String> = policy.before_days.iter().map(u32::to_string).collect();
+    let rungs = policy.escalation.iter().map(|rung| {
+        let copy = rung.copy.iter().map(|c| {
+            Details::of_word(match c {
+                Copy::DepartmentHead => "admin.reminders.copy_head",
+                Copy::Leaders => "admin.reminders.copy_leaders",
+                Copy::Office => "admin.reminders.copy_office",
+            })
+        });
+        Details::new("reminders.rung")
+            .arg("days", rung.after_days)
+            .list("copy", copy)
+    });
+    let digest = match policy.digest {
+        Some(d) => Details::new("reminders.digest")
+            .word(
+                "weekday",
+                format!(
+                    "admin.reminders.weekdays.{}",
+                    WEEKDAYS[d.weekday.num_days_from_monday() as usize]
+                ),
+            )
+            .arg("hour", d.hour),
+        None => Details::of_word("admin.reminders.no_digest"),
+    };
+    Details::new("reminders.policy")
+        .arg_or_none("before", Some(before.join("/")))
+        .yes_no("on_due_day", policy.on_due_day)
+        .arg("every", policy.overdue_every_days)
+        .clauses("escalation", rungs)
+        .yes_no("receipts", policy.receipts)
+        .list("digest", [digest])
+        .yes_no("working_days", policy.working_days)
+        .arg_or_none("office", Some(policy.office_emails.join(", ")))
+}
+
 /// The office saves a new policy; audited.
 pub fn save_policy(
     conn: &mut DbConn,
@@ -113,7 +152,7 @@ pub fn save_policy(
                 action: "reminders.policy",
                 entity: "reminder_policy",
                 entity_id: Some(1),
-                summary: &json,
+                summary: &policy_details(policy).to_string(),
             },
         )?;
         Ok(())
@@ -147,7 +186,10 @@ pub fn resend(
                 action: "outbox.resend",
                 entity: "outbox",
                 entity_id: Some(id),
-                summary: &format!("{} → {}", row.subject, row.to_addrs),
+                summary: &Details::new("outbox.resend")
+                    .arg("subject", &row.subject)
+                    .arg("to", &row.to_addrs)
+                    .to_string(),
             },
         )?;
         Ok(())
@@ -206,12 +248,14 @@ pub fn resend_many(
             ResendSelection::AllFailed => Vec::new(),
         };
         if !requeued.is_empty() {
-            let summary = format!(
-                "{} failed emails requeued: {:?}{}",
-                requeued.len(),
-                &requeued[..requeued.len().min(50)],
-                if requeued.len() > 50 { " …" } else { "" }
-            );
+            let mut ids: Vec<String> = requeued.iter().take(50).map(i32::to_string).collect();
+            if requeued.len() > 50 {
+                ids.push("…".to_string());
+            }
+            let summary = Details::new("outbox.resend_many")
+                .arg("count", requeued.len())
+                .arg("ids", ids.join(", "))
+                .to_string();
             audit::record(
                 conn,
                 NewAuditEntry {
@@ -528,22 +572,23 @@ impl Runner<'_> {
             }
             summary.planned = recorded_keys.len();
             if summary.planned > 0 {
+                let action = if actor == SYSTEM_ACTOR {
+                    "reminders.queue"
+                } else {
+                    "reminders.chase_now"
+                };
                 audit::record(
                     conn,
                     NewAuditEntry {
                         at: now,
                         actor,
-                        action: if actor == SYSTEM_ACTOR {
-                            "reminders.queue"
-                        } else {
-                            "reminders.chase_now"
-                        },
+                        action,
                         entity: "outbox",
                         entity_id: None,
-                        summary: &format!(
-                            "{} reminders queued in {} emails",
-                            summary.planned, summary.emails
-                        ),
+                        summary: &Details::new(action)
+                            .arg("reminders", summary.planned)
+                            .arg("emails", summary.emails)
+                            .to_string(),
                     },
                 )?;
             }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use crate::authz::{allows, Action, CurrentUser};
 use crate::clock::Stamp;
 use crate::config::ReportingSettings;
-use crate::db::audit::{self, NewAuditEntry};
+use crate::db::audit::{self, Details, NewAuditEntry};
 use crate::db::documents::{self, ImportOutcome, StoreError};
 use crate::db::reports::{self, NewEvidence};
 use crate::db::schedules::{self, ScheduleRow, SyncOutcome};
@@ -197,20 +197,23 @@ pub fn set_schedule(
         })?;
         schedules::save(conn, &row)?;
         let sync = schedules::sync_obligations(conn, document_id)?;
-        let summary = format!(
-            "schedule {} from {} × {} (due +{} days, co −{} days, problems {}, next steps {}): {} created, {} updated, {} removed, {} kept",
-            row.cadence,
-            row.starts_on,
-            row.periods,
-            row.due_days,
-            row.co_days,
-            if row.ask_problems { "asked" } else { "not asked" },
-            if row.ask_next_steps { "asked" } else { "not asked" },
-            sync.created,
-            sync.updated,
-            sync.removed,
-            sync.kept
-        );
+        let asked = |yes: bool| {
+            let word = if yes { "asked" } else { "not_asked" };
+            format!("admin.audit.words.{word}")
+        };
+        let summary = Details::new("schedule.update")
+            .word("cadence", format!("plan.schedule.{}", row.cadence))
+            .arg("starts_on", row.starts_on)
+            .arg("periods", row.periods)
+            .arg("due_days", row.due_days)
+            .arg("co_days", row.co_days)
+            .word("problems", asked(row.ask_problems))
+            .word("next_steps", asked(row.ask_next_steps))
+            .arg("created", sync.created)
+            .arg("updated", sync.updated)
+            .arg("removed", sync.removed)
+            .arg("kept", sync.kept)
+            .to_string();
         record(
             conn,
             &user.username,
@@ -245,7 +248,7 @@ pub fn save_report(
         let ob = obligation_acted_for(conn, user, obligation_id)?;
         let state = if submit { "submitted" } else { "draft" };
         let latest = reports::latest(conn, obligation_id)?;
-        let report_id = match &latest {
+        let (report_id, version) = match &latest {
             Some(r) if r.state == "draft" => {
                 if revision.is_some_and(|rev| rev != r.revision) {
                     return Err(stale(r));
@@ -265,7 +268,7 @@ pub fn save_report(
                 if let Some(keep) = keep {
                     reports::keep_only_evidence(conn, r.id, keep)?;
                 }
-                r.id
+                (r.id, r.version)
             }
             Some(r) if r.state == "submitted" => {
                 return Err(ReportingError::Conflict(tr(
@@ -312,7 +315,7 @@ pub fn save_report(
                         }
                     }
                 }
-                id
+                (id, version)
             }
         };
         for f in files {
@@ -322,21 +325,19 @@ pub fn save_report(
             obligations::set_state(conn, obligation_id, "submitted")?;
             obligations::mark_handed_in(conn, obligation_id, at.today)?;
         }
-        let summary = format!(
-            "{} {} on measure {} for {} ({}): {}%, {} new files",
-            if submit { "submitted" } else { "saved draft" },
-            ob.department,
-            ob.measure_label,
-            ob.period_label,
-            ob.period_key,
-            content.percent,
-            files.len()
-        );
         let action = if submit {
             "report.submit"
         } else {
             "report.draft"
         };
+        let summary = Details::new(action)
+            .arg("version", version)
+            .arg("department", &ob.department)
+            .arg("measure", &ob.measure_label)
+            .arg("period", &ob.period_label)
+            .arg("percent", content.percent)
+            .arg("files", files.len())
+            .to_string();
         record(
             conn,
             &user.username,
@@ -428,16 +429,12 @@ pub fn review(
             reports::mark_insufficient(conn, r.id, insufficient)?;
         }
         obligations::set_state(conn, r.obligation_id, to)?;
-        let summary = format!("version {} {}: {comment}", r.version, to);
-        record(
-            conn,
-            &user.username,
-            now,
-            &format!("report.{verb}"),
-            "report",
-            r.id,
-            &summary,
-        )?;
+        let action = format!("report.{verb}");
+        let summary = Details::new(&action)
+            .arg("version", r.version)
+            .arg_or_none("comment", Some(comment))
+            .to_string();
+        record(conn, &user.username, now, &action, "report", r.id, &summary)?;
         Ok(())
     })
 }
@@ -467,10 +464,11 @@ pub fn withdraw_report(
         if r.version == 1 {
             obligations::clear_handed_in(conn, ob.id)?;
         }
-        let what = format!(
-            "withdrew version {} on measure {} for {}",
-            r.version, ob.measure_label, ob.period_label
-        );
+        let what = Details::new("report.withdraw")
+            .arg("version", r.version)
+            .arg("measure", &ob.measure_label)
+            .arg("period", &ob.period_label)
+            .to_string();
         record(
             conn,
             &user.username,
@@ -528,7 +526,7 @@ pub fn keep_canned(
             "canned.add",
             "canned_comment",
             id,
-            body,
+            &Details::new("canned.add").arg("body", body).to_string(),
         )?;
         Ok(Some(id))
     })
@@ -553,7 +551,9 @@ pub fn drop_canned(
             "canned.remove",
             "canned_comment",
             id,
-            &c.body,
+            &Details::new("canned.remove")
+                .arg("body", &c.body)
+                .to_string(),
         )?;
         Ok(())
     })
@@ -617,10 +617,14 @@ pub fn request_extension(
             reason,
             now,
         )?;
-        let summary = format!(
-            "{} asks {} → {} for measure {} {}: {reason}",
-            ob.department, ob.due_on, requested, ob.measure_label, ob.period_label
-        );
+        let summary = Details::new("extension.request")
+            .arg("department", &ob.department)
+            .arg("measure", &ob.measure_label)
+            .arg("period", &ob.period_label)
+            .arg("from", ob.due_on)
+            .arg("to", requested)
+            .arg("reason", reason)
+            .to_string();
         record(
             conn,
             &user.username,
@@ -662,17 +666,17 @@ pub fn decide_extension(
             let original = ob.original_due_on.unwrap_or(ob.due_on);
             obligations::extend(conn, ob.id, original, ext.requested_due_on)?;
         }
-        let summary = format!(
-            "{state} {} → {}: {}",
-            ext.previous_due_on,
-            ext.requested_due_on,
-            comment.trim()
-        );
+        let action = format!("extension.{}", if approve { "approve" } else { "reject" });
+        let summary = Details::new(&action)
+            .arg("from", ext.previous_due_on)
+            .arg("to", ext.requested_due_on)
+            .arg_or_none("comment", Some(comment.trim()))
+            .to_string();
         record(
             conn,
             &user.username,
             now,
-            &format!("extension.{}", if approve { "approve" } else { "reject" }),
+            &action,
             "extension",
             ext.id,
             &summary,
@@ -697,7 +701,10 @@ pub fn dispatch(
         })?;
         let due = today + Duration::days(settings.receipt_days.into());
         let created = receipts::dispatch(conn, document_id, due, now)?;
-        let summary = format!("dispatched to {created} departments, receipt due {due}");
+        let summary = Details::new("document.dispatch")
+            .arg("departments", created)
+            .arg("due", due)
+            .to_string();
         record(
             conn,
             &user.username,
@@ -731,10 +738,9 @@ pub fn acknowledge(
                 &[],
             )));
         }
-        let summary = format!(
-            "{} acknowledged receipt",
-            user.department.as_deref().unwrap_or("")
-        );
+        let summary = Details::new("document.acknowledge")
+            .arg_or_none("department", user.department.as_deref())
+            .to_string();
         record(
             conn,
             &user.username,
@@ -764,13 +770,12 @@ pub fn set_deadline(
                 ReportingError::NotFound(tr("service.reporting.measure_not_found", &[]))
             })?;
         let sync = schedules::sync_obligations(conn, document)?;
-        let summary = format!(
-            "deadline {}: {} obligations created, {} removed, {} kept",
-            deadline.map_or("cleared".to_string(), |d| d.to_string()),
-            sync.created,
-            sync.removed,
-            sync.kept
-        );
+        let summary = Details::new("measure.deadline")
+            .arg_or_none("deadline", deadline)
+            .arg("created", sync.created)
+            .arg("removed", sync.removed)
+            .arg("kept", sync.kept)
+            .to_string();
         record(
             conn,
             &user.username,
@@ -840,7 +845,7 @@ pub fn edit_measure(
             ReportingError::NotFound(tr("service.reporting.measure_not_found", &[]))
         })?;
         let mut out = MeasureEdited::default();
-        let mut changes: Vec<String> = Vec::new();
+        let mut changes: Vec<Details> = Vec::new();
         if edit.title.is_some() || edit.text.is_some() {
             let title = edit
                 .title
@@ -852,10 +857,10 @@ pub fn edit_measure(
                 .map_or(m.body.clone(), |t| t.trim().to_string());
             measures::update_text(conn, m.id, &title, &text)?;
             if title != m.title {
-                changes.push(format!("title “{}” → “{title}”", m.title));
+                changes.push(Details::change("title", &m.title, &title));
             }
             if text != m.body {
-                changes.push("text changed".into());
+                changes.push(Details::new("change.text"));
             }
         }
         if edit.lead.is_some() || edit.co.is_some() {
@@ -942,35 +947,42 @@ pub fn edit_measure(
                 .filter(|a| !before.contains(&a.department_id))
                 .map(|a| a.department.clone())
                 .collect();
-            let listed: Vec<String> = after
-                .iter()
-                .map(|a| {
-                    let lead = if a.role == "lead" { "（牵头）" } else { "" };
-                    format!("{}{lead}", a.department)
-                })
-                .collect();
-            changes.push(format!("units: {}", listed.join("、")));
+            let named = |lead: bool| {
+                after
+                    .iter()
+                    .filter(|a| (a.role == "lead") == lead)
+                    .map(|a| a.department.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            };
+            changes.push(
+                Details::new("change.units")
+                    .arg_or_none("lead", Some(named(true)))
+                    .arg_or_none("co", Some(named(false))),
+            );
         }
         if let Some(deadline) = edit.deadline {
             measures::set_deadline_text(conn, m.id, deadline, None)?;
-            changes.push(format!(
-                "deadline {} → {}",
-                m.deadline.map_or("none".to_string(), |d| d.to_string()),
-                deadline.map_or("none".to_string(), |d| d.to_string())
-            ));
+            changes.push(
+                Details::new("change.deadline")
+                    .arg_or_none("before", m.deadline)
+                    .arg_or_none("after", deadline),
+            );
         }
         let sync = schedules::sync_obligations(conn, m.document_id)?;
         out.obligations_created = sync.created;
         out.obligations_removed = sync.removed;
         // The office has looked at this measure: what the import flagged is settled.
         measures::clear_warnings(conn, m.id)?;
-        let summary = format!(
-            "measure {}: {}; {} obligations created, {} removed",
-            m.label,
-            changes.join("; "),
-            sync.created,
-            sync.removed
-        );
+        if changes.is_empty() {
+            changes.push(Details::new("change.nothing"));
+        }
+        let summary = Details::new("measure.edit")
+            .arg("measure", &m.label)
+            .clauses("changes", changes)
+            .arg("created", sync.created)
+            .arg("removed", sync.removed)
+            .to_string();
         record(
             conn,
             &user.username,

@@ -36,7 +36,8 @@ pub struct NewAuditEntry<'a> {
 /// What an entry says beyond its action, kept as a catalog key (`admin.audit.details.<key>`)
 /// with its values, so the log reads in each reader's language: values are filled in as
 /// written (names, numbers, dates, comments), words (`word`) are catalog keys looked up when
-/// the entry is read. Stored in `summary` as JSON; `read::audit::details_text` reads it back,
+/// the entry is read, and lists (`list`, `clauses`) are records of their own, read the same
+/// way and joined. Stored in `summary` as JSON; `read::audit::details_text` reads it back,
 /// and shows any other text (older entries) as it is.
 #[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Details {
@@ -46,6 +47,13 @@ pub struct Details {
     pub args: BTreeMap<String, String>,
     #[serde(rename = "w", default, skip_serializing_if = "BTreeMap::is_empty")]
     pub words: BTreeMap<String, String>,
+    /// Enumerations (单位负责人、督查室), joined by `admin.list_sep`.
+    #[serde(rename = "l", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lists: BTreeMap<String, Vec<Details>>,
+    /// Parts of a sentence (角色 … → …；单位 … → …), joined by
+    /// `admin.audit.details.clause_sep`.
+    #[serde(rename = "c", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub clauses: BTreeMap<String, Vec<Details>>,
 }
 
 impl Details {
@@ -66,6 +74,52 @@ impl Details {
     pub fn word(mut self, name: &str, catalog_key: impl Into<String>) -> Self {
         self.words.insert(name.to_string(), catalog_key.into());
         self
+    }
+
+    /// A value that may be missing: shown as written, or as the word for none (无) when it
+    /// is missing or empty.
+    pub fn arg_or_none(self, name: &str, value: Option<impl std::fmt::Display>) -> Self {
+        match value.map(|v| v.to_string()).filter(|v| !v.is_empty()) {
+            Some(v) => self.arg(name, v),
+            None => self.word(name, "common.none"),
+        }
+    }
+
+    /// Yes or no, in the reader's language.
+    pub fn yes_no(self, name: &str, yes: bool) -> Self {
+        let word = if yes { "yes" } else { "no" };
+        self.word(name, format!("admin.audit.words.{word}"))
+    }
+
+    /// A record that is only a word, for a list of words.
+    pub fn of_word(catalog_key: &str) -> Self {
+        Details::new("word").word("word", catalog_key)
+    }
+
+    /// An enumeration of records (none reads as 无).
+    pub fn list(mut self, name: &str, items: impl IntoIterator<Item = Details>) -> Self {
+        self.lists
+            .insert(name.to_string(), items.into_iter().collect());
+        self
+    }
+
+    /// Parts of a sentence, each a record (none reads as 无).
+    pub fn clauses(mut self, name: &str, items: impl IntoIterator<Item = Details>) -> Self {
+        self.clauses
+            .insert(name.to_string(), items.into_iter().collect());
+        self
+    }
+
+    /// A change of one thing from `before` to `after`, both values as written (missing or
+    /// empty ones read as 无): a clause of `change.<what>`.
+    pub fn change(
+        what: &str,
+        before: impl std::fmt::Display,
+        after: impl std::fmt::Display,
+    ) -> Self {
+        Details::new(&format!("change.{what}"))
+            .arg_or_none("before", Some(before))
+            .arg_or_none("after", Some(after))
     }
 }
 

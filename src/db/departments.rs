@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::audit::Details;
 use super::schema::{assignments, department_aliases, departments, measures};
 use super::DbConn;
 use crate::i18n::tr;
@@ -222,28 +223,34 @@ pub fn edit(
 
         let mut parts = Vec::new();
         if name != before.name {
-            parts.push(format!("name: {} → {name}", before.name));
+            parts.push(Details::change("name", &before.name, &name));
         }
         if email != before.email {
-            parts.push(format!("email: {} → {email}", before.email));
+            parts.push(Details::change("email", &before.email, &email));
         }
         if head_email != before.head_email {
-            parts.push(format!("head_email: {} → {head_email}", before.head_email));
+            parts.push(Details::change(
+                "head_email",
+                &before.head_email,
+                &head_email,
+            ));
         }
         let mut sorted = aliases.clone();
         sorted.sort();
         if sorted != old_aliases {
-            parts.push(format!(
-                "aliases: [{}] → [{}]",
+            parts.push(Details::change(
+                "aliases",
                 old_aliases.join("、"),
-                sorted.join("、")
+                sorted.join("、"),
             ));
         }
-        let summary = if parts.is_empty() {
-            "no change".to_string()
-        } else {
-            parts.join("; ")
-        };
+        if parts.is_empty() {
+            parts.push(Details::new("change.nothing"));
+        }
+        let summary = Details::new("department.update")
+            .arg("name", &name)
+            .clauses("changes", parts)
+            .to_string();
         super::audit::record(
             conn,
             super::audit::NewAuditEntry {
@@ -360,14 +367,13 @@ pub fn merge(
                 department_aliases::alias.eq(&from.name),
             ))
             .execute(conn)?;
-        let summary = format!(
-            "{} (id {source}) merged into {} (id {target}): {} assignments moved, {} combined, {} users moved",
-            from.name,
-            into.name,
-            outcome.assignments_moved,
-            outcome.assignments_combined,
-            outcome.users_moved
-        );
+        let summary = Details::new("department.merge")
+            .arg("from", &from.name)
+            .arg("into", &into.name)
+            .arg("moved", outcome.assignments_moved)
+            .arg("combined", outcome.assignments_combined)
+            .arg("users", outcome.users_moved)
+            .to_string();
         super::audit::record(
             conn,
             super::audit::NewAuditEntry {

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::audit::{self, NewAuditEntry};
+use super::audit::{self, Details, NewAuditEntry};
 use super::schema::{
     assignments, department_aliases, departments, documents, import_warnings, measures, sections,
 };
@@ -285,25 +285,28 @@ pub fn store(
             warnings: parsed.warnings.len(),
             replaced,
         };
-        let summary = format!(
-            "{} {}: {} measures, {} departments ({} new), {} warnings",
-            parsed.number.as_deref().unwrap_or("(no number)"),
-            parsed.title.as_deref().unwrap_or(""),
-            outcome.measures,
-            outcome.departments,
-            outcome.new_departments,
-            outcome.warnings
-        );
+        let action = if replaced {
+            "document.replace"
+        } else {
+            "document.import"
+        };
+        let details = match parsed.number.as_deref() {
+            Some(number) => Details::new(action).arg("number", number),
+            None => Details::new(action).word("number", "admin.audit.words.no_number"),
+        };
+        let summary = details
+            .arg("title", parsed.title.as_deref().unwrap_or(""))
+            .arg("measures", outcome.measures)
+            .arg("departments", outcome.departments)
+            .arg("new", outcome.new_departments)
+            .arg("warnings", outcome.warnings)
+            .to_string();
         audit::record(
             conn,
             NewAuditEntry {
                 at: now,
                 actor,
-                action: if replaced {
-                    "document.replace"
-                } else {
-                    "document.import"
-                },
+                action,
                 entity: "document",
                 entity_id: Some(document_id),
                 summary: &summary,

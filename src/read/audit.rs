@@ -41,8 +41,13 @@ pub const ACTIONS: &[&str] = &[
     "extension.request",
     "extension.approve",
     "extension.reject",
+    "ledger.bulk_accept",
+    "ledger.bulk_chase",
+    "ledger.bulk_phone",
     "outbox.resend",
     "reminders.policy",
+    "reminders.queue",
+    "reminders.chase_now",
     "canned.add",
     "canned.remove",
     "closure.request",
@@ -119,29 +124,48 @@ pub fn link_of(entity: &str, id: i32) -> Option<String> {
 /// An entry's details in the reader's language (see `db::audit::Details`); text that is not
 /// such a record, or names a key the catalog does not have, is shown as it was written.
 pub fn details_text(raw: &str) -> String {
-    let Some(details) = raw
-        .starts_with('{')
+    raw.starts_with('{')
         .then(|| serde_json::from_str::<Details>(raw).ok())
         .flatten()
-    else {
-        return raw.to_string();
-    };
+        .and_then(|details| render(&details))
+        .unwrap_or_else(|| raw.to_string())
+}
+
+/// A record's sentence with its values, words and lists filled in; `None` when the catalog
+/// lacks its key or one of its items'.
+fn render(details: &Details) -> Option<String> {
     let key = format!("admin.audit.details.{}", details.key);
-    if Catalog::get().text(current(), &key).is_none() {
-        return raw.to_string();
-    }
-    let words: Vec<(String, String)> = details
-        .words
-        .iter()
-        .map(|(name, word)| (name.clone(), text(word).to_string()))
-        .collect();
-    let args: Vec<(&str, &str)> = details
+    Catalog::get().text(current(), &key)?;
+    let mut values: Vec<(String, String)> = details
         .args
         .iter()
-        .chain(words.iter().map(|(k, v)| (k, v)))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    values.extend(
+        details
+            .words
+            .iter()
+            .map(|(name, word)| (name.clone(), text(word).to_string())),
+    );
+    for (lists, sep) in [
+        (&details.lists, "admin.list_sep"),
+        (&details.clauses, "admin.audit.details.clause_sep"),
+    ] {
+        for (name, items) in lists {
+            let parts = items.iter().map(render).collect::<Option<Vec<_>>>()?;
+            let joined = if parts.is_empty() {
+                text("common.none").to_string()
+            } else {
+                parts.join(text(sep))
+            };
+            values.push((name.clone(), joined));
+        }
+    }
+    let args: Vec<(&str, &str)> = values
+        .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    tr(&key, &args)
+    Some(tr(&key, &args))
 }
 
 /// The rows of these entries: one query for the actors' names.
@@ -217,6 +241,98 @@ mod tests {
             assert_eq!(details_text(&login), "wrong password, 3 in a row");
             assert!(details_text(&role).contains("Liaison"));
         });
+    }
+
+    #[test]
+    fn words_lists_and_clauses_read_in_the_readers_language() {
+        use crate::i18n::{with_lang, Lang};
+        let update = Details::new("user.update")
+            .arg("username", "renshe")
+            .clauses(
+                "changes",
+                [
+                    Details::new("change.role")
+                        .word("before", "common.role.liaison")
+                        .word("after", "common.role.leader"),
+                    Details::change("email", "", "hr@example.cn"),
+                ],
+            )
+            .to_string();
+        let rung = Details::new("reminders.rung").arg("days", 7).list(
+            "copy",
+            [
+                Details::of_word("admin.reminders.copy_leaders"),
+                Details::of_word("admin.reminders.copy_office"),
+            ],
+        );
+        let nobody = Details::new("reminders.rung")
+            .arg("days", 3)
+            .list("copy", [])
+            .to_string();
+        let broken = Details::new("reminders.rung")
+            .list("copy", [Details::new("made.up")])
+            .to_string();
+        with_lang(Lang::Zh, || {
+            assert_eq!(
+                details_text(&update),
+                "账号 renshe：角色 联络员 → 领导；邮箱 无 → hr@example.cn"
+            );
+            assert_eq!(
+                details_text(&rung.to_string()),
+                "逾期 7 天抄送分管领导、督查室"
+            );
+            assert_eq!(details_text(&nobody), "逾期 3 天抄送无");
+            // An item the catalog does not know: the whole entry as written.
+            assert_eq!(details_text(&broken), broken);
+        });
+        with_lang(Lang::En, || {
+            assert_eq!(
+                details_text(&update),
+                "renshe: role Liaison → Leader; email None → hr@example.cn"
+            );
+            assert_eq!(
+                details_text(&rung.to_string()),
+                "7 days overdue, copy Leaders in charge, The office"
+            );
+        });
+    }
+
+    #[test]
+    fn every_details_key_written_in_the_code_has_words_in_both_languages() {
+        use crate::i18n::Lang;
+        let catalog = Catalog::get();
+        let mut keys: Vec<String> = ACTIONS
+            .iter()
+            .filter(|a| **a != "session.key")
+            .map(|a| a.to_string())
+            .collect();
+        // Literal keys: those given to `Details::new` and `Details::change` as a string.
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut dirs = vec![std::path::PathBuf::from(src)];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let code = std::fs::read_to_string(&path).unwrap();
+                for (call, prefix) in [("Details::new(\"", ""), ("Details::change(\"", "change.")] {
+                    for part in code.split(call).skip(1) {
+                        let key = part.split('"').next().unwrap();
+                        keys.push(format!("{prefix}{key}"));
+                    }
+                }
+            }
+        }
+        keys.retain(|k| k != "made.up");
+        assert!(keys.len() > 60, "{keys:?}");
+        for key in keys {
+            for lang in [Lang::Zh, Lang::En] {
+                let full = format!("admin.audit.details.{key}");
+                assert!(catalog.text(lang, &full).is_some(), "{full} ({lang:?})");
+            }
+        }
     }
 
     #[test]

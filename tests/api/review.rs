@@ -392,6 +392,81 @@ async fn the_audit_log_reads_in_words_with_names_links_filters_and_a_csv() {
 }
 
 #[actix_web::test]
+async fn the_audit_logs_details_read_in_the_readers_language_on_the_page_and_in_the_csv() {
+    let app = spawn_app().await;
+    app.add_user("renshe", "liaison", Some("地区人社局"));
+    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
+    let ob = q1_obligation(&app, 5).await;
+    submit(&app, &hr, &ob, "已完成摸底").await;
+    let admin = app.login_admin().await;
+
+    let table = |html: &str| visible_text(html.split("<tbody>").nth(1).unwrap_or(""));
+    // Neither the English free text the log once held, nor debug output, nor the stored
+    // record itself (JSON, escaped on the page and doubled quotes in the CSV).
+    let not_chinese = [
+        "signed in",
+        "submitted",
+        "new files",
+        "Some(",
+        "None",
+        "&quot;k&quot;",
+        "\"\"k\"\"",
+    ];
+    let log = app.get_as(&admin, "/admin/audit").await;
+    assert_eq!(log.status, 200);
+    let text = table(&log.body);
+    assert!(text.contains("登录成功"), "{text}");
+    assert!(
+        text.contains("报送第 1 版：地区人社局，措施 ") && text.contains("，进度 40%，新附件 1 个"),
+        "{text}"
+    );
+    for old in not_chinese {
+        assert!(!text.contains(old), "{old} in {text}");
+    }
+    let csv = app
+        .get_as(&admin, "/admin/audit.csv?action=report.submit")
+        .await;
+    assert_eq!(csv.status, 200);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(
+        lines[1].contains("报送第 1 版：地区人社局") && lines[1].contains("进度 40%"),
+        "{}",
+        lines[1]
+    );
+    for old in not_chinese {
+        assert!(!csv.body.contains(old), "{old} in {}", csv.body);
+    }
+
+    // The same entries for an office that reads English.
+    let chosen = app
+        .post_as(&admin, "/account/language", &[("language", "en")])
+        .await;
+    assert_eq!(chosen.status, 303);
+    let text = table(&app.get_as(&admin, "/admin/audit").await.body);
+    assert!(
+        text.contains("version 1 handed in: 地区人社局, measure ")
+            && text.contains(", 40% done, 1 new files"),
+        "{text}"
+    );
+    assert!(text.contains("signed in"), "{text}");
+    assert!(text.contains("interface language set to English"), "{text}");
+    assert!(
+        !text.contains("报送第") && !text.contains("登录成功"),
+        "{text}"
+    );
+    let csv = app
+        .get_as(&admin, "/admin/audit.csv?action=report.submit")
+        .await;
+    assert!(
+        csv.body.contains("version 1 handed in: 地区人社局"),
+        "{}",
+        csv.body
+    );
+    assert!(!csv.body.contains("报送第"), "{}", csv.body);
+}
+
+#[actix_web::test]
 async fn a_report_can_be_withdrawn_before_review_and_not_after() {
     let app = spawn_app().await;
     app.add_user("renshe", "liaison", Some("地区人社局"));
