@@ -556,6 +556,7 @@ impl Settings {
             w.completion,
             w.progress,
             w.penalty_per_day,
+            w.penalty_obligation_cap,
             w.penalty_cap,
             w.lead_weight,
             w.co_weight,
