@@ -43,6 +43,9 @@ pub enum Action {
     Administer,
     /// Read the scorecard, which ranks every department: leaders and the office.
     ReadScorecard,
+    /// Read one department's score, rank and breakdown: leaders, the office, and that
+    /// department's liaisons (their own unit, not another's).
+    ReadScoreOf { department_id: i32 },
     /// Write on behalf of a department (reports, receipts, extension requests): the office,
     /// or a liaison of that department.
     ActFor { department_id: i32 },
@@ -53,6 +56,10 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         Action::ReadPlan | Action::ChangeOwnPassword => true,
         Action::Administer => user.role == Role::Admin,
         Action::ReadScorecard => matches!(user.role, Role::Admin | Role::Leader),
+        Action::ReadScoreOf { department_id } => match user.role {
+            Role::Admin | Role::Leader => true,
+            Role::Liaison => user.department_id == Some(department_id),
+        },
         Action::ActFor { department_id } => match user.role {
             Role::Admin => true,
             Role::Liaison => user.department_id == Some(department_id),
@@ -102,6 +109,9 @@ mod tests {
         assert!(!allows(&leader, Action::Administer));
         assert!(allows(&leader, Action::ReadScorecard) && allows(&admin, Action::ReadScorecard));
         assert!(!allows(&liaison, Action::ReadScorecard));
+        assert!(allows(&liaison, Action::ReadScoreOf { department_id: 7 }));
+        assert!(!allows(&liaison, Action::ReadScoreOf { department_id: 8 }));
+        assert!(allows(&leader, Action::ReadScoreOf { department_id: 8 }));
 
         let own = Action::ActFor { department_id: 7 };
         let other = Action::ActFor { department_id: 8 };

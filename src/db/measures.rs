@@ -84,6 +84,15 @@ pub fn list(conn: &mut DbConn, document_id: Option<i32>) -> QueryResult<Vec<Meas
     query.load(conn)
 }
 
+/// The measures of a document closed by the office (办结).
+pub fn closed_ids(conn: &mut DbConn, document_id: i32) -> QueryResult<Vec<i32>> {
+    measures::table
+        .filter(measures::document_id.eq(document_id))
+        .filter(measures::closed_on.is_not_null())
+        .select(measures::id)
+        .load(conn)
+}
+
 pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<MeasureDetail>> {
     measures::table
         .left_join(sections::table)

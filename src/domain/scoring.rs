@@ -746,7 +746,7 @@ mod tests {
 
         // History outside the window does not weigh on today's score: K (11) was 200 days late
         // last year and is on time this year.
-        let facts = vec![
+        let facts = [
             f(
                 1,
                 11,

@@ -2,26 +2,41 @@
 //! period (or the document to date), computed by `domain::scoring` from facts loaded in a
 //! fixed number of queries.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::db::documents::{self, Document};
 use crate::db::{obligations, schedules, scores, DbConn};
 use crate::domain::reporting::Light;
-use crate::domain::scoring::{scorecard, DepartmentScore, ObligationFacts, Weights};
+use crate::domain::scoring::{
+    current_light, scorecard, trend, DepartmentScore, ObligationFacts, Scope, Weights, WindowError,
+    WindowKind,
+};
 use crate::error::AppError;
+use crate::i18n::{text, tr};
 use crate::read::progress::LightRules;
 use crate::read::views::LightCount;
 
-/// Which document and period a scorecard is for.
+/// Which document, window and trend a scorecard is for.
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct ScorecardQuery {
     pub document: Option<i32>,
-    /// A period key; absent or empty: the document to date.
+    /// One period of the schedule; absent or empty: the window below.
     #[serde(default)]
     pub period: Option<String>,
+    /// `quarter`, `year` (the default), `all` or `custom` (with `from` and `to`).
+    #[serde(default)]
+    pub window: Option<String>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Whose lines the trend chart draws: `top` (the first five, the default), `bottom` (the
+    /// last five) or a department id.
+    #[serde(default)]
+    pub trend: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +60,13 @@ pub struct RankRow {
     pub penalty: f64,
     /// For the page: shares as percentages, `—` where nothing is measured.
     pub shown: [String; 4],
+    /// The unit's light now, over its work in the window.
+    pub light: &'static str,
+    /// Against the previous window: `up`, `down`, `same`, or none when either is unscored.
+    pub trend: Option<&'static str>,
+    /// The score of the previous window, and the change (`+3.5`) for the page.
+    pub previous_score: Option<f64>,
+    pub change: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,6 +83,7 @@ pub struct Line {
     pub name: String,
     pub points: String,
     pub colour: &'static str,
+    pub legend_x: f64,
     pub legend_y: usize,
 }
 
@@ -73,14 +96,17 @@ pub struct Tick {
 #[derive(Debug, Clone, Serialize)]
 pub struct Trend {
     pub lines: Vec<Line>,
-    pub faint: Vec<String>,
     pub ticks: Vec<Tick>,
+    /// Below the plot, room for the legend.
+    pub height: usize,
+    pub choices: Vec<Choice>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct HeatCell {
     pub light: &'static str,
-    pub light_label: &'static str,
+    /// The ledger filtered to this measure × unit (none where it has no work).
+    pub link: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,7 +114,28 @@ pub struct HeatRow {
     pub measure_id: i32,
     pub label: String,
     pub title: String,
+    pub light: &'static str,
     pub cells: Vec<HeatCell>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub name: &'static str,
+    pub value: String,
+}
+
+/// The window the scorecard scored, as the page and the API name it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowView {
+    /// `quarter`, `year`, `all`, `custom` or `period`.
+    pub kind: &'static str,
+    /// Due dates, inclusive; none for `all` and `period`.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub period: Option<String>,
+    pub label: String,
+    /// The window the trend compares with, if any.
+    pub previous_label: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,24 +143,28 @@ pub struct ScorecardView {
     pub document: Document,
     pub documents: Vec<Choice>,
     pub periods: Vec<Choice>,
+    pub windows: Vec<Choice>,
+    pub window: WindowView,
     pub period: Option<String>,
     pub period_label: String,
     pub weights: Weights,
     pub rows: Vec<RankRow>,
+    /// How many measures are in each light now.
     pub summary: Vec<LightCount>,
     pub bars: Vec<Bar>,
     pub bars_height: usize,
     pub trend: Trend,
     pub heat_departments: Vec<String>,
     pub heat: Vec<HeatRow>,
-    /// Export links carry the same selection.
+    /// Export and breakdown links carry the same selection.
     pub query: String,
+    /// The same selection as form fields (the trend chart's chooser keeps it).
+    pub selection: Vec<Field>,
     #[serde(skip)]
     pub scores: Vec<DepartmentScore>,
     #[serde(skip)]
     pub names: HashMap<i32, String>,
-    /// The day a whole-document scorecard runs to.
-    #[serde(skip)]
+    /// The day the scorecard runs to.
     pub today: NaiveDate,
 }
 
@@ -125,7 +176,72 @@ fn pct(x: Option<f64>) -> String {
     x.map_or("—".into(), |v| format!("{:.0}%", v * 100.0))
 }
 
-/// Everything the scorecard shows, for a document and a period (or the document to date).
+/// The window asked for, or a message naming what is wrong with it.
+fn scope_of(
+    query: &ScorecardQuery,
+    periods: &[crate::domain::schedule::Period],
+    today: NaiveDate,
+) -> Result<Scope, AppError> {
+    if let Some(p) = query.period.as_deref().filter(|p| !p.is_empty()) {
+        let at = periods.iter().position(|sp| sp.key == p).ok_or_else(|| {
+            AppError::Validation(tr("web.scorecard.no_such_period", &[("period", p)]))
+        })?;
+        return Ok(Scope::Period {
+            key: p.to_string(),
+            previous: at.checked_sub(1).map(|i| periods[i].key.clone()),
+        });
+    }
+    Scope::parse(
+        query.window.as_deref(),
+        query.from.as_deref(),
+        query.to.as_deref(),
+        today,
+    )
+    .map_err(|e| {
+        AppError::Validation(match e {
+            WindowError::Unknown(w) => tr("web.scorecard.no_such_window", &[("window", &w)]),
+            WindowError::BadRange => tr("web.scorecard.bad_range", &[]),
+        })
+    })
+}
+
+/// A window in words: 本年（2026年）, 2026-01-01 至 2026-06-30, a period's label.
+fn window_label(scope: &Scope, periods: &[crate::domain::schedule::Period]) -> String {
+    match scope {
+        Scope::Dates { kind, from, to } => {
+            let range = tr(
+                "scorecard.window.range",
+                &[("from", &from.to_string()), ("to", &to.to_string())],
+            );
+            match kind {
+                WindowKind::Quarter => tr(
+                    "scorecard.window.quarter_of",
+                    &[
+                        ("year", &from.year().to_string()),
+                        ("quarter", &((from.month() - 1) / 3 + 1).to_string()),
+                    ],
+                ),
+                WindowKind::Year => tr(
+                    "scorecard.window.year_of",
+                    &[("year", &from.year().to_string())],
+                ),
+                WindowKind::Custom => range,
+            }
+        }
+        Scope::All => text("scorecard.window.all").to_string(),
+        Scope::Period { key, .. } => periods
+            .iter()
+            .find(|p| &p.key == key)
+            .map_or_else(|| key.clone(), |p| p.label.clone()),
+    }
+}
+
+const CHART_LINES: usize = 5;
+
+/// An obligation as the current light reads it: its period, due date and light.
+type LightItem<'a> = (&'a str, NaiveDate, Light);
+
+/// Everything the scorecard shows, for a document and a window.
 pub fn load(
     conn: &mut DbConn,
     query: &ScorecardQuery,
@@ -139,51 +255,87 @@ pub fn load(
         .or_else(|| all_docs.first().map(|d| d.0))
         .ok_or_else(|| AppError::not_found("document"))?;
     let document = documents::find(conn, doc_id)?.ok_or_else(|| AppError::not_found("document"))?;
-    let period = query.period.clone().filter(|p| !p.is_empty());
+    let today = rules.today;
 
     let schedule_periods = match schedules::find(conn, doc_id)? {
         Some(row) => row.schedule().map(|s| s.periods()).unwrap_or_default(),
         None => Vec::new(),
     };
-    if let Some(p) = &period {
-        if !schedule_periods.iter().any(|sp| &sp.key == p) {
-            return Err(AppError::Validation(crate::i18n::tr(
-                "web.scorecard.no_such_period",
-                &[("period", p)],
-            )));
-        }
-    }
+    let scope = scope_of(query, &schedule_periods, today)?;
+    let previous = scope.previous();
     let departments = scores::departments_of(conn, doc_id)?;
     let names: HashMap<i32, String> = departments.iter().cloned().collect();
     let ids: Vec<i32> = departments.iter().map(|d| d.0).collect();
     let local = |t: chrono::NaiveDateTime| crate::clock::local_date(t, tz);
     let facts = scores::facts(conn, doc_id, &local)?;
-    let in_window = |key: &str| period.as_deref().is_none_or(|p| p == key);
-    let window: Vec<ObligationFacts> = facts
-        .iter()
-        .filter(|(k, _)| in_window(k))
-        .map(|(_, f)| f.clone())
+    let within = |scope: &Scope| -> Vec<ObligationFacts> {
+        facts
+            .iter()
+            .filter(|(k, f)| scope.contains(k, f.due_on))
+            .map(|(_, f)| f.clone())
+            .collect()
+    };
+    let card = scorecard(&ids, &within(&scope), today, weights);
+    let before: HashMap<i32, Option<f64>> = previous
+        .as_ref()
+        .map(|p| {
+            scorecard(&ids, &within(p), today, weights)
+                .into_iter()
+                .map(|s| (s.department_id, s.score))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    // Lights now, from the obligations' statuses in the window: per measure × unit, per
+    // measure, per unit.
+    let obs = obligations::statuses_with_periods(conn, doc_id)?;
+    let closed: HashSet<i32> = crate::db::measures::closed_ids(conn, doc_id)?
+        .into_iter()
         .collect();
-    let card = scorecard(&ids, &window, rules.today, weights);
+    let mut by_cell: HashMap<(i32, i32), Vec<LightItem>> = HashMap::new();
+    let mut by_measure: HashMap<i32, Vec<LightItem>> = HashMap::new();
+    let mut by_unit: HashMap<i32, Vec<LightItem>> = HashMap::new();
+    for (o, key) in obs.iter().filter(|(o, k)| scope.contains(k, o.due_on)) {
+        let item = (key.as_str(), o.due_on, rules.of_status(o));
+        by_cell
+            .entry((o.measure_id, o.department_id))
+            .or_default()
+            .push(item);
+        by_measure.entry(o.measure_id).or_default().push(item);
+        by_unit.entry(o.department_id).or_default().push(item);
+    }
+    let now_light =
+        |items: Option<&Vec<LightItem>>| current_light(items.into_iter().flatten().copied(), today);
 
     let rows: Vec<RankRow> = card
         .iter()
-        .map(|s| RankRow {
-            department_id: s.department_id,
-            name: names.get(&s.department_id).cloned().unwrap_or_default(),
-            rank: s.rank,
-            score: s.score,
-            timeliness: s.components.timeliness,
-            first_pass: s.components.first_pass,
-            completion: s.components.completion,
-            progress: s.components.progress,
-            penalty: s.components.penalty,
-            shown: [
-                pct(s.components.timeliness),
-                pct(s.components.first_pass),
-                pct(s.components.completion),
-                pct(s.components.progress),
-            ],
+        .map(|s| {
+            let previous_score = before.get(&s.department_id).copied().flatten();
+            let arrow = trend(s.score, previous_score);
+            RankRow {
+                department_id: s.department_id,
+                name: names.get(&s.department_id).cloned().unwrap_or_default(),
+                rank: s.rank,
+                score: s.score,
+                timeliness: s.components.timeliness,
+                first_pass: s.components.first_pass,
+                completion: s.components.completion,
+                progress: s.components.progress,
+                penalty: s.components.penalty,
+                shown: [
+                    pct(s.components.timeliness),
+                    pct(s.components.first_pass),
+                    pct(s.components.completion),
+                    pct(s.components.progress),
+                ],
+                light: now_light(by_unit.get(&s.department_id)).as_str(),
+                trend: arrow.map(|t| t.as_str()),
+                previous_score,
+                change: s
+                    .score
+                    .zip(previous_score)
+                    .map(|(now, then)| format!("{:+.1}", now - then)),
+            }
         })
         .collect();
 
@@ -195,24 +347,55 @@ pub fn load(
         .map(|(i, (r, s))| Bar {
             y: i * 22 + 4,
             text_y: i * 22 + 17,
-            width: (s * 4.0).max(1.0),
+            width: (s * 2.4).max(1.0),
             name: r.name.clone(),
             score: format!("{s:.1}"),
         })
         .collect();
     let bars_height = bars.len() * 22 + 8;
 
-    // Each department's score period by period, for the periods already due.
+    // The trend: each chosen department's score period by period, for the periods of the
+    // window already due (of the whole document for one period).
+    let in_chart = |key: &str, due: NaiveDate| match &scope {
+        Scope::Period { .. } => true,
+        other => other.contains(key, due),
+    };
     let due_periods: Vec<_> = schedule_periods
         .iter()
         .filter(|p| {
             facts
                 .iter()
-                .any(|(k, f)| *k == p.key && f.due_on < rules.today)
+                .any(|(k, f)| *k == p.key && f.due_on < today && in_chart(k, f.due_on))
         })
         .collect();
+    let scored: Vec<i32> = rows
+        .iter()
+        .filter(|r| r.score.is_some())
+        .map(|r| r.department_id)
+        .collect();
+    let chosen_trend = query.trend.clone().unwrap_or_else(|| "top".into());
+    let shown: Vec<i32> = match chosen_trend.as_str() {
+        "bottom" => scored
+            .iter()
+            .rev()
+            .take(CHART_LINES)
+            .rev()
+            .copied()
+            .collect(),
+        "top" => scored.iter().take(CHART_LINES).copied().collect(),
+        other => match other.parse::<i32>() {
+            Ok(id) if names.contains_key(&id) => vec![id],
+            _ => {
+                return Err(AppError::Validation(tr(
+                    "web.scorecard.no_such_trend",
+                    &[("value", &other.chars().take(40).collect::<String>())],
+                )))
+            }
+        },
+    };
+    let (left, right) = (40.0, 420.0);
     let step = if due_periods.len() > 1 {
-        600.0 / (due_periods.len() - 1) as f64
+        (right - left) / (due_periods.len() - 1) as f64
     } else {
         0.0
     };
@@ -220,13 +403,13 @@ pub fn load(
     for (i, p) in due_periods.iter().enumerate() {
         let of_period: Vec<ObligationFacts> = facts
             .iter()
-            .filter(|(k, _)| *k == p.key)
+            .filter(|(k, f)| *k == p.key && shown.contains(&f.department_id))
             .map(|(_, f)| f.clone())
             .collect();
-        for s in scorecard(&ids, &of_period, rules.today, weights) {
+        for s in scorecard(&shown, &of_period, today, weights) {
             if let Some(score) = s.score {
-                let x = 60.0 + step * i as f64;
-                let y = 20.0 + (100.0 - score) * 2.0;
+                let x = left + step * i as f64;
+                let y = 16.0 + (100.0 - score) * 1.6;
                 series.entry(s.department_id).or_default().push((x, y));
             }
         }
@@ -237,74 +420,105 @@ pub fn load(
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let top: Vec<i32> = rows
+    // At most about six labels under the axis, whatever the number of periods.
+    let every = due_periods.len().div_ceil(6).max(1);
+    let lines: Vec<Line> = shown
         .iter()
-        .filter(|r| r.score.is_some())
-        .take(COLOURS.len())
-        .map(|r| r.department_id)
-        .collect();
-    let trend = Trend {
-        lines: top
-            .iter()
-            .enumerate()
-            .filter_map(|(i, id)| {
-                series.get(id).map(|v| Line {
-                    name: names.get(id).cloned().unwrap_or_default(),
-                    points: points(v),
-                    colour: COLOURS[i],
-                    legend_y: 30 + i * 18,
-                })
+        .enumerate()
+        .filter_map(|(i, id)| {
+            series.get(id).map(|v| Line {
+                name: names.get(id).cloned().unwrap_or_default(),
+                points: points(v),
+                colour: COLOURS[i % COLOURS.len()],
+                legend_x: left + (i % 2) as f64 * 200.0,
+                legend_y: 230 + (i / 2) * 20,
             })
-            .collect(),
-        faint: ids
-            .iter()
-            .filter(|id| !top.contains(id))
-            .filter_map(|id| series.get(id).map(|v| points(v)))
-            .collect(),
+        })
+        .collect();
+    let mut trend_choices = vec![
+        Choice {
+            value: "top".into(),
+            label: text("scorecard.trend.top").to_string(),
+            selected: chosen_trend == "top",
+        },
+        Choice {
+            value: "bottom".into(),
+            label: text("scorecard.trend.bottom").to_string(),
+            selected: chosen_trend == "bottom",
+        },
+    ];
+    trend_choices.extend(rows.iter().map(|r| Choice {
+        value: r.department_id.to_string(),
+        label: r.name.clone(),
+        selected: chosen_trend == r.department_id.to_string(),
+    }));
+    let trend_view = Trend {
+        height: 236 + lines.len().div_ceil(2) * 20,
+        lines,
         ticks: due_periods
             .iter()
             .enumerate()
+            .filter(|(i, _)| i % every == 0 || *i + 1 == due_periods.len())
             .map(|(i, p)| Tick {
-                x: 60.0 + step * i as f64,
+                x: left + step * i as f64,
                 label: p.label.clone(),
             })
             .collect(),
+        choices: trend_choices,
     };
 
-    // The heat map: each measure × department, its worst light in the window.
-    // Lights need no text: the statuses alone, with their periods.
-    let obs = obligations::statuses_with_periods(conn, doc_id)?;
+    // The heat map: each measure × department, its light now, linked to the ledger.
     let measures = crate::db::measures::list(conn, Some(doc_id))?;
-    let column: HashMap<i32, usize> = ids.iter().enumerate().map(|(i, d)| (*d, i)).collect();
-    let mut grid: HashMap<i32, Vec<Light>> = HashMap::new();
-    for (o, _) in obs.iter().filter(|(_, k)| in_window(k)) {
-        let row = grid
-            .entry(o.measure_id)
-            .or_insert_with(|| vec![Light::None; ids.len()]);
-        if let Some(&c) = column.get(&o.department_id) {
-            row[c] = row[c].max(rules.of_status(o));
+    let (due_from, due_to) = match &scope {
+        Scope::Dates { from, to, .. } => (Some(*from), Some(*to)),
+        _ => (None, None),
+    };
+    let ledger_link = |measure: i32, department: i32| {
+        let mut q = vec![
+            ("document", doc_id.to_string()),
+            ("measure", measure.to_string()),
+            ("department", department.to_string()),
+        ];
+        if let Scope::Period { key, .. } = &scope {
+            q.push(("period", key.clone()));
         }
-    }
+        q.extend(due_from.map(|d| ("due_from", d.to_string())));
+        q.extend(due_to.map(|d| ("due_to", d.to_string())));
+        format!(
+            "/ledger?{}",
+            serde_urlencoded::to_string(q).unwrap_or_default()
+        )
+    };
     let mut counts: HashMap<Light, usize> = HashMap::new();
     let heat: Vec<HeatRow> = measures
         .into_iter()
         .map(|m| {
-            let cells = grid
-                .remove(&m.id)
-                .unwrap_or_else(|| vec![Light::None; ids.len()]);
-            let worst = cells.iter().copied().max().unwrap_or(Light::None);
-            *counts.entry(worst).or_default() += 1;
+            let light = if closed.contains(&m.id) {
+                Light::Closed
+            } else {
+                now_light(by_measure.get(&m.id))
+            };
+            *counts.entry(light).or_default() += 1;
             HeatRow {
+                cells: ids
+                    .iter()
+                    .map(|d| {
+                        let items = by_cell.get(&(m.id, *d));
+                        let cell = match (items, closed.contains(&m.id)) {
+                            (None, _) => Light::None,
+                            (Some(_), true) => Light::Closed,
+                            (Some(_), false) => now_light(items),
+                        };
+                        HeatCell {
+                            light: cell.as_str(),
+                            link: items.map(|_| ledger_link(m.id, *d)),
+                        }
+                    })
+                    .collect(),
                 measure_id: m.id,
                 label: m.label,
                 title: m.title,
-                cells: cells
-                    .into_iter()
-                    .map(|l| HeatCell {
-                        light: l.as_str(),
-                        light_label: l.label(),
-                    })
-                    .collect(),
+                light: light.as_str(),
             }
         })
         .collect();
@@ -313,6 +527,7 @@ pub fn load(
         Light::Yellow,
         Light::Red,
         Light::Done,
+        Light::Closed,
         Light::None,
     ]
     .into_iter()
@@ -321,17 +536,46 @@ pub fn load(
         light_label: l.label(),
         count: counts.get(&l).copied().unwrap_or(0),
     })
+    .filter(|c| c.count > 0 || matches!(c.light, "green" | "yellow" | "red"))
     .collect();
 
-    let period_label = period
-        .as_ref()
-        .and_then(|p| schedule_periods.iter().find(|sp| &sp.key == p))
-        .map_or_else(|| format!("截至 {}", rules.today), |p| p.label.clone());
-    let query_string = serde_urlencoded::to_string([
-        ("document", doc_id.to_string()),
-        ("period", period.clone().unwrap_or_default()),
-    ])
-    .unwrap_or_default();
+    let period = match &scope {
+        Scope::Period { key, .. } => Some(key.clone()),
+        _ => None,
+    };
+    let window = WindowView {
+        kind: scope.kind(),
+        from: due_from,
+        to: due_to,
+        period: period.clone(),
+        label: window_label(&scope, &schedule_periods),
+        previous_label: previous
+            .as_ref()
+            .map(|p| window_label(p, &schedule_periods)),
+    };
+    let mut selection = vec![("document", doc_id.to_string())];
+    match &scope {
+        Scope::Period { key, .. } => selection.push(("period", key.clone())),
+        Scope::Dates {
+            kind: WindowKind::Custom,
+            from,
+            to,
+        } => selection.extend([
+            ("window", "custom".to_string()),
+            ("from", from.to_string()),
+            ("to", to.to_string()),
+        ]),
+        other => selection.push(("window", other.kind().to_string())),
+    }
+    let query_string = serde_urlencoded::to_string(&selection).unwrap_or_default();
+    let windows = ["quarter", "year", "all", "custom"]
+        .into_iter()
+        .map(|w| Choice {
+            value: w.to_string(),
+            label: text(&format!("scorecard.window.{w}")).to_string(),
+            selected: period.is_none() && scope.kind() == w,
+        })
+        .collect();
     Ok(ScorecardView {
         documents: all_docs
             .into_iter()
@@ -349,23 +593,29 @@ pub fn load(
                 selected: period.as_deref() == Some(p.key.as_str()),
             })
             .collect(),
+        windows,
         heat_departments: ids
             .iter()
             .map(|d| names.get(d).cloned().unwrap_or_default())
             .collect(),
         document,
+        period_label: window.label.clone(),
+        window,
         period,
-        period_label,
         weights: *weights,
         rows,
         summary,
         bars,
         bars_height,
-        trend,
+        trend: trend_view,
         heat,
         query: query_string,
+        selection: selection
+            .into_iter()
+            .map(|(name, value)| Field { name, value })
+            .collect(),
         scores: card,
         names,
-        today: rules.today,
+        today,
     })
 }

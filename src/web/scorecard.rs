@@ -20,13 +20,16 @@ use crate::web::respond::{attachment, csv_field, xlsx_error, xlsx_frame, XLSX};
 use crate::web::state::AppState;
 use crate::web::templates::Page;
 
-/// The period as the viewer reads it: "as of" today for the document to date. (The exports
-/// keep the Chinese label.)
+/// The window as the viewer reads it, "as of" today: 本年（2026年）· 截至 2026-05-01. (The
+/// exports keep the Chinese label.)
 fn period_label_for(view: &ScorecardView, viewer: &Viewer) -> String {
-    match view.period {
-        Some(_) => view.period_label.clone(),
-        None => viewer.t_with("scorecard.as_of", &[("date", &view.today.to_string())]),
-    }
+    viewer.t_with(
+        "scorecard.window_as_of",
+        &[
+            ("window", &view.window.label),
+            ("date", &view.today.to_string()),
+        ],
+    )
 }
 
 async fn load_for(
@@ -48,9 +51,13 @@ async fn body(
     query: ScorecardQuery,
 ) -> Result<std::sync::Arc<crate::web::cache::Drawn>, AppError> {
     let what = format!(
-        "scorecard|{:?}|{:?}|{}",
+        "scorecard|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
         query.document,
         query.period,
+        query.window,
+        query.from,
+        query.to,
+        query.trend,
         viewer.lang.code()
     );
     state
@@ -82,7 +89,7 @@ pub async fn home(state: &web::Data<AppState>, viewer: &Viewer) -> Result<HttpRe
         .await?;
     let query = ScorecardQuery {
         document: latest,
-        period: None,
+        ..ScorecardQuery::default()
     };
     let body = body(state, viewer, query).await?;
     state.page(
@@ -100,7 +107,21 @@ pub async fn page(
     state: web::Data<AppState>,
     viewer: Viewer,
     query: web::Query<ScorecardQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
+    // A liaison reads their own unit's score: the scorecard is their unit's page.
+    if let (crate::domain::accounts::Role::Liaison, Some(own)) =
+        (viewer.user.role, viewer.user.department_id)
+    {
+        let q = req.query_string();
+        let to = format!(
+            "/scorecard/departments/{own}{}{q}",
+            if q.is_empty() { "" } else { "?" }
+        );
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, to))
+            .finish());
+    }
     require(&viewer.user, Action::ReadScorecard)?;
     let body = body(&state, &viewer, query.into_inner()).await?;
     state.page(
@@ -139,6 +160,10 @@ struct BreakdownView {
     department: String,
     period_label: String,
     row: Option<RankRow>,
+    /// How many units are ranked.
+    ranked: usize,
+    /// Whether the viewer may go back to the whole scorecard.
+    can_score: bool,
     weights: Weights,
     contributions: Vec<BreakdownRow>,
     total: String,
@@ -151,8 +176,8 @@ pub async fn breakdown(
     id: web::Path<i32>,
     query: web::Query<ScorecardQuery>,
 ) -> Result<HttpResponse, AppError> {
-    require(&viewer.user, Action::ReadScorecard)?;
     let department_id = id.into_inner();
+    require(&viewer.user, Action::ReadScoreOf { department_id })?;
     let view = load_for(&state, query.into_inner()).await?;
     let score = view
         .scores
@@ -203,6 +228,8 @@ pub async fn breakdown(
             .iter()
             .find(|r| r.department_id == department_id)
             .cloned(),
+        ranked: view.rows.iter().filter(|r| r.rank.is_some()).count(),
+        can_score: crate::authz::allows(&viewer.user, Action::ReadScorecard),
         weights: view.weights,
         contributions,
         total: format!("{total:.2}"),
@@ -430,6 +457,11 @@ struct ApiScore {
     score: Option<f64>,
     rank: Option<usize>,
     status: &'static str,
+    /// The unit's light now: green, yellow, red, done, closed or none.
+    light: &'static str,
+    /// Against the previous window: up, down, same, or null.
+    trend: Option<&'static str>,
+    previous_score: Option<f64>,
     components: ApiComponents,
 }
 
@@ -437,25 +469,35 @@ struct ApiScore {
 struct ApiScorecard {
     document: i32,
     period: Option<String>,
+    window: crate::read::scorecard::WindowView,
     weights: Weights,
     departments: Vec<ApiScore>,
 }
 
-/// `GET /api/v1/scorecard?document=ID[&period=P]`.
+/// `GET /api/v1/scorecard?document=ID[&period=P][&window=W[&from=&to=]]`. A liaison gets
+/// their own unit's row only.
 pub async fn api(
     state: web::Data<AppState>,
     caller: ApiCaller,
     query: web::Query<ScorecardQuery>,
 ) -> Result<HttpResponse, AppError> {
-    require(&caller.user, Action::ReadScorecard)?;
+    let own = match (caller.user.role, caller.user.department_id) {
+        (crate::domain::accounts::Role::Liaison, Some(own)) => Some(own),
+        _ => {
+            require(&caller.user, Action::ReadScorecard)?;
+            None
+        }
+    };
     let view = load_for(&state, query.into_inner()).await?;
     let body = ApiScorecard {
         document: view.document.id,
         period: view.period.clone(),
+        window: view.window.clone(),
         weights: view.weights,
         departments: view
             .rows
             .into_iter()
+            .filter(|r| own.is_none_or(|d| d == r.department_id))
             .map(|r| ApiScore {
                 department_id: r.department_id,
                 status: if r.score.is_some() {
@@ -466,6 +508,9 @@ pub async fn api(
                 name: r.name,
                 score: r.score,
                 rank: r.rank,
+                light: r.light,
+                trend: r.trend,
+                previous_score: r.previous_score,
                 components: ApiComponents {
                     timeliness: r.timeliness,
                     first_pass: r.first_pass,

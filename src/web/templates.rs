@@ -131,6 +131,8 @@ pub struct UserView {
     pub role: &'static str,
     pub is_admin: bool,
     pub can_score: bool,
+    /// A liaison's own unit, whose score they may read (本单位考核).
+    pub own_score: Option<i32>,
     pub department: Option<String>,
     /// The office's waiting counts, beside the navigation's entries.
     pub waiting: Option<crate::read::workbench::Waiting>,
@@ -192,6 +194,9 @@ impl<T: Serialize> Page<T> {
                 role: u.role.as_str(),
                 is_admin: u.is_admin(),
                 can_score: crate::authz::allows(u, crate::authz::Action::ReadScorecard),
+                own_score: u
+                    .department_id
+                    .filter(|_| u.role == crate::domain::accounts::Role::Liaison),
                 department: u.department.clone(),
                 waiting: viewer.waiting,
             }),

@@ -61,9 +61,14 @@ const LIAISONS: [E; 5] = [Login, Ok, Ok, Forbid, Forbid];
 /// Reporting through the API: for one's own department (another department's liaison
 /// reports for theirs, and is told their department has no such obligation).
 const REPORT_API: [E; 5] = [Unauth, Ok, Ok, Forbid, Ok];
-/// The scorecard ranks every department: leaders and the office.
+/// The scorecard ranks every department: leaders and the office. (A liaison asking for it is
+/// sent to their own unit's score.)
 const SCORECARD: [E; 5] = [Login, Forbid, Forbid, Ok, Ok];
-const SCORECARD_API: [E; 5] = [Unauth, Forbid, Forbid, Ok, Ok];
+const SCORECARD_PAGE: [E; 5] = [Login, Ok, Ok, Ok, Ok];
+/// One unit's score and breakdown: its own liaisons, leaders and the office.
+const OWN_SCORE: [E; 5] = [Login, Ok, Forbid, Ok, Ok];
+/// The scorecard API: a liaison gets their own unit's row only (checked in scorecard.rs).
+const SCORECARD_API: [E; 5] = [Unauth, Ok, Ok, Ok, Ok];
 const LOGIN_FORM: [E; 5] = [Open, Open, Open, Open, Open];
 
 fn row(method: Method, route: &'static str, path: &'static str, expect: [E; 5]) -> Row {
@@ -244,13 +249,13 @@ fn matrix() -> Vec<Row> {
             M::GET,
             "/scorecard",
             "/scorecard?document={document}",
-            SCORECARD,
+            SCORECARD_PAGE,
         ),
         row(
             M::GET,
             "/scorecard/departments/{id}",
             "/scorecard/departments/{department}?document={document}",
-            SCORECARD,
+            OWN_SCORE,
         ),
         row(
             M::GET,

@@ -118,7 +118,7 @@ async fn hand_computed_scores_and_ranks() {
     // 县甲局: timeliness 1, first pass — (unreviewed), completion 0, progress 0.1:
     //   (40 + 0 + 15 × 0.1) × 100/80 = 51.875 → 51.9
     // 县丙局: timeliness 0, first pass 0, completion 1, progress 0.8: 25 + 12 = 37.0
-    // 县乙局: nothing reported, 13 days overdue: 0 − 6.5 → 0.0
+    // 县乙局: nothing reported, 13 days overdue: 0 − 6.5, at most 5 for one item → 0.0
     assert_eq!(
         scores(&card),
         [
@@ -140,7 +140,7 @@ async fn hand_computed_scores_and_ranks() {
         ]
     );
     let yi = &card["departments"][2];
-    assert_eq!(yi["components"]["penalty"], 6.5);
+    assert_eq!(yi["components"]["penalty"], 5.0);
     assert_eq!(yi["components"]["timeliness"], 0.0);
     assert!(yi["components"]["first_pass"].is_null());
     let bing = &card["departments"][1]["components"];
@@ -359,4 +359,225 @@ async fn the_kept_scorecard_is_redrawn_after_a_change_and_on_a_new_day() {
     assert_eq!(res.status().as_u16(), 200, "{:?}", res.body().await);
     let accepted = app.get_as(&admin, "/scorecard").await;
     assert_ne!(body(&late), body(&accepted), "the acceptance shows at once");
+}
+
+/// The row of one unit in a scorecard answer.
+fn unit<'a>(card: &'a Value, name: &str) -> &'a Value {
+    card["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {card}"))
+}
+
+#[actix_web::test]
+async fn early_work_counts_the_window_decides_and_lights_tell_the_state_now() {
+    let app = spawn_app().await;
+    let doc = quarter(&app).await;
+    // On 04-20 县甲局 hands in its Q2 report (due 07-10) early, 90%, and it is accepted.
+    let jia = app.token_for("jiaju");
+    let measures = app
+        .get_json(&format!("/api/v1/measures?document={doc}"))
+        .await;
+    let m1 = measures
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["number"] == 1)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let fields = [
+        ("period", "2026-Q2"),
+        ("summary", "二季度任务已提前完成"),
+        ("percent", "90"),
+        ("status", "on_track"),
+    ];
+    let early = app
+        .api_multipart(
+            &format!("/api/v1/measures/{m1}/reports"),
+            &jia,
+            &fields,
+            &[],
+        )
+        .await;
+    assert_eq!(early.status, 201, "{}", early.body);
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{}/review", early.json()["id"])))
+        .insert_header(("Authorization", format!("Bearer {}", app.admin_token)))
+        .send_json(&serde_json::json!({"decision": "accept"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+
+    // This year (the default window): 县甲局's Q1 (on time, unreviewed, 10%) and its early Q2
+    // (on time, accepted, 90%): timeliness 2/2, first pass 1/1, completion 1/2 (Q1 is due,
+    // not accepted), progress (0.1 + 0.9)/2: 40 + 20 + 12.5 + 7.5 = 80.0 (it was 51.9 while
+    // early work counted for nothing).
+    let year = app
+        .get_json(&format!("/api/v1/scorecard?document={doc}"))
+        .await;
+    assert_eq!(year["window"]["kind"], "year");
+    assert_eq!(
+        (&year["window"]["from"], &year["window"]["to"]),
+        (
+            &serde_json::json!("2026-01-01"),
+            &serde_json::json!("2026-12-31")
+        )
+    );
+    assert_eq!(unit(&year, "县甲局")["score"], 80.0);
+    assert_eq!(unit(&year, "县甲局")["rank"], 1);
+    // Lights now: 县乙局 has its Q1 overdue; 县丙局's Q1 is accepted and Q2 not yet due;
+    // 县甲局's Q1 waits for review on time.
+    assert_eq!(unit(&year, "县乙局")["light"], "red");
+    assert_eq!(unit(&year, "县丙局")["light"], "green");
+    assert_eq!(unit(&year, "县甲局")["light"], "green");
+    // Nothing before 2026: no trend.
+    assert!(unit(&year, "县甲局")["trend"].is_null());
+
+    // One period, against the one before: 县甲局's Q2 alone is 40 + 20 + 25 + 13.5 = 98.5, up
+    // on its Q1 (51.9); the others have nothing in Q2 and no trend.
+    let q2 = app
+        .get_json(&format!("/api/v1/scorecard?document={doc}&period=2026-Q2"))
+        .await;
+    assert_eq!(q2["window"]["kind"], "period");
+    let jia_q2 = unit(&q2, "县甲局");
+    assert_eq!(
+        (
+            &jia_q2["score"],
+            &jia_q2["previous_score"],
+            &jia_q2["trend"]
+        ),
+        (
+            &serde_json::json!(98.5),
+            &serde_json::json!(51.9),
+            &serde_json::json!("up")
+        )
+    );
+    assert!(unit(&q2, "县丙局")["score"].is_null() && unit(&q2, "县丙局")["trend"].is_null());
+
+    // This quarter (April to June, by due date): the Q1 reports due in April, not Q2's.
+    let quarter_card = app
+        .get_json(&format!("/api/v1/scorecard?document={doc}&window=quarter"))
+        .await;
+    assert_eq!(quarter_card["window"]["from"], "2026-04-01");
+    assert_eq!(quarter_card["window"]["to"], "2026-06-30");
+    assert_eq!(unit(&quarter_card, "县甲局")["score"], 51.9);
+
+    // A custom window holding only 县乙局's co deadline (04-07).
+    let custom = app
+        .get_json(&format!(
+            "/api/v1/scorecard?document={doc}&window=custom&from=2026-04-01&to=2026-04-08"
+        ))
+        .await;
+    assert_eq!(unit(&custom, "县乙局")["score"], 0.0);
+    assert!(unit(&custom, "县甲局")["score"].is_null());
+    assert_eq!(unit(&custom, "县甲局")["status"], "nothing_due");
+
+    // Bad windows are refused by name.
+    for (query, words) in [
+        ("window=decade", "decade"),
+        (
+            "window=custom&from=2026-05-01&to=2026-04-01",
+            "起始不晚于截止",
+        ),
+        ("window=custom&from=2026-05-01", "起止两个日期"),
+        ("trend=nobody", "nobody"),
+    ] {
+        let bad = app
+            .api_get(
+                &format!("/api/v1/scorecard?document={doc}&{query}"),
+                &app.admin_token,
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{query}: {}", bad.body);
+        assert!(bad.body.contains(words), "{query}: {}", bad.body);
+    }
+
+    // The page: the window in words, the measures' lights now, and heat-map cells that open
+    // the ledger filtered to that measure × unit in the same window.
+    let leader_pw = app.add_user("boss", "leader", None);
+    let boss = app.login("boss", &leader_pw).await;
+    let page = app
+        .get_as(&boss, &format!("/scorecard?document={doc}"))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("本年（2026年）"), "the window in words");
+    let head = page.body.split("print-head\">").nth(1).unwrap_or("");
+    assert!(
+        head.starts_with("《测试县考核计分演示方案》督办情况 截至 2026-04-20（本年（2026年））"),
+        "{}",
+        &head[..head.len().min(300)]
+    );
+    // Measure 1 is red now (县乙局's overdue co task), measure 2 green: not "all red".
+    assert!(page.body.contains("逾期</span> 1 项措施"), "{}", page.body);
+    assert!(page.body.contains("正常</span> 1 项措施"));
+    let yi = unit(&year, "县乙局")["department_id"].as_i64().unwrap();
+    // (Handlebars writes `=` and `&` in links as entities.)
+    let decoded = page.body.replace("&#x3D;", "=").replace("&amp;", "&");
+    let link = format!(
+        "/ledger?document={doc}&measure={m1}&department={yi}&due_from=2026-01-01&due_to=2026-12-31\""
+    );
+    assert!(decoded.contains(&link), "{link} not on the page");
+    let query = link.trim_end_matches('"').replace("/ledger?", "");
+    let rows = app.get_json(&format!("/api/v1/obligations?{query}")).await;
+    let items = rows["obligations"].as_array().expect("obligations");
+    assert!(!items.is_empty());
+    assert!(
+        items
+            .iter()
+            .all(|o| o["department"] == "县乙局" && o["measure"]["id"] == m1),
+        "{rows}"
+    );
+}
+
+#[actix_web::test]
+async fn a_liaison_sees_their_own_units_score_and_no_other() {
+    let app = spawn_app().await;
+    let doc = quarter(&app).await;
+    let card = app
+        .get_json(&format!("/api/v1/scorecard?document={doc}"))
+        .await;
+    let jia_id = unit(&card, "县甲局")["department_id"].as_i64().unwrap();
+    let bing_id = unit(&card, "县丙局")["department_id"].as_i64().unwrap();
+    let jia = app.login("jiaju", "pw-jiaju-Tarim7q").await;
+
+    // The scorecard sends a liaison to their own unit's page, with the same selection.
+    let sent = app
+        .get_as(&jia, &format!("/scorecard?document={doc}"))
+        .await;
+    assert_eq!(sent.status, 303);
+    let own = format!("/scorecard/departments/{jia_id}?document={doc}");
+    assert_eq!(sent.header("location"), Some(own.as_str()));
+    let page = app.get_as(&jia, &own).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("51.9") && page.body.contains("第 1 名（共 3 个单位）"));
+    assert!(
+        page.body.contains("本单位考核"),
+        "the liaison's own entry in the menu"
+    );
+    assert!(!page.body.contains("县丙局"), "nothing of another unit");
+    // Another unit's breakdown is refused.
+    let other = app
+        .get_as(
+            &jia,
+            &format!("/scorecard/departments/{bing_id}?document={doc}"),
+        )
+        .await;
+    assert_eq!(other.status, 403);
+    // The API answers with their own row only.
+    let token = app.token_for("jiaju");
+    let mine = app
+        .api_json(&format!("/api/v1/scorecard?document={doc}"), &token)
+        .await;
+    let names: Vec<&str> = mine["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["县甲局"]);
+    assert_eq!(mine["departments"][0]["rank"], 1);
 }
