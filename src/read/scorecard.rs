@@ -74,8 +74,20 @@ pub struct Bar {
     pub y: usize,
     pub text_y: usize,
     pub width: f64,
+    /// The unit's name, cut to fit beside its bar (the whole name in its tooltip).
     pub name: String,
+    pub full_name: String,
     pub score: String,
+}
+
+/// A name cut to ten characters at most, for a chart label.
+fn short_name(name: &str) -> String {
+    if name.chars().count() <= 10 {
+        return name.to_string();
+    }
+    let mut cut: String = name.chars().take(9).collect();
+    cut.push('…');
+    cut
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,7 +141,7 @@ pub struct Field {
 pub struct WindowView {
     /// `quarter`, `year`, `all`, `custom` or `period`.
     pub kind: &'static str,
-    /// Due dates, inclusive; none for `all` and `period`.
+    /// Due dates, inclusive (for `all` and `period`: the first and last due date in it).
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub period: Option<String>,
@@ -205,8 +217,13 @@ fn scope_of(
     })
 }
 
-/// A window in words: 本年（2026年）, 2026-01-01 至 2026-06-30, a period's label.
-fn window_label(scope: &Scope, periods: &[crate::domain::schedule::Period]) -> String {
+/// A window in words: 本年（2026年）, 2026-01-01 至 2026-06-30, a period's label; the window
+/// before (`current` false) without 本年/本季度: 2025年, 2026年第1季度.
+fn window_label(
+    scope: &Scope,
+    periods: &[crate::domain::schedule::Period],
+    current: bool,
+) -> String {
     match scope {
         Scope::Dates { kind, from, to } => {
             let range = tr(
@@ -215,14 +232,22 @@ fn window_label(scope: &Scope, periods: &[crate::domain::schedule::Period]) -> S
             );
             match kind {
                 WindowKind::Quarter => tr(
-                    "scorecard.window.quarter_of",
+                    if current {
+                        "scorecard.window.quarter_of"
+                    } else {
+                        "scorecard.window.a_quarter"
+                    },
                     &[
                         ("year", &from.year().to_string()),
                         ("quarter", &((from.month() - 1) / 3 + 1).to_string()),
                     ],
                 ),
                 WindowKind::Year => tr(
-                    "scorecard.window.year_of",
+                    if current {
+                        "scorecard.window.year_of"
+                    } else {
+                        "scorecard.window.a_year"
+                    },
                     &[("year", &from.year().to_string())],
                 ),
                 WindowKind::Custom => range,
@@ -347,8 +372,9 @@ pub fn load(
         .map(|(i, (r, s))| Bar {
             y: i * 22 + 4,
             text_y: i * 22 + 17,
-            width: (s * 2.4).max(1.0),
-            name: r.name.clone(),
+            width: (s * 2.2).max(1.0),
+            name: short_name(&r.name),
+            full_name: r.name.clone(),
             score: format!("{s:.1}"),
         })
         .collect();
@@ -393,7 +419,7 @@ pub fn load(
             }
         },
     };
-    let (left, right) = (40.0, 420.0);
+    let (left, right) = (40.0, 390.0);
     let step = if due_periods.len() > 1 {
         (right - left) / (due_periods.len() - 1) as f64
     } else {
@@ -420,8 +446,9 @@ pub fn load(
             .collect::<Vec<_>>()
             .join(" ")
     };
-    // At most about six labels under the axis, whatever the number of periods.
-    let every = due_periods.len().div_ceil(6).max(1);
+    // At most about four labels under the axis, whatever the number of periods (legible on
+    // a phone).
+    let every = due_periods.len().div_ceil(4).max(1);
     let lines: Vec<Line> = shown
         .iter()
         .enumerate()
@@ -458,7 +485,7 @@ pub fn load(
         ticks: due_periods
             .iter()
             .enumerate()
-            .filter(|(i, _)| i % every == 0 || *i + 1 == due_periods.len())
+            .filter(|(i, _)| i % every == 0)
             .map(|(i, p)| Tick {
                 x: left + step * i as f64,
                 label: p.label.clone(),
@@ -543,15 +570,22 @@ pub fn load(
         Scope::Period { key, .. } => Some(key.clone()),
         _ => None,
     };
+    // For everything or one period, the window runs from its first due date to its last.
+    let dues = || {
+        facts
+            .iter()
+            .filter(|(k, f)| scope.contains(k, f.due_on))
+            .map(|(_, f)| f.due_on)
+    };
     let window = WindowView {
         kind: scope.kind(),
-        from: due_from,
-        to: due_to,
+        from: due_from.or_else(|| dues().min()),
+        to: due_to.or_else(|| dues().max()),
         period: period.clone(),
-        label: window_label(&scope, &schedule_periods),
+        label: window_label(&scope, &schedule_periods, true),
         previous_label: previous
             .as_ref()
-            .map(|p| window_label(p, &schedule_periods)),
+            .map(|p| window_label(p, &schedule_periods, false)),
     };
     let mut selection = vec![("document", doc_id.to_string())];
     match &scope {
@@ -618,4 +652,19 @@ pub fn load(
         names,
         today,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_name;
+
+    #[test]
+    fn long_names_are_cut_for_the_chart() {
+        assert_eq!(short_name("地区人社局"), "地区人社局");
+        assert_eq!(short_name("演示1·地区国土资源局"), "演示1·地区国土资…");
+        assert_eq!(
+            short_name("人行塔城地区中心支行营业部"),
+            "人行塔城地区中心支…"
+        );
+    }
 }

@@ -443,6 +443,10 @@ async fn early_work_counts_the_window_decides_and_lights_tell_the_state_now() {
         .get_json(&format!("/api/v1/scorecard?document={doc}&period=2026-Q2"))
         .await;
     assert_eq!(q2["window"]["kind"], "period");
+    assert_eq!(
+        q2["window"]["to"], "2026-07-10",
+        "the period's last due date"
+    );
     let jia_q2 = unit(&q2, "县甲局");
     assert_eq!(
         (

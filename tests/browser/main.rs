@@ -834,13 +834,54 @@ async fn a_late_report_then_the_measure_is_closed_and_asks_nothing_more() {
 }
 
 #[actix_web::test]
-async fn a_leader_reads_the_scorecard_with_its_charts_and_downloads_the_xlsx() {
+async fn a_leader_reads_lights_and_trends_opens_a_heat_cell_and_a_liaison_sees_their_score() {
     let app = office_after_the_first_deadline().await;
-    let leader = Browser::start(&app, "scorecard", 1280).await;
+    // 地区人社局 reports on all its first-quarter work (lead and co) by 04-09; then the second
+    // quarter passes with nothing reported, so on 07-15 its Q2 score is below its Q1 score.
+    let m5 = app.measure_id(5).await;
+    let departments = app.get_json("/api/v1/departments").await;
+    let renshe = departments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "地区人社局")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let token = app.token_for("renshe");
+    let q1 = app
+        .api_json(
+            &format!("/api/v1/obligations?department={renshe}&period=2026-Q1&per_page=100"),
+            &token,
+        )
+        .await;
+    let q1 = q1["obligations"].as_array().unwrap().clone();
+    assert!(q1.len() > 3, "{q1:?}");
+    for ob in &q1 {
+        let sent = app
+            .api_multipart(
+                &format!("/api/v1/measures/{}/reports", ob["measure"]["id"]),
+                &token,
+                &[
+                    ("period", "2026-Q1"),
+                    ("summary", "一季度工作按计划推进"),
+                    ("percent", "40"),
+                    ("status", "on_track"),
+                ],
+                &[],
+            )
+            .await;
+        assert_eq!(sent.status, 201, "{}", sent.body);
+    }
+    app.clock.advance(chrono::Duration::days(97));
+
+    let leader = Browser::start(&app, "scorecard", 1366).await;
     leader.login("lingdao", "pw-lingdao-Tarim7q").await;
-    leader.go("/scorecard").await;
-    leader.shot("scorecard").await;
-    // The charts are drawn: bars with a size, and the trend.
+    // A leader lands on the scorecard, this year by default.
+    let landing = leader.body_text().await;
+    assert!(landing.contains("考核评分") && landing.contains("本年（2026年）"));
+    leader.shot("landing").await;
+    // The bars are drawn.
     let bars = leader
         .client
         .execute(
@@ -853,29 +894,77 @@ async fn a_leader_reads_the_scorecard_with_its_charts_and_downloads_the_xlsx() {
     assert!(bars.as_u64().unwrap() > 3, "bars drawn: {bars}");
     let sheet = leader.download_xlsx("a[href^='/scorecard.xlsx']").await;
     let cells: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
-    assert!(
-        cells.iter().any(|c| c == "地区人社局"),
-        "the ranking lists departments"
-    );
-    leader.check_console().await;
+    assert!(cells.iter().any(|c| c == "地区人社局"));
 
-    // On a phone the page still reads: nothing wider than the screen.
-    leader.client.set_window_size(360, 800).await.unwrap();
-    leader.go("/scorecard").await;
-    let overflow = leader
+    // The second quarter against the first: the unit's row shows its light and ↓.
+    leader.go("/scorecard?period=2026-Q2").await;
+    leader.shot("q2").await;
+    let row = leader
         .client
         .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            "const a = document.querySelector(`table.ranking a[href^='/scorecard/departments/${arguments[0]}?']`);\
+             const tr = a.closest('tr');\
+             return [tr.querySelector('.dot').className, tr.querySelector('td.trend').innerText];",
+            vec![json!(renshe)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row[0], "dot dot-red", "{row}");
+    let trend = row[1].as_str().unwrap();
+    assert!(trend.starts_with('↓'), "{trend}");
+
+    // A heat-map cell opens the ledger on that measure × unit.
+    let cell = format!("table.heat a[href*='measure={m5}&department={renshe}']");
+    leader.click_through(&cell).await;
+    let url = leader.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/ledger");
+    let ledger = leader.body_text().await;
+    assert!(ledger.contains("地区人社局"), "{ledger}");
+    leader.shot("ledger-from-heat").await;
+
+    // On a 390 px phone: one line per unit, nothing wider than the screen but the heat map,
+    // which scrolls sideways inside its frame.
+    leader.client.set_window_size(390, 844).await.unwrap();
+    leader.go("/scorecard").await;
+    assert!(
+        !leader.scrolls_sideways().await,
+        "the page does not scroll sideways"
+    );
+    let layout = leader
+        .client
+        .execute(
+            "const wrap = document.querySelector('.heat-wrap');\
+             const rows = Array.from(document.querySelectorAll('table.ranking tbody tr'));\
+             const tallest = Math.max(...rows.map(r => r.getBoundingClientRect().height));\
+             const axis = document.querySelector('svg.chart text.axis');\
+             return [wrap.scrollWidth > wrap.clientWidth, tallest, axis.getBoundingClientRect().height];",
             vec![],
         )
         .await
         .unwrap();
-    assert!(
-        overflow.as_i64().unwrap() <= 0,
-        "no sideways scrolling at 360 px: {overflow}"
+    assert_eq!(
+        layout[0],
+        json!(true),
+        "the heat map scrolls inside its frame"
     );
+    let tallest = layout[1].as_f64().unwrap();
+    assert!(tallest < 48.0, "one line per unit: {tallest} px");
+    let text_height = layout[2].as_f64().unwrap();
+    assert!(text_height >= 9.0, "chart text legible: {text_height} px");
     leader.shot("scorecard-phone").await;
     leader.finish().await;
+
+    // A liaison reads their own unit's score from the menu.
+    let liaison = Browser::start(&app, "own-score", 390).await;
+    liaison.login("renshe", "pw-renshe-Tarim7q").await;
+    liaison
+        .click_through("nav.mainnav a[href^='/scorecard/departments/']")
+        .await;
+    let own = liaison.body_text().await;
+    assert!(own.contains("地区人社局 得分明细"), "{own}");
+    assert!(own.contains("排名") && own.contains("个单位"));
+    liaison.shot("own-score").await;
+    liaison.finish().await;
 }
 
 #[actix_web::test]
