@@ -5,6 +5,7 @@
 # by the requests answered: the robust figure on a shared machine), with /healthz measured the
 # same way as the ceiling; and the server's memory: peak RSS after each page, and at the end
 # its own memory apart from the mapped database file. Needs wrk, curl and python3.
+# The scorecard is also measured drawn fresh (a different window and trend line each time).
 # Usage: benches/pages.sh [seconds per page] [scales...]   (default: 5 s, scales 1 and 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,25 @@ label, requests, rps, p99, before, after, tick, hwm = sys.argv[1:]
 ms = (int(after) - int(before)) * 1000 / int(tick) / max(int(requests), 1)
 print(f"| {label:<28} | {float(rps):>9.0f} | {ms:>8.3f} | {p99:>8} | {int(hwm) / 1024:>7.0f} |")
 EOF
+}
+
+# fresh PID LABEL COOKIE URL: the server's CPU time for pages drawn anew, not served from the
+# kept drawings — each request asks for a different trend line (one per unit), so none is a
+# repeat. One line of the table (no throughput: the requests are sequential).
+fresh() {
+  local pid=$1 label=$2 cookie=$3 url=$4 ids n=0 before after
+  ids=$(curl -s -b "duban_session=$cookie" "$url" | grep -o '/scorecard/departments/[0-9]*' |
+    grep -o '[0-9]*$' | sort -un | head -40)
+  before=$(cpu_ticks "$pid")
+  for window in year quarter all; do
+    for id in $ids; do
+      curl -sf -o /dev/null -b "duban_session=$cookie" "$url&window=$window&trend=$id"
+      n=$((n + 1))
+    done
+  done
+  after=$(cpu_ticks "$pid")
+  awk -v n="$n" -v b="$before" -v a="$after" -v t="$tick" -v l="$label" 'BEGIN {
+    printf "| %-28s | %9s | %8.3f | %8s | %7s |\n", l, "—", (a - b) * 1000 / t / (n > 0 ? n : 1), "—", "—" }'
 }
 
 for scale in "${scales[@]}"; do
@@ -94,6 +114,7 @@ ms = json.load(sys.stdin); m = next(m for m in ms if m["number"] == 6); print(m[
   run $pid "office workbench" "Cookie: duban_session=$admin" "$base/"
   run $pid "document page" "Cookie: duban_session=$admin" "$base/documents/1"
   run $pid "scorecard" "Cookie: duban_session=$admin" "$base/scorecard?document=1"
+  fresh $pid "scorecard, drawn fresh" "$admin" "$base/scorecard?document=1"
   run $pid "review queue" "Cookie: duban_session=$admin" "$base/admin/reviews"
   run $pid "review page (from queue)" "Cookie: duban_session=$admin" "$base/obligations/$waiting?queue="
   run $pid "audit log" "Cookie: duban_session=$admin" "$base/admin/audit"

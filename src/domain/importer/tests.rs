@@ -379,9 +379,12 @@ mod hostile_input {
     fn answers_in_time(text: &str) {
         let started = std::time::Instant::now();
         let _ = parse(text);
-        // Generous: the whole seed parses in about a millisecond.
+        // Not a timing (benches/parse.rs measures the parser): a guard against work that
+        // grows with the square of the input, which on such texts takes far longer. The bound is
+        // far above what a busy machine needs (the whole seed parses in about a millisecond;
+        // these texts in well under a second, and 2 s was once seen on a loaded machine).
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(2),
+            started.elapsed() < std::time::Duration::from_secs(20),
             "{} bytes took {:?}",
             text.len(),
             started.elapsed()
