@@ -563,7 +563,8 @@ pub fn load(
         light_label: l.label(),
         count: counts.get(&l).copied().unwrap_or(0),
     })
-    .filter(|c| c.count > 0 || matches!(c.light, "green" | "yellow" | "red"))
+    // 正常 / 临近 / 逾期 / 办结 always; 已通过 and 未排期 where there are any.
+    .filter(|c| c.count > 0 || matches!(c.light, "green" | "yellow" | "red" | "closed"))
     .collect();
 
     let period = match &scope {

@@ -245,7 +245,7 @@ pub async fn breakdown(
     )
 }
 
-const SCORE_HEADERS: [&str; 8] = [
+const SCORE_HEADERS: [&str; 10] = [
     "排名",
     "单位",
     "得分",
@@ -254,7 +254,17 @@ const SCORE_HEADERS: [&str; 8] = [
     "完成率",
     "平均进度",
     "扣分",
+    "当前状态",
+    "较上一区间",
 ];
+
+/// A unit's light and its change against the previous window, in the exports' words.
+fn light_and_change(r: &RankRow) -> (String, String) {
+    let light = crate::i18n::with_lang(crate::i18n::Lang::Zh, || {
+        crate::i18n::text(&format!("common.light.{}", r.light)).to_string()
+    });
+    (light, r.change.clone().unwrap_or_default())
+}
 
 /// The scorecard as CSV (UTF-8 with a BOM, so Excel reads the Chinese right).
 fn scorecard_csv(view: &ScorecardView) -> String {
@@ -272,6 +282,8 @@ fn scorecard_csv(view: &ScorecardView) -> String {
             num(r.completion),
             num(r.progress),
             format!("{:.1}", r.penalty),
+            csv_field(&light_and_change(r).0),
+            light_and_change(r).1,
         ];
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
@@ -283,7 +295,7 @@ fn scorecard_xlsx(view: &ScorecardView) -> Result<Vec<u8>, AppError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    let widths = [6.0, 28.0, 10.0, 12.0, 12.0, 10.0, 10.0, 8.0];
+    let widths = [6.0, 28.0, 10.0, 12.0, 12.0, 10.0, 10.0, 8.0, 10.0, 10.0];
     xlsx_frame(sheet, "考核排名", &SCORE_HEADERS, &widths)?;
     let share = Format::new().set_num_format("0.0%");
     let one = Format::new().set_num_format("0.0");
@@ -311,6 +323,9 @@ fn scorecard_xlsx(view: &ScorecardView) -> Result<Vec<u8>, AppError> {
         sheet
             .write_with_format(row, 7, r.penalty, &one)
             .map_err(xlsx_error)?;
+        let (light, change) = light_and_change(r);
+        sheet.write(row, 8, light).map_err(xlsx_error)?;
+        sheet.write(row, 9, change).map_err(xlsx_error)?;
     }
     book.save_to_buffer().map_err(xlsx_error)
 }

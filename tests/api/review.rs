@@ -339,14 +339,21 @@ async fn no_page_or_export_shows_a_raw_state_code_or_a_field_code() {
     );
 }
 
-#[actix_web::test]
-async fn the_audit_log_reads_in_words_with_names_links_filters_and_a_csv() {
+/// A liaison of 地区人社局 signs in and submits on measure 5; the office signs in: the audit
+/// log then holds sign-ins and a submission.
+async fn a_logged_report() -> (TestApp, Session, Value, Session) {
     let app = spawn_app().await;
     app.add_user("renshe", "liaison", Some("地区人社局"));
     let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
     let ob = q1_obligation(&app, 5).await;
     submit(&app, &hr, &ob, "已完成摸底").await;
     let admin = app.login_admin().await;
+    (app, hr, ob, admin)
+}
+
+#[actix_web::test]
+async fn the_audit_log_reads_in_words_with_names_links_filters_and_a_csv() {
+    let (app, hr, ob, admin) = a_logged_report().await;
 
     // The entries, not the filters' choices.
     let table = |html: &str| visible_text(html.split("<tbody>").nth(1).unwrap_or(""));
@@ -393,12 +400,7 @@ async fn the_audit_log_reads_in_words_with_names_links_filters_and_a_csv() {
 
 #[actix_web::test]
 async fn the_audit_logs_details_read_in_the_readers_language_on_the_page_and_in_the_csv() {
-    let app = spawn_app().await;
-    app.add_user("renshe", "liaison", Some("地区人社局"));
-    let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
-    let ob = q1_obligation(&app, 5).await;
-    submit(&app, &hr, &ob, "已完成摸底").await;
-    let admin = app.login_admin().await;
+    let (app, _, _, admin) = a_logged_report().await;
 
     let table = |html: &str| visible_text(html.split("<tbody>").nth(1).unwrap_or(""));
     // Neither the English free text the log once held, nor debug output, nor the stored

@@ -239,6 +239,13 @@ async fn exports_hold_the_same_numbers_as_the_page_and_the_api() {
             "a number, not text"
         );
         assert_eq!(row[0], Data::Float(d["rank"].as_f64().unwrap()));
+        // The light in words, as on the page.
+        let light = match d["light"].as_str().unwrap() {
+            "red" => "逾期",
+            "green" => "正常",
+            other => panic!("unexpected light {other}"),
+        };
+        assert_eq!(row[8], Data::String(light.into()), "{}", d["name"]);
     }
 
     let csv = app
@@ -248,6 +255,11 @@ async fn exports_hold_the_same_numbers_as_the_page_and_the_api() {
     let text = String::from_utf8(csv.2).unwrap();
     assert!(text.contains("\"县甲局\",51.9"), "{text}");
     assert!(text.lines().next().unwrap().contains("排名,单位,得分"));
+    assert!(text
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with("当前状态,较上一区间"));
 
     let status = app
         .send_raw(&admin, &format!("/measures.xlsx?document={doc}"))
@@ -518,6 +530,10 @@ async fn early_work_counts_the_window_decides_and_lights_tell_the_state_now() {
     // Measure 1 is red now (县乙局's overdue co task), measure 2 green: not "all red".
     assert!(page.body.contains("逾期</span> 1 项措施"), "{}", page.body);
     assert!(page.body.contains("正常</span> 1 项措施"));
+    assert!(
+        page.body.contains("已办结</span> 0 项措施"),
+        "办结 is always counted"
+    );
     let yi = unit(&year, "县乙局")["department_id"].as_i64().unwrap();
     // (Handlebars writes `=` and `&` in links as entities.)
     let decoded = page.body.replace("&#x3D;", "=").replace("&amp;", "&");
@@ -584,4 +600,54 @@ async fn a_liaison_sees_their_own_units_score_and_no_other() {
         .collect();
     assert_eq!(names, ["县甲局"]);
     assert_eq!(mine["departments"][0]["rank"], 1);
+}
+
+#[actix_web::test]
+async fn a_plan_without_a_schedule_shows_nothing_due_not_a_score() {
+    let app = spawn_app().await;
+    let fixture = repo_path("tests/fixtures/scoring-three-units.txt");
+    let out = app.db.cli(&["import", fixture.to_str().unwrap()]);
+    assert!(out.success(), "{}", out.stderr());
+    let docs = app.get_json("/api/v1/documents").await;
+    let doc = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["number"] == "测政发〔2026〕1号")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for window in ["year", "all", "quarter"] {
+        let card = app
+            .get_json(&format!("/api/v1/scorecard?document={doc}&window={window}"))
+            .await;
+        let units = card["departments"].as_array().unwrap();
+        assert_eq!(units.len(), 3, "{card}");
+        assert!(
+            units.iter().all(|d| d["score"].is_null()
+                && d["rank"].is_null()
+                && d["status"] == "nothing_due"),
+            "{window}: {card}"
+        );
+    }
+    // A period the document does not have is refused by name.
+    let bad = app
+        .api_get(
+            &format!("/api/v1/scorecard?document={doc}&period=2026-Q1"),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("2026-Q1"), "{}", bad.body);
+    let leader_pw = app.add_user("boss", "leader", None);
+    let boss = app.login("boss", &leader_pw).await;
+    let page = app
+        .get_as(&boss, &format!("/scorecard?document={doc}"))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("暂无到期任务") && page.body.contains("还没有已到期的周期"));
+    assert!(
+        !page.body.contains(r#"class="score">0<"#),
+        "no 0 that means nothing"
+    );
 }
