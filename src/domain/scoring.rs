@@ -100,8 +100,10 @@ pub struct DepartmentScore {
     pub contributions: Vec<Contribution>,
 }
 
+/// `num / den`, none when there is nothing to measure. (A sum of nothing is −0.0 in Rust;
+/// adding 0.0 makes it 0, so no page shows "-0%".)
 fn share(num: f64, den: f64) -> Option<f64> {
-    (den > 0.0).then(|| num / den)
+    (den > 0.0).then(|| num / den + 0.0)
 }
 
 fn round1(x: f64) -> f64 {
@@ -555,6 +557,10 @@ mod tests {
         );
         let b = &card[1];
         assert_eq!(b.components.timeliness, Some(0.0));
+        assert!(
+            b.components.timeliness.unwrap().is_sign_positive(),
+            "0, not -0 (shown as -0%)"
+        );
         assert_eq!(b.components.first_pass, Some(0.0));
         assert!((b.components.completion.unwrap() - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(b.components.penalty, 5.0);
