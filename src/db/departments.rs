@@ -18,6 +18,67 @@ pub struct Department {
     pub email: String,
     /// The department head's address (单位负责人), copied on escalations.
     pub head_email: String,
+    /// Its group robot's platform (`wecom`, `dingtalk`, `feishu`, `generic`), empty: none.
+    pub webhook_kind: String,
+    /// The robot's address holds its token and is never shown whole (`mask_url`).
+    #[serde(skip)]
+    pub webhook_url: String,
+    /// The signing secret: never shown again after saving.
+    #[serde(skip)]
+    pub webhook_secret: String,
+    /// Mobile numbers for SMS, comma-separated.
+    pub mobile: String,
+}
+
+/// A unit's chasing channels beyond email, as saved (checked by `domain::channels`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Channels {
+    pub webhook: Option<crate::domain::channels::Webhook>,
+    pub mobile: String,
+}
+
+/// A unit's channels with a patch laid over them, checked as a whole (a new platform with
+/// the old address is checked too). Absent fields keep what is saved.
+pub fn patched_channels(
+    before: &Department,
+    kind: Option<&str>,
+    url: Option<&str>,
+    secret: Option<&str>,
+    mobile: Option<&str>,
+) -> Result<Channels, crate::domain::channels::ChannelError> {
+    use crate::domain::channels::{parse_mobiles, parse_webhook};
+    let kind = kind.unwrap_or(&before.webhook_kind);
+    // Removing the robot takes its address and secret with it.
+    let none = kind.trim().is_empty() || kind.trim() == "none";
+    let url = if none {
+        ""
+    } else {
+        url.unwrap_or(&before.webhook_url)
+    };
+    let secret = if none {
+        ""
+    } else {
+        secret.unwrap_or(&before.webhook_secret)
+    };
+    Ok(Channels {
+        webhook: parse_webhook(kind, url, secret)?,
+        mobile: parse_mobiles(mobile.unwrap_or(&before.mobile))?,
+    })
+}
+
+impl Department {
+    pub fn channels(&self) -> Channels {
+        Channels {
+            webhook: crate::domain::channels::WebhookKind::parse(&self.webhook_kind).map(|kind| {
+                crate::domain::channels::Webhook {
+                    kind,
+                    url: self.webhook_url.clone(),
+                    secret: self.webhook_secret.clone(),
+                }
+            }),
+            mobile: self.mobile.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -148,6 +209,8 @@ pub struct DepartmentEdit {
     pub email: Option<String>,
     pub head_email: Option<String>,
     pub aliases: Option<Vec<String>>,
+    /// The whole new set of channels (already checked), or none to leave them.
+    pub channels: Option<Channels>,
 }
 
 /// Which department, if any, a name or alias already stands for.
@@ -212,11 +275,19 @@ pub fn edit(
             }
         }
         aliases.retain(|a| *a != name);
+        let channels = edit.channels.clone().unwrap_or_else(|| before.channels());
+        let (kind, url, secret) = channels.webhook.as_ref().map_or(("", "", ""), |w| {
+            (w.kind.as_str(), w.url.as_str(), w.secret.as_str())
+        });
         diesel::update(departments::table.find(id))
             .set((
                 departments::name.eq(&name),
                 departments::email.eq(&email),
                 departments::head_email.eq(&head_email),
+                departments::webhook_kind.eq(kind),
+                departments::webhook_url.eq(url),
+                departments::webhook_secret.eq(secret),
+                departments::mobile.eq(&channels.mobile),
             ))
             .execute(conn)?;
         replace_aliases(conn, id, &aliases)?;
@@ -235,6 +306,13 @@ pub fn edit(
                 &head_email,
             ));
         }
+        parts.extend(channel_changes(
+            &before,
+            kind,
+            url,
+            secret,
+            &channels.mobile,
+        ));
         let mut sorted = aliases.clone();
         sorted.sort();
         if sorted != old_aliases {
@@ -267,8 +345,77 @@ pub fn edit(
             name,
             email,
             head_email,
+            webhook_kind: kind.to_string(),
+            webhook_url: url.to_string(),
+            webhook_secret: secret.to_string(),
+            mobile: channels.mobile.clone(),
         })
     })
+}
+
+/// What changed in a unit's channels, for the audit log: the robot's platform in words, its
+/// address without its token, the secret only as set, changed or removed, mobile numbers with
+/// their middle digits hidden.
+fn channel_changes(
+    before: &Department,
+    kind: &str,
+    url: &str,
+    secret: &str,
+    mobile: &str,
+) -> Vec<Details> {
+    use crate::domain::channels::mask_url;
+    let kind_word = |k: &str| {
+        if k.is_empty() {
+            "common.none".to_string()
+        } else {
+            format!("domain.channels.kind.{k}")
+        }
+    };
+    let hide = |m: &str| -> String {
+        m.split(',')
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                format!(
+                    "{}****{}",
+                    &n[..3.min(n.len())],
+                    &n[n.len().saturating_sub(4)..]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let mut parts = Vec::new();
+    if kind != before.webhook_kind {
+        parts.push(
+            Details::new("change.webhook_kind")
+                .word("from", kind_word(&before.webhook_kind))
+                .word("to", kind_word(kind)),
+        );
+    }
+    if url != before.webhook_url {
+        parts.push(Details::change(
+            "webhook_url",
+            mask_url(&before.webhook_url),
+            mask_url(url),
+        ));
+    }
+    if secret != before.webhook_secret {
+        parts.push(Details::new(
+            match (before.webhook_secret.is_empty(), secret.is_empty()) {
+                (true, _) => "change.secret_set",
+                (false, true) => "change.secret_removed",
+                (false, false) => "change.secret_changed",
+            },
+        ));
+    }
+    if mobile != before.mobile {
+        parts.push(Details::change(
+            "mobile",
+            hide(&before.mobile),
+            hide(mobile),
+        ));
+    }
+    parts
 }
 
 /// What a merge moved.

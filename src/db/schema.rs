@@ -43,6 +43,10 @@ diesel::table! {
         email -> Text,
         created_at -> Timestamp,
         head_email -> Text,
+        webhook_kind -> Text,
+        webhook_url -> Text,
+        webhook_secret -> Text,
+        mobile -> Text,
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod calendar;
+pub mod channels;
 pub mod importer;
 pub mod reminders;
 pub mod reporting;

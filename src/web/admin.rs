@@ -377,6 +377,18 @@ pub struct DepartmentForm {
     head_email: String,
     #[serde(default)]
     aliases: String,
+    /// The group robot: platform, a new address (empty: keep), a new secret (empty: keep;
+    /// never shown again), or `clear_secret` to remove it.
+    #[serde(default)]
+    webhook_kind: String,
+    #[serde(default)]
+    webhook_url: String,
+    #[serde(default, skip_serializing)]
+    webhook_secret: String,
+    #[serde(default)]
+    clear_secret: String,
+    #[serde(default)]
+    mobile: String,
 }
 
 #[derive(Serialize)]
@@ -395,6 +407,10 @@ struct DepartmentData {
     co_count: i64,
     liaisons: Vec<Liaison>,
     error: Option<String>,
+    /// The saved robot's address without its token, and whether a secret is saved.
+    webhook_saved: String,
+    secret_set: bool,
+    webhook_kinds: Vec<&'static str>,
 }
 
 fn department_data(
@@ -424,7 +440,16 @@ fn department_data(
             email: dept.email.replace(',', ", "),
             head_email: dept.head_email.replace(',', ", "),
             aliases: aliases.join("\n"),
+            webhook_kind: dept.webhook_kind.clone(),
+            mobile: dept.mobile.replace(',', ", "),
+            ..DepartmentForm::default()
         }),
+        webhook_saved: crate::domain::channels::mask_url(&dept.webhook_url),
+        secret_set: !dept.webhook_secret.is_empty(),
+        webhook_kinds: crate::domain::channels::WebhookKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
         name: dept.name,
         others: all
             .into_iter()
@@ -485,7 +510,28 @@ pub async fn update_department(
                     email: Some(parse_email_list(&form.email)?),
                     head_email: Some(parse_email_list(&form.head_email)?),
                     aliases: Some(parse_aliases(&form.aliases)?),
+                    channels: None,
                 })
+            });
+            let before =
+                departments::find(conn, id)?.ok_or_else(|| AppError::not_found("department"))?;
+            let typed = |v: &str| (!v.trim().is_empty()).then(|| v.to_string());
+            let secret = if form.clear_secret == "1" {
+                Some(String::new())
+            } else {
+                typed(&form.webhook_secret)
+            };
+            let channels = departments::patched_channels(
+                &before,
+                Some(&form.webhook_kind),
+                typed(&form.webhook_url).as_deref(),
+                secret.as_deref(),
+                Some(&form.mobile),
+            )
+            .map_err(|e| e.message);
+            let parsed = parsed.and_then(|mut edit| {
+                edit.channels = Some(channels?);
+                Ok(edit)
             });
             let edit = match parsed {
                 Ok(edit) => edit,

@@ -234,6 +234,42 @@ struct ApiDepartment {
     email: String,
     lead_count: i64,
     co_count: i64,
+    /// For the office only: how the unit is chased beyond email.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    channels: Option<ApiChannels>,
+}
+
+/// The group robot's platform (empty: none), its address without its token, whether a
+/// signing secret is saved (the secret itself is never returned), and mobile numbers.
+#[derive(Serialize)]
+struct ApiChannels {
+    webhook_kind: String,
+    webhook_url: String,
+    webhook_secret_set: bool,
+    mobile: String,
+}
+
+impl ApiDepartment {
+    fn of(
+        d: crate::db::departments::Department,
+        lead_count: i64,
+        co_count: i64,
+        office: bool,
+    ) -> Self {
+        ApiDepartment {
+            id: d.id,
+            channels: office.then(|| ApiChannels {
+                webhook_url: crate::domain::channels::mask_url(&d.webhook_url),
+                webhook_secret_set: !d.webhook_secret.is_empty(),
+                webhook_kind: d.webhook_kind.clone(),
+                mobile: d.mobile.clone(),
+            }),
+            name: d.name,
+            email: d.email,
+            lead_count,
+            co_count,
+        }
+    }
 }
 
 pub async fn departments(
@@ -241,16 +277,11 @@ pub async fn departments(
     caller: ApiCaller,
 ) -> Result<HttpResponse, AppError> {
     require(&caller.user, Action::ReadPlan)?;
+    let office = caller.user.is_admin();
     let list = state.db(|conn| Ok(departments::list(conn)?)).await?;
     let body: Vec<ApiDepartment> = list
         .into_iter()
-        .map(|d| ApiDepartment {
-            id: d.department.id,
-            name: d.department.name,
-            email: d.department.email,
-            lead_count: d.lead_count,
-            co_count: d.co_count,
-        })
+        .map(|d| ApiDepartment::of(d.department, d.lead_count, d.co_count, office))
         .collect();
     Ok(HttpResponse::Ok().json(body))
 }
@@ -264,6 +295,22 @@ pub struct DepartmentPatch {
     email: Option<String>,
     /// The department head's address(es), copied on escalations.
     head_email: Option<String>,
+    /// The group robot: `wecom`, `dingtalk`, `feishu`, `generic`, or empty for none.
+    webhook_kind: Option<String>,
+    webhook_url: Option<String>,
+    /// Absent: kept; empty: removed. Never returned.
+    webhook_secret: Option<String>,
+    /// Mobile numbers for SMS, comma-separated.
+    mobile: Option<String>,
+}
+
+impl From<crate::domain::channels::ChannelError> for AppError {
+    fn from(e: crate::domain::channels::ChannelError) -> Self {
+        AppError::Invalid {
+            field: e.field,
+            message: e.message,
+        }
+    }
 }
 
 pub async fn patch_department(
@@ -295,11 +342,28 @@ pub async fn patch_department(
             .transpose()
             .map_err(|m| AppError::Validation(format!("head_email: {m}")))?,
         aliases: None,
+        channels: None,
     };
     let now = state.clock.now();
     let actor = caller.user.username.clone();
     let dept = state
         .db(move |conn| {
+            let mut edit = edit;
+            let touches_channels = patch.webhook_kind.is_some()
+                || patch.webhook_url.is_some()
+                || patch.webhook_secret.is_some()
+                || patch.mobile.is_some();
+            if touches_channels {
+                let before = crate::db::departments::find(conn, id)?
+                    .ok_or_else(|| AppError::not_found("department"))?;
+                edit.channels = Some(crate::db::departments::patched_channels(
+                    &before,
+                    patch.webhook_kind.as_deref(),
+                    patch.webhook_url.as_deref(),
+                    patch.webhook_secret.as_deref(),
+                    patch.mobile.as_deref(),
+                )?);
+            }
             let change = Change {
                 actor: &actor,
                 at: now,
@@ -309,13 +373,8 @@ pub async fn patch_department(
         .await?;
     let list = state.db(|conn| Ok(departments::list(conn)?)).await?;
     let counts = list.iter().find(|d| d.department.id == dept.id);
-    Ok(HttpResponse::Ok().json(ApiDepartment {
-        id: dept.id,
-        name: dept.name,
-        email: dept.email,
-        lead_count: counts.map_or(0, |c| c.lead_count),
-        co_count: counts.map_or(0, |c| c.co_count),
-    }))
+    let (lead, co) = counts.map_or((0, 0), |c| (c.lead_count, c.co_count));
+    Ok(HttpResponse::Ok().json(ApiDepartment::of(dept, lead, co, true)))
 }
 
 impl From<EditError> for AppError {

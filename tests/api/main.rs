@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod browse;
+mod channels;
 mod closing;
 mod config;
 mod durability;
