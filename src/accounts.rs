@@ -578,6 +578,56 @@ pub fn revoke_token(conn: &mut DbConn, id: i32, change: Change<'_>) -> Result<()
     })
 }
 
+/// 分管领导: replaces the units a leader oversees, whose escalations they are then copied on;
+/// audited. Only a leader oversees units; every id must be a unit.
+pub fn set_oversight(
+    conn: &mut DbConn,
+    user_id: i32,
+    department_ids: &[i32],
+    change: Change<'_>,
+) -> Result<(), AccountError> {
+    use crate::db::oversight;
+    crate::db::transaction(conn, |conn| {
+        let user = users::find(conn, user_id)?
+            .ok_or_else(|| AccountError::NotFound(tr("service.accounts.user_not_found", &[])))?;
+        let mut ids: Vec<i32> = department_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if user.role != Role::Leader.as_str() && !ids.is_empty() {
+            return Err(AccountError::Invalid(tr(
+                "service.accounts.oversight_leaders_only",
+                &[("username", &user.username)],
+            )));
+        }
+        let known = oversight::existing(conn, &ids)?;
+        if let Some(missing) = ids.iter().find(|i| !known.contains(i)) {
+            return Err(AccountError::Invalid(tr(
+                "service.accounts.oversight_no_unit",
+                &[("id", &missing.to_string())],
+            )));
+        }
+        oversight::set(conn, user_id, &ids)?;
+        let names: Vec<String> = crate::db::departments::list(conn)?
+            .into_iter()
+            .filter(|d| ids.contains(&d.department.id))
+            .map(|d| d.department.name)
+            .collect();
+        let summary = Details::new("user.oversight")
+            .arg("username", &user.username)
+            .arg_or_none("units", Some(names.join("、")))
+            .to_string();
+        record(
+            conn,
+            change,
+            "user.oversight",
+            "user",
+            Some(user_id),
+            &summary,
+        )?;
+        Ok(())
+    })
+}
+
 /// A person chooses their interface language; audited.
 pub fn set_language(
     conn: &mut DbConn,

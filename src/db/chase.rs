@@ -277,10 +277,15 @@ pub fn directory(
     for (role, department, email) in people {
         let list = match (role.as_str(), department) {
             ("liaison", Some(d)) => dir.departments.entry(d).or_default(),
-            ("leader", _) => &mut dir.leaders,
             ("admin", _) => &mut dir.office,
             _ => continue,
         };
+        if !list.iter().any(|a| a.eq_ignore_ascii_case(&email)) {
+            list.push(email);
+        }
+    }
+    for (department, email) in super::oversight::leader_addresses(conn)? {
+        let list = dir.leaders.entry(department).or_default();
         if !list.iter().any(|a| a.eq_ignore_ascii_case(&email)) {
             list.push(email);
         }

@@ -497,6 +497,8 @@ pub fn merge(
         )
         .set(department_aliases::department_id.eq(target))
         .execute(conn)?;
+        // Leaders who oversaw the merged unit oversee the one it became.
+        super::oversight::move_links(conn, source, target)?;
         diesel::delete(departments::table.find(source)).execute(conn)?;
         // Roles and due dates follow the combined assignments.
         let documents: Vec<i32> = assignments::table

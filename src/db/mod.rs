@@ -12,6 +12,7 @@ pub mod extensions;
 pub mod measures;
 pub mod obligations;
 pub mod outbox;
+pub mod oversight;
 pub mod receipts;
 pub mod reports;
 pub mod schedules;

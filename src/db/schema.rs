@@ -144,6 +144,16 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::table! {
+    leader_departments (user_id, department_id) {
+        user_id -> Integer,
+        department_id -> Integer,
+    }
+}
+
+diesel::joinable!(leader_departments -> users (user_id));
+diesel::joinable!(leader_departments -> departments (department_id));
+
+diesel::table! {
     schedules (document_id) {
         document_id -> Integer,
         cadence -> Text,
@@ -372,6 +382,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     closures,
     closure_files,
     canned_comments,
+    leader_departments,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(reports::obligation_id, reviews::decision);

@@ -18,7 +18,7 @@ use crate::i18n::tr;
 pub enum Copy {
     /// The department head's address (单位负责人).
     DepartmentHead,
-    /// Every leader account with an address.
+    /// The leaders who oversee the department (分管领导), as linked on their accounts.
     Leaders,
     /// The office (督查室): the policy's office addresses and the administrators'.
     Office,
@@ -309,7 +309,8 @@ pub struct Directory {
     pub departments: HashMap<i32, Vec<String>>,
     /// A department head's addresses.
     pub heads: HashMap<i32, Vec<String>>,
-    pub leaders: Vec<String>,
+    /// The addresses of the leaders who oversee each department (分管领导).
+    pub leaders: HashMap<i32, Vec<String>>,
     pub office: Vec<String>,
 }
 
@@ -420,7 +421,7 @@ pub fn batch(reminders: &[Reminder], policy: &Policy, dir: &Directory) -> Batche
             for copy in &rung.copy {
                 let list = match copy {
                     Copy::DepartmentHead => dir.heads.get(&department).unwrap_or(&none),
-                    Copy::Leaders => &dir.leaders,
+                    Copy::Leaders => dir.leaders.get(&department).unwrap_or(&none),
                     Copy::Office => &dir.office,
                 };
                 add_unique(&mut cc, list, &to);
@@ -572,7 +573,11 @@ mod tests {
                 (3, vec![]),
             ]),
             heads: HashMap::from([(1, vec!["head@x.cn".into()])]),
-            leaders: vec!["leader@x.cn".into()],
+            // leader@ oversees department 1, other@ department 2 only.
+            leaders: HashMap::from([
+                (1, vec!["leader@x.cn".into()]),
+                (2, vec!["other@x.cn".into()]),
+            ]),
             office: vec!["office@x.cn".into(), "hr@x.cn".into()],
         };
         let plan = [
@@ -609,8 +614,9 @@ mod tests {
         assert_eq!(escalations.len(), 1, "department 3 has nobody to write to");
         assert_eq!(escalations[0].items, [4, 5]);
         assert_eq!(escalations[0].to, ["hr@x.cn", "liaison@x.cn"]);
-        // Level 1 copies the head, level 2 the leaders and the office (hr@ is already a
-        // recipient, so it is not copied again).
+        // Level 1 copies the head, level 2 the department's own leaders (not other@, who
+        // oversees another) and the office (hr@ is already a recipient, so it is not copied
+        // again).
         assert_eq!(
             escalations[0].cc,
             ["head@x.cn", "leader@x.cn", "office@x.cn"]

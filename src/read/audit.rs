@@ -20,6 +20,7 @@ pub const ACTIONS: &[&str] = &[
     "user.disable",
     "user.password",
     "user.language",
+    "user.oversight",
     "token.create",
     "token.revoke",
     "session.key",

@@ -239,6 +239,15 @@ struct UserData {
     roles: Vec<RoleChoice>,
     form: UserForm,
     error: Option<String>,
+    /// For a leader: the units they oversee (分管单位), ticked.
+    oversight: Option<Vec<Ticked>>,
+}
+
+#[derive(Serialize)]
+struct Ticked {
+    id: i32,
+    name: String,
+    ticked: bool,
 }
 
 fn user_data(
@@ -260,10 +269,27 @@ fn user_data(
         active: user.active.then(|| "on".into()),
         password: String::new(),
     });
+    let departments = department_choices(conn)?;
+    let oversight = if user.role == "leader" {
+        let mine = crate::db::oversight::departments_of(conn, id)?;
+        Some(
+            departments
+                .iter()
+                .map(|d| Ticked {
+                    id: d.id,
+                    name: d.name.clone(),
+                    ticked: mine.contains(&d.id),
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     Ok(UserData {
         id,
         username: user.username,
-        departments: department_choices(conn)?,
+        departments,
+        oversight,
         roles: role_choices(),
         form,
         error,
@@ -284,6 +310,47 @@ pub async fn user_page(
     state.page(
         "admin_user",
         &Page::for_viewer(&viewer, title, "users", data),
+    )
+}
+
+/// `POST /admin/users/{id}/oversight`: the units a leader oversees (repeated `department`).
+pub async fn set_oversight(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let id = id.into_inner();
+    let ids: Vec<i32> = form
+        .iter()
+        .filter(|(k, _)| k == "department")
+        .map(|(_, v)| {
+            v.parse()
+                .map_err(|_| AppError::Validation(crate::i18n::tr("web.admin.bad_department", &[])))
+        })
+        .collect::<Result<_, _>>()?;
+    let now = state.clock.now();
+    let v = viewer.clone();
+    let result = state
+        .db(move |conn| {
+            match outcome(accounts::set_oversight(conn, id, &ids, v.user.change(now)))? {
+                Outcome::Done(()) => {
+                    flash(conn, &v, &v.t("admin.user.oversight_saved"))?;
+                    Ok(None)
+                }
+                Outcome::Invalid(m) => Ok(Some(user_data(conn, id, None, Some(m))?)),
+            }
+        })
+        .await?;
+    respond(
+        &state,
+        &viewer,
+        result,
+        format!("/admin/users/{id}"),
+        "admin_user",
+        &viewer.t("admin.user.title_plain"),
+        "users",
     )
 }
 

@@ -313,6 +313,41 @@ impl From<crate::domain::channels::ChannelError> for AppError {
     }
 }
 
+/// `PUT /api/v1/users/{id}/departments` (admin) with `{"department_ids": [...]}`: the units
+/// a leader oversees (分管领导), replaced as a whole → `{"user_id", "department_ids"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OversightBody {
+    department_ids: Vec<i32>,
+}
+
+pub async fn put_oversight(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    // Who may ask comes before what was asked: the body is read after the check.
+    require(&caller.user, Action::Administer)?;
+    let id = id.into_inner();
+    let ids = serde_json::from_slice::<OversightBody>(&body)
+        .map_err(|_| AppError::Validation(crate::i18n::tr("web.api.oversight_body", &[])))?
+        .department_ids;
+    let now = state.clock.now();
+    let actor = caller.user.username.clone();
+    let saved = state
+        .db(move |conn| {
+            let change = Change {
+                actor: &actor,
+                at: now,
+            };
+            crate::accounts::set_oversight(conn, id, &ids, change)?;
+            Ok(crate::db::oversight::departments_of(conn, id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"user_id": id, "department_ids": saved})))
+}
+
 pub async fn patch_department(
     state: web::Data<AppState>,
     caller: ApiCaller,

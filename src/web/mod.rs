@@ -102,6 +102,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/admin/users/{id}", admin::user_page),
         spec(M::POST, "/admin/users/{id}", admin::update_user),
         spec(M::POST, "/admin/users/{id}/password", admin::reset_password),
+        spec(M::POST, "/admin/users/{id}/oversight", admin::set_oversight),
         spec(M::GET, "/admin/departments/{id}", admin::department_page),
         spec(M::POST, "/admin/departments/{id}", admin::update_department),
         spec(
@@ -153,6 +154,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::PATCH, "/api/v1/measures/{id}", api::patch_measure),
         spec(M::GET, "/api/v1/departments", api::departments),
         spec(M::PATCH, "/api/v1/departments/{id}", api::patch_department),
+        spec(M::PUT, "/api/v1/users/{id}/departments", api::put_oversight),
         spec(
             M::POST,
             "/api/v1/measures/{id}/reports",

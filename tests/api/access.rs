@@ -296,6 +296,12 @@ fn matrix() -> Vec<Row> {
             ADMIN_PAGE,
         ),
         row(
+            M::POST,
+            "/admin/users/{id}/oversight",
+            "/admin/users/{user}/oversight",
+            ADMIN_PAGE,
+        ),
+        row(
             M::GET,
             "/admin/departments/{id}",
             "/admin/departments/{department}",
@@ -386,6 +392,12 @@ fn matrix() -> Vec<Row> {
             ADMIN_API,
         ),
         row(
+            M::PUT,
+            "/api/v1/users/{id}/departments",
+            "/api/v1/users/{user}/departments",
+            ADMIN_API,
+        ),
+        row(
             M::POST,
             "/api/v1/measures/{id}/reports",
             "/api/v1/measures/{measure}/reports",
@@ -461,7 +473,7 @@ async fn request(app: &TestApp, cast: &Cast, persona: usize, row: &Row, path: &s
         if let Some(token) = &cast.tokens[persona] {
             req = req.insert_header(("Authorization", format!("Bearer {token}")));
         }
-        return if row.method == Method::PATCH {
+        return if row.method == Method::PATCH || row.method == Method::PUT {
             let mut res = req.send_json(&serde_json::json!({})).await.unwrap();
             let body = res.body().await.unwrap();
             Reply {

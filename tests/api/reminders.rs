@@ -208,8 +208,79 @@ async fn each_recipient_gets_one_email_with_their_items_and_a_rerun_sends_nothin
 async fn overdue_work_escalates_to_the_head_then_to_leaders_and_the_office() {
     let app = office_with_two_departments().await;
     app.add_user("lingdao", "leader", None);
-    // The office sets its own address and the ladder through the settings page.
+    app.add_user("fuze", "leader", None);
     let admin = app.login_admin().await;
+    // 分管领导: lingdao oversees 人社局 and 教育局 (set on the user's admin page), fuze
+    // 财政局 (through the API). Escalations copy only a unit's own leaders.
+    let units = app.get_json("/api/v1/departments").await;
+    let unit = |name: &str| {
+        units
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+            .to_string()
+    };
+    let me = |name: &'static str| {
+        let token = app.token_for(name);
+        let app = &app;
+        async move {
+            app.api_json("/api/v1/me", &token).await["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let lingdao = me("lingdao").await;
+    let set = app
+        .post_as(
+            &admin,
+            &format!("/admin/users/{lingdao}/oversight"),
+            &[
+                ("department", unit(HR).as_str()),
+                ("department", unit("地区教育局").as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, 303, "{}", set.body);
+    let page = app.get_as(&admin, &format!("/admin/users/{lingdao}")).await;
+    let ticked = format!(r#"name="department" value="{}" checked"#, unit(HR));
+    assert!(
+        page.body.contains(&ticked),
+        "the page shows what is overseen"
+    );
+    let fuze = me("fuze").await;
+    let put = |body: serde_json::Value| {
+        let req = app
+            .client
+            .put(app.url(&format!("/api/v1/users/{fuze}/departments")))
+            .insert_header(("Authorization", format!("Bearer {}", app.admin_token)));
+        async move { req.send_json(&body).await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        put(serde_json::json!({"department_ids": [999_999]})).await,
+        422
+    );
+    assert_eq!(put(serde_json::json!({"units": []})).await, 422);
+    let finance_id: i64 = unit(FINANCE).parse().unwrap();
+    assert_eq!(
+        put(serde_json::json!({"department_ids": [finance_id]})).await,
+        200
+    );
+    // Only leaders oversee units.
+    let renshe = me("renshe").await;
+    let refused = app
+        .post_as(
+            &admin,
+            &format!("/admin/users/{renshe}/oversight"),
+            &[("department", unit(HR).as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("只有领导账号可以设置分管单位"));
+    // The office sets its own address and the ladder through the settings page.
     let form = app.get_as(&admin, "/admin/reminders").await;
     assert_eq!(form.status, 200);
     let saved = app
@@ -283,6 +354,20 @@ async fn overdue_work_escalates_to_the_head_then_to_leaders_and_the_office() {
     for who in ["lingdao@example.gov.cn", "ducha@example.gov.cn"] {
         assert!(hr.rcpt.contains(&who.to_string()), "{who} copied");
     }
+    assert!(
+        !hr.rcpt.contains(&"fuze@example.gov.cn".to_string()),
+        "the leader of another unit is not copied"
+    );
+    let finance = later
+        .iter()
+        .find(|m| m.subject().starts_with("【督办升级】") && m.subject().contains(FINANCE))
+        .expect("财政局's second-rung escalation");
+    assert!(finance.rcpt.contains(&"fuze@example.gov.cn".to_string()));
+    assert!(!finance.rcpt.contains(&"lingdao@example.gov.cn".to_string()));
+    assert!(app
+        .audit()
+        .iter()
+        .any(|e| e.action == "user.oversight" && e.summary.contains("地区教育局")));
     assert!(
         !later
             .iter()
