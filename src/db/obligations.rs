@@ -239,6 +239,8 @@ pub fn statuses(conn: &mut DbConn, document_id: Option<i32>) -> QueryResult<Vec<
 pub struct LedgerWhere {
     /// A liaison's unit: its own obligations and the co units' on measures it leads.
     pub unit_scope: Option<i32>,
+    /// A leader's user id: only the units they oversee (我分管的单位).
+    pub overseen_by: Option<i32>,
     /// Nothing may be listed (a liaison without a unit).
     pub nothing: bool,
     pub document: Option<i32>,
@@ -349,6 +351,16 @@ macro_rules! ledger_filtered {
         }
         if let Some(d) = w.department {
             q = q.filter(obligations::department_id.eq(d));
+        }
+        if let Some(leader) = w.overseen_by {
+            use super::schema::leader_departments as ld;
+            q = q.filter(
+                obligations::department_id.eq_any(
+                    ld::table
+                        .filter(ld::user_id.eq(leader))
+                        .select(ld::department_id),
+                ),
+            );
         }
         if let Some(r) = w.role {
             q = q.filter(obligations::role.eq(r));

@@ -81,6 +81,8 @@ pub struct LedgerFilter {
     pub overdue_days_min: Option<i64>,
     pub returned: bool,
     pub unacknowledged: bool,
+    /// A leader's 我分管的单位: only the units they oversee.
+    pub mine: bool,
     pub q: Option<String>,
     pub sort: LedgerSort,
     pub page: u32,
@@ -212,6 +214,7 @@ impl LedgerFilter {
                 }
                 "returned" => f.returned = flag(name, v)?,
                 "unacknowledged" => f.unacknowledged = flag(name, v)?,
+                "mine" => f.mine = flag(name, v)?,
                 "q" => {
                     let text = crate::domain::text::strip_format(v).into_owned();
                     if text.chars().count() > 100 {
@@ -342,6 +345,7 @@ impl LedgerFilter {
             "unacknowledged",
             self.unacknowledged.then(|| "1".to_string()),
         );
+        put("mine", self.mine.then(|| "1".to_string()));
         put("q", self.q.clone());
         put(
             "sort",

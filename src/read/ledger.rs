@@ -72,6 +72,9 @@ pub struct Ledger {
 /// The SQL selection for this viewer and filter.
 pub fn selection(user: &CurrentUser, filter: &LedgerFilter, rules: &LightRules) -> LedgerWhere {
     let mut w = filter.to_where(rules.today, rules.yellow_days);
+    if filter.mine && user.role == crate::domain::accounts::Role::Leader {
+        w.overseen_by = Some(user.id);
+    }
     match Scope::of(user) {
         Scope::All => {}
         Scope::Unit(d) => w.unit_scope = Some(d),

@@ -37,6 +37,16 @@ pub struct ScorecardQuery {
     /// last five) or a department id.
     #[serde(default)]
     pub trend: Option<String>,
+    /// `1`: a leader's 我分管的单位 — the ranking shows only the units they oversee (ranks
+    /// stay those among all units).
+    #[serde(default)]
+    pub mine: Option<String>,
+}
+
+impl ScorecardQuery {
+    pub fn mine(&self) -> bool {
+        self.mine.as_deref() == Some("1")
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -172,6 +182,10 @@ pub struct ScorecardView {
     pub query: String,
     /// The same selection as form fields (the trend chart's chooser keeps it).
     pub selection: Vec<Field>,
+    /// Whether the ranking shows only the viewer's overseen units (我分管的单位), and whether
+    /// the viewer is a leader (who is offered that choice).
+    pub mine: bool,
+    pub leader: bool,
     #[serde(skip)]
     pub scores: Vec<DepartmentScore>,
     #[serde(skip)]
@@ -645,6 +659,8 @@ pub fn load(
         trend: trend_view,
         heat,
         query: query_string,
+        mine: false,
+        leader: false,
         selection: selection
             .into_iter()
             .map(|(name, value)| Field { name, value })
@@ -653,6 +669,27 @@ pub fn load(
         names,
         today,
     })
+}
+
+impl ScorecardView {
+    /// Keeps, in the ranking and its bars, only these units (a leader's overseen ones).
+    pub fn only(&mut self, units: &[i32]) {
+        self.rows.retain(|r| units.contains(&r.department_id));
+        let names: Vec<&str> = self.rows.iter().map(|r| r.name.as_str()).collect();
+        let mut kept: Vec<Bar> = self
+            .bars
+            .iter()
+            .filter(|b| names.contains(&b.full_name.as_str()))
+            .cloned()
+            .collect();
+        for (i, b) in kept.iter_mut().enumerate() {
+            b.y = i * 22 + 4;
+            b.text_y = i * 22 + 17;
+        }
+        self.bars_height = kept.len() * 22 + 8;
+        self.bars = kept;
+        self.mine = true;
+    }
 }
 
 #[cfg(test)]

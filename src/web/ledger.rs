@@ -61,6 +61,8 @@ struct FormValues {
     due_to: String,
     returned: bool,
     unacknowledged: bool,
+    /// 我分管的单位 (a leader's choice).
+    mine: bool,
     per_page: u32,
     /// A filter of the folded part is set: the page shows it open.
     more_set: bool,
@@ -122,6 +124,7 @@ impl FormValues {
             due_to: f.due_to.map(|d| d.to_string()).unwrap_or_default(),
             returned: f.returned,
             unacknowledged: f.unacknowledged,
+            mine: f.mine,
             per_page: f.per_page,
             more_set: f.section.is_some()
                 || f.measure.is_some()
@@ -134,6 +137,7 @@ impl FormValues {
                 || f.due_to.is_some()
                 || f.returned
                 || f.unacknowledged
+                || f.mine
                 || f.sort != crate::db::obligations::LedgerSort::Urgent
                 || f.per_page != filter::PAGE_SIZES[0],
         }

@@ -50,20 +50,33 @@ async fn body(
     viewer: &Viewer,
     query: ScorecardQuery,
 ) -> Result<std::sync::Arc<crate::web::cache::Drawn>, AppError> {
+    // 我分管的单位 depends on who is asking: only then is the viewer part of the key.
+    let leader = viewer.user.role == crate::domain::accounts::Role::Leader;
+    let mine = query.mine() && leader;
     let what = format!(
-        "scorecard|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+        "scorecard|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{}",
         query.document,
         query.period,
         query.window,
         query.from,
         query.to,
         query.trend,
+        if mine { viewer.user.id } else { 0 },
+        leader,
         viewer.lang.code()
     );
     state
         .cached(&what, || async {
             let mut view = load_for(state, query).await?;
             view.period_label = period_label_for(&view, viewer);
+            view.leader = leader;
+            if mine {
+                let me = viewer.user.id;
+                let units = state
+                    .db(move |conn| Ok(crate::db::oversight::departments_of(conn, me)?))
+                    .await?;
+                view.only(&units);
+            }
             let (st, lang) = (state.clone(), viewer.lang);
             let html = state
                 .offload(move || st.templates.render_part("scorecard_body", lang, &view))

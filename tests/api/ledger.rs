@@ -513,3 +513,95 @@ async fn pages_stay_short_on_two_years_of_demo_history() {
     assert_eq!(older.status, 200);
     assert!(older.body.matches("<li").count() > page.body.matches("<li").count());
 }
+
+#[actix_web::test]
+async fn a_leader_narrows_the_ledger_to_the_units_they_oversee() {
+    let app = crate::helpers::spawn_app().await;
+    app.add_user("lingdao", "leader", None);
+    let token = app.token_for("lingdao");
+    let me = app.api_json("/api/v1/me", &token).await["id"]
+        .as_i64()
+        .unwrap();
+    let units = app.get_json("/api/v1/departments").await;
+    let id_of = |name: &str| {
+        units
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (hr, finance) = (id_of("地区人社局"), id_of("地区财政局"));
+    let status = app
+        .client
+        .put(app.url(&format!("/api/v1/users/{me}/departments")))
+        .insert_header(("Authorization", format!("Bearer {}", app.admin_token)))
+        .send_json(&serde_json::json!({"department_ids": [hr, finance]}))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 200);
+
+    let all = app
+        .api_json("/api/v1/obligations?per_page=100", &token)
+        .await;
+    let mine = app
+        .api_json("/api/v1/obligations?mine=1&per_page=100", &token)
+        .await;
+    let total = |v: &serde_json::Value| v["total_count"].as_i64().unwrap();
+    assert!(
+        total(&mine) > 0 && total(&mine) < total(&all),
+        "{} of {}",
+        total(&mine),
+        total(&all)
+    );
+    assert!(mine["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["department"] == "地区人社局" || o["department"] == "地区财政局"));
+    // The office has no units of its own: the choice changes nothing for it.
+    let office = app.get_json("/api/v1/obligations?mine=1&per_page=1").await;
+    assert_eq!(total(&office), total(&all));
+
+    // On the page: the box is offered to the leader, ticked when chosen.
+    let session = app.login("lingdao", "pw-lingdao-Tarim7q").await;
+    let page = app.get_as(&session, "/ledger?mine=1").await;
+    assert_eq!(page.status, 200);
+    assert!(page
+        .body
+        .contains(r#"name="mine" value="1" checked> 我分管的单位"#));
+    let admin = app.login_admin().await;
+    assert!(!app
+        .get_as(&admin, "/ledger")
+        .await
+        .body
+        .contains("我分管的单位"));
+
+    // The scorecard's ranking too, with the ranks among all units.
+    let ranked = |html: &str| -> Vec<String> {
+        let table = html
+            .split("class=\"directory ranking\"")
+            .nth(1)
+            .unwrap_or("");
+        let table = table.split("</table>").next().unwrap_or("");
+        regex::Regex::new(r#"/scorecard/departments/\d+\?[^"]*">([^<]+)</a>"#)
+            .unwrap()
+            .captures_iter(table)
+            .map(|c| c[1].to_string())
+            .collect()
+    };
+    let everyone = app.get_as(&session, "/scorecard").await;
+    assert!(everyone.body.contains("只看我分管的单位"));
+    assert!(ranked(&everyone.body).len() > 2);
+    let overseen = app.get_as(&session, "/scorecard?mine=1").await;
+    assert_eq!(overseen.status, 200);
+    let mut names = ranked(&overseen.body);
+    names.sort();
+    assert_eq!(names, ["地区人社局", "地区财政局"]);
+    assert!(overseen.body.contains("只列我分管的单位"));
+    let office = app.get_as(&admin, "/scorecard?mine=1").await;
+    assert!(!office.body.contains("只看我分管的单位") && ranked(&office.body).len() > 2);
+}
