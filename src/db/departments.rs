@@ -19,6 +19,9 @@ pub struct Department {
     /// The department head's address (单位负责人), copied on escalations.
     pub head_email: String,
     /// Its group robot's platform (`wecom`, `dingtalk`, `feishu`, `generic`), empty: none.
+    /// None of the channels is serialised with a unit: pages and the API show them to the
+    /// office explicitly (`ApiChannels`, the unit's admin page).
+    #[serde(skip)]
     pub webhook_kind: String,
     /// The robot's address holds its token and is never shown whole (`mask_url`).
     #[serde(skip)]
@@ -27,6 +30,7 @@ pub struct Department {
     #[serde(skip)]
     pub webhook_secret: String,
     /// Mobile numbers for SMS, comma-separated.
+    #[serde(skip)]
     pub mobile: String,
 }
 
