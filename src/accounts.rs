@@ -600,18 +600,14 @@ pub fn set_oversight(
             )));
         }
         let known = oversight::existing(conn, &ids)?;
-        if let Some(missing) = ids.iter().find(|i| !known.contains(i)) {
+        if let Some(missing) = ids.iter().find(|i| !known.iter().any(|(k, _)| k == *i)) {
             return Err(AccountError::Invalid(tr(
                 "service.accounts.oversight_no_unit",
                 &[("id", &missing.to_string())],
             )));
         }
         oversight::set(conn, user_id, &ids)?;
-        let names: Vec<String> = crate::db::departments::list(conn)?
-            .into_iter()
-            .filter(|d| ids.contains(&d.department.id))
-            .map(|d| d.department.name)
-            .collect();
+        let names: Vec<String> = known.into_iter().map(|(_, name)| name).collect();
         let summary = Details::new("user.oversight")
             .arg("username", &user.username)
             .arg_or_none("units", Some(names.join("、")))

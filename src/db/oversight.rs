@@ -44,35 +44,32 @@ pub fn leader_addresses(conn: &mut DbConn) -> QueryResult<Vec<(i32, String)>> {
 
 /// Moves the links of a unit merged into another (a leader of both keeps one link).
 pub fn move_links(conn: &mut DbConn, source: i32, target: i32) -> QueryResult<usize> {
-    let leaders: Vec<i32> = leader_departments::table
-        .filter(leader_departments::department_id.eq(source))
-        .select(leader_departments::user_id)
-        .load(conn)?;
+    let of = |conn: &mut DbConn, unit: i32| -> QueryResult<Vec<i32>> {
+        leader_departments::table
+            .filter(leader_departments::department_id.eq(unit))
+            .select(leader_departments::user_id)
+            .load(conn)
+    };
+    let (moving, staying) = (of(conn, source)?, of(conn, target)?);
     diesel::delete(leader_departments::table.filter(leader_departments::department_id.eq(source)))
         .execute(conn)?;
     let mut moved = 0;
-    for user in leaders {
-        let exists: i64 = leader_departments::table
-            .filter(leader_departments::user_id.eq(user))
-            .filter(leader_departments::department_id.eq(target))
-            .count()
-            .get_result(conn)?;
-        if exists == 0 {
-            moved += diesel::insert_into(leader_departments::table)
-                .values((
-                    leader_departments::user_id.eq(user),
-                    leader_departments::department_id.eq(target),
-                ))
-                .execute(conn)?;
-        }
+    for user in moving.into_iter().filter(|u| !staying.contains(u)) {
+        moved += diesel::insert_into(leader_departments::table)
+            .values((
+                leader_departments::user_id.eq(user),
+                leader_departments::department_id.eq(target),
+            ))
+            .execute(conn)?;
     }
     Ok(moved)
 }
 
-/// Which of these ids are units (to refuse the others).
-pub fn existing(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<i32>> {
+/// Which of these ids are units, with their names (to refuse the others, and to name them).
+pub fn existing(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<(i32, String)>> {
     departments::table
         .filter(departments::id.eq_any(ids))
-        .select(departments::id)
+        .order(departments::id)
+        .select((departments::id, departments::name))
         .load(conn)
 }

@@ -331,7 +331,12 @@ pub async fn put_oversight(
     require(&caller.user, Action::Administer)?;
     let id = id.into_inner();
     let ids = serde_json::from_slice::<OversightBody>(&body)
-        .map_err(|_| AppError::Validation(crate::i18n::tr("web.api.oversight_body", &[])))?
+        .map_err(|e| {
+            AppError::Validation(crate::i18n::tr(
+                "web.form.bad_body",
+                &[("error", &e.to_string())],
+            ))
+        })?
         .department_ids;
     let now = state.clock.now();
     let actor = caller.user.username.clone();

@@ -286,6 +286,7 @@ fn scorecard_csv(view: &ScorecardView) -> String {
     out.push_str("\r\n");
     let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.4}"));
     for r in &view.rows {
+        let (light, change) = light_and_change(r);
         let cells = [
             r.rank.map_or(String::new(), |x| x.to_string()),
             csv_field(&r.name),
@@ -295,8 +296,8 @@ fn scorecard_csv(view: &ScorecardView) -> String {
             num(r.completion),
             num(r.progress),
             format!("{:.1}", r.penalty),
-            csv_field(&light_and_change(r).0),
-            light_and_change(r).1,
+            csv_field(&light),
+            change,
         ];
         out.push_str(&cells.join(","));
         out.push_str("\r\n");

@@ -17,25 +17,6 @@ fn actions(app: &TestApp, action: &str) -> Vec<String> {
         .collect()
 }
 
-async fn department_id(app: &TestApp, name: &str) -> i64 {
-    let depts = app.get_json("/api/v1/departments").await;
-    depts
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == name)
-        .unwrap_or_else(|| panic!("no department {name}"))["id"]
-        .as_i64()
-        .unwrap()
-}
-
-async fn user_id(app: &TestApp, username: &str) -> i64 {
-    let token = app.token_for(username);
-    app.api_json("/api/v1/me", &token).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
 #[actix_web::test]
 async fn an_anonymous_page_request_goes_to_login_and_comes_back_after() {
     let app = spawn_app().await;
@@ -176,8 +157,8 @@ async fn a_disabled_user_cannot_sign_in_and_their_tokens_stop() {
     let session = app.login("renshe", &password).await;
     assert_eq!(app.api_get("/api/v1/documents", &token).await.status, 200);
 
-    let id = user_id(&app, "renshe").await;
-    let dept = department_id(&app, "地区人社局").await.to_string();
+    let id = app.user_id("renshe").await;
+    let dept = app.department_id("地区人社局").await.to_string();
     let admin = app.login_admin().await;
     // The form without `active`: the account is disabled.
     let reply = app
@@ -259,9 +240,9 @@ async fn the_api_takes_bearer_tokens_only() {
 async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
     let app = spawn_app().await;
     app.add_user("renshe", "liaison", Some("地区人社局"));
-    let hr_id = user_id(&app, "renshe").await.to_string();
-    let finance = department_id(&app, "财政厅").await.to_string();
-    let target = department_id(&app, "地区财政局").await.to_string();
+    let hr_id = app.user_id("renshe").await.to_string();
+    let finance = app.department_id("财政厅").await.to_string();
+    let target = app.department_id("地区财政局").await.to_string();
     // Something to act on: a submitted report and a pending extension.
     let hr = app.login("renshe", "pw-renshe-Tarim7q").await;
     let m5 = app.measure_id(5).await;
@@ -473,8 +454,8 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
 #[actix_web::test]
 async fn merging_a_department_moves_its_assignments_in_one_step() {
     let app = spawn_app().await;
-    let finance_ting = department_id(&app, "财政厅").await;
-    let finance = department_id(&app, "地区财政局").await;
+    let finance_ting = app.department_id("财政厅").await;
+    let finance = app.department_id("地区财政局").await;
     let admin = app.login_admin().await;
 
     let itself = app
@@ -539,7 +520,7 @@ async fn departments_are_edited_through_the_api_with_clear_errors() {
     let app = spawn_app().await;
     app.add_user("boss", "leader", None);
     let leader = app.token_for("boss");
-    let hr = department_id(&app, "地区人社局").await;
+    let hr = app.department_id("地区人社局").await;
     let path = format!("/api/v1/departments/{hr}");
     let patch = |token: String, body: serde_json::Value| {
         let req = app
@@ -602,7 +583,7 @@ async fn departments_are_edited_through_the_api_with_clear_errors() {
 async fn the_office_creates_users_and_bad_input_writes_nothing() {
     let app = spawn_app().await;
     let admin = app.login_admin().await;
-    let hr = department_id(&app, "地区人社局").await.to_string();
+    let hr = app.department_id("地区人社局").await.to_string();
     let count = || {
         app.audit()
             .iter()
@@ -857,7 +838,7 @@ async fn the_office_edits_a_department_and_revokes_a_token_through_the_pages() {
     let app = spawn_app().await;
     app.add_user("boss", "leader", None);
     let token = app.token_for("boss");
-    let hr = department_id(&app, "地区人社局").await;
+    let hr = app.department_id("地区人社局").await;
     let admin = app.login_admin().await;
 
     let bad = app

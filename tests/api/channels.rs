@@ -17,18 +17,6 @@ fn secret() -> String {
     format!("SEC{}", "5d".repeat(32))
 }
 
-async fn unit_id(app: &TestApp, name: &str) -> i64 {
-    app.get_json("/api/v1/departments")
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == name)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
 async fn patch(app: &TestApp, id: i64, body: Value) -> (u16, Value) {
     let mut res = app
         .client
@@ -47,7 +35,7 @@ async fn patch(app: &TestApp, id: i64, body: Value) -> (u16, Value) {
 #[actix_web::test]
 async fn a_units_robot_and_mobiles_are_set_checked_and_never_shown_whole() {
     let app = spawn_app().await;
-    let hr = unit_id(&app, "地区人社局").await;
+    let hr = app.department_id("地区人社局").await;
     let (status, body) = patch(
         &app,
         hr,
@@ -160,7 +148,7 @@ async fn a_units_robot_and_mobiles_are_set_checked_and_never_shown_whole() {
 #[actix_web::test]
 async fn the_units_admin_page_sets_the_robot_and_keeps_the_secret_unseen() {
     let app = spawn_app().await;
-    let hr = unit_id(&app, "地区人社局").await;
+    let hr = app.department_id("地区人社局").await;
     let admin = app.login_admin().await;
     let page = format!("/admin/departments/{hr}");
     let fields = |url: String, secret: String, mobile: &'static str| {

@@ -527,6 +527,38 @@ impl TestApp {
         }
     }
 
+    /// The id of the unit with this name.
+    pub async fn department_id(&self, name: &str) -> i64 {
+        let list = self.get_json("/api/v1/departments").await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap_or_else(|| panic!("no department {name}"))["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// The id of the document with this number (文号).
+    pub async fn document_id(&self, number: &str) -> i64 {
+        let list = self.get_json("/api/v1/documents").await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["number"] == number)
+            .unwrap_or_else(|| panic!("no document {number}"))["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A user's id, as they see it themselves (`/api/v1/me`).
+    pub async fn user_id(&self, username: &str) -> i64 {
+        let token = self.token_for(username);
+        self.api_json("/api/v1/me", &token).await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
     /// The id of the bundled plan's measure with this number.
     pub async fn measure_id(&self, number: i64) -> i64 {
         let list = self.get_json("/api/v1/measures").await;

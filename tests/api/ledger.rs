@@ -519,21 +519,11 @@ async fn a_leader_narrows_the_ledger_to_the_units_they_oversee() {
     let app = crate::helpers::spawn_app().await;
     app.add_user("lingdao", "leader", None);
     let token = app.token_for("lingdao");
-    let me = app.api_json("/api/v1/me", &token).await["id"]
-        .as_i64()
-        .unwrap();
-    let units = app.get_json("/api/v1/departments").await;
-    let id_of = |name: &str| {
-        units
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["name"] == name)
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
-    let (hr, finance) = (id_of("地区人社局"), id_of("地区财政局"));
+    let me = app.user_id("lingdao").await;
+    let (hr, finance) = (
+        app.department_id("地区人社局").await,
+        app.department_id("地区财政局").await,
+    );
     let status = app
         .client
         .put(app.url(&format!("/api/v1/users/{me}/departments")))

@@ -15,15 +15,7 @@ const FINANCE: &str = "地区财政局";
 
 /// Sets a department's addresses through the API; returns its id.
 async fn set_addresses(app: &TestApp, name: &str, email: &str, head: &str) -> i64 {
-    let depts = app.get_json("/api/v1/departments").await;
-    let id = depts
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == name)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let id = app.department_id(name).await;
     let mut res = app
         .client
         .patch(app.url(&format!("/api/v1/departments/{id}")))
@@ -212,46 +204,29 @@ async fn overdue_work_escalates_to_the_head_then_to_leaders_and_the_office() {
     let admin = app.login_admin().await;
     // 分管领导: lingdao oversees 人社局 and 教育局 (set on the user's admin page), fuze
     // 财政局 (through the API). Escalations copy only a unit's own leaders.
-    let units = app.get_json("/api/v1/departments").await;
-    let unit = |name: &str| {
-        units
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["name"] == name)
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-            .to_string()
-    };
-    let me = |name: &'static str| {
-        let token = app.token_for(name);
+    let unit = |name: &'static str| {
         let app = &app;
-        async move {
-            app.api_json("/api/v1/me", &token).await["id"]
-                .as_i64()
-                .unwrap()
-        }
+        async move { app.department_id(name).await.to_string() }
     };
-    let lingdao = me("lingdao").await;
+    let lingdao = app.user_id("lingdao").await;
     let set = app
         .post_as(
             &admin,
             &format!("/admin/users/{lingdao}/oversight"),
             &[
-                ("department", unit(HR).as_str()),
-                ("department", unit("地区教育局").as_str()),
+                ("department", unit(HR).await.as_str()),
+                ("department", unit("地区教育局").await.as_str()),
             ],
         )
         .await;
     assert_eq!(set.status, 303, "{}", set.body);
     let page = app.get_as(&admin, &format!("/admin/users/{lingdao}")).await;
-    let ticked = format!(r#"name="department" value="{}" checked"#, unit(HR));
+    let ticked = format!(r#"name="department" value="{}" checked"#, unit(HR).await);
     assert!(
         page.body.contains(&ticked),
         "the page shows what is overseen"
     );
-    let fuze = me("fuze").await;
+    let fuze = app.user_id("fuze").await;
     let put = |body: serde_json::Value| {
         let req = app
             .client
@@ -264,18 +239,18 @@ async fn overdue_work_escalates_to_the_head_then_to_leaders_and_the_office() {
         422
     );
     assert_eq!(put(serde_json::json!({"units": []})).await, 422);
-    let finance_id: i64 = unit(FINANCE).parse().unwrap();
+    let finance_id = app.department_id(FINANCE).await;
     assert_eq!(
         put(serde_json::json!({"department_ids": [finance_id]})).await,
         200
     );
     // Only leaders oversee units.
-    let renshe = me("renshe").await;
+    let renshe = app.user_id("renshe").await;
     let refused = app
         .post_as(
             &admin,
             &format!("/admin/users/{renshe}/oversight"),
-            &[("department", unit(HR).as_str())],
+            &[("department", unit(HR).await.as_str())],
         )
         .await;
     assert_eq!(refused.status, 422);

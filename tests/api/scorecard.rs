@@ -23,15 +23,7 @@ async fn quarter(app: &TestApp) -> i64 {
         "2026-01-01",
     ]);
     assert!(out.success(), "{}", out.stderr());
-    let docs = app.get_json("/api/v1/documents").await;
-    let doc = docs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["number"] == "测政发〔2026〕1号")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let doc = app.document_id("测政发〔2026〕1号").await;
     let measures = app
         .get_json(&format!("/api/v1/measures?document={doc}"))
         .await;
@@ -608,15 +600,7 @@ async fn a_plan_without_a_schedule_shows_nothing_due_not_a_score() {
     let fixture = repo_path("tests/fixtures/scoring-three-units.txt");
     let out = app.db.cli(&["import", fixture.to_str().unwrap()]);
     assert!(out.success(), "{}", out.stderr());
-    let docs = app.get_json("/api/v1/documents").await;
-    let doc = docs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["number"] == "测政发〔2026〕1号")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let doc = app.document_id("测政发〔2026〕1号").await;
     for window in ["year", "all", "quarter"] {
         let card = app
             .get_json(&format!("/api/v1/scorecard?document={doc}&window={window}"))

@@ -839,15 +839,7 @@ async fn a_leader_reads_lights_and_trends_opens_a_heat_cell_and_a_liaison_sees_t
     // 地区人社局 reports on all its first-quarter work (lead and co) by 04-09; then the second
     // quarter passes with nothing reported, so on 07-15 its Q2 score is below its Q1 score.
     let m5 = app.measure_id(5).await;
-    let departments = app.get_json("/api/v1/departments").await;
-    let renshe = departments
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == "地区人社局")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let renshe = app.department_id("地区人社局").await;
     let token = app.token_for("renshe");
     let q1 = app
         .api_json(
