@@ -14,7 +14,7 @@ use std::time::Instant;
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 use duban::config::Settings;
-use duban::db::outbox::{self, NewEmail};
+use duban::db::outbox::{self, NewMessage};
 use duban::db::schema::{departments, obligations};
 use duban::domain::calendar::Calendar;
 use duban::domain::reminders::{plan, Policy, Unacknowledged, Waiting};
@@ -143,7 +143,10 @@ fn delivery(conn: &mut duban::db::DbConn, settings: &Settings, smtp: &smtp::Smtp
         for i in 0..N {
             outbox::insert(
                 conn,
-                &NewEmail {
+                &NewMessage {
+                    channel: "email",
+                    department_id: None,
+                    payload: "",
                     kind: "reminder",
                     to_addrs: &format!("dept{i}@example.gov.cn, liaison{i}@example.gov.cn"),
                     cc_addrs: "",

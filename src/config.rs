@@ -39,6 +39,24 @@ struct RawSettings {
     scoring: crate::domain::scoring::Weights,
     reminders: RawReminders,
     mail: RawMail,
+    webhooks: RawWebhooks,
+    sms: RawSms,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhooks {
+    timeout_seconds: u32,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSms {
+    url: String,
+    method: String,
+    headers: Vec<String>,
+    body: String,
+    timeout_seconds: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -67,6 +85,12 @@ struct RawMail {
     max_retry_seconds: u32,
     pool_size: u32,
     timeout_seconds: u32,
+}
+
+impl std::fmt::Debug for RawSms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RawSms { .. }")
+    }
 }
 
 impl std::fmt::Debug for RawMail {
@@ -171,6 +195,33 @@ pub struct Settings {
     pub scoring: crate::domain::scoring::Weights,
     pub reminders: ReminderSettings,
     pub mail: MailSettings,
+    /// How long a group robot's platform may take to answer.
+    pub webhook_timeout: std::time::Duration,
+    /// `None`: no SMS gateway, so no SMS is queued.
+    pub sms: Option<SmsSettings>,
+}
+
+/// The HTTP SMS gateway (短信网关). Its address and headers may hold keys, so they never
+/// print.
+#[derive(Clone)]
+pub struct SmsSettings {
+    pub url: String,
+    /// `POST` or `PUT`.
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    /// The JSON body template, with `{{mobile}}` and `{{text}}`.
+    pub body: String,
+    pub timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for SmsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsSettings")
+            .field("url", &crate::domain::channels::mask_url(&self.url))
+            .field("method", &self.method)
+            .field("headers", &self.headers.len())
+            .finish()
+    }
 }
 
 /// The reminder policy as configured (the office's edits in the database win), and how
@@ -572,10 +623,15 @@ impl Settings {
 
         let reminders = reminder_settings(raw.reminders)?;
         let mail = mail_settings(raw.mail, env)?;
+        let sms = sms_settings(raw.sms, env)?;
 
         Ok(Settings {
             reminders,
             mail,
+            webhook_timeout: std::time::Duration::from_secs(
+                raw.webhooks.timeout_seconds.clamp(1, 120).into(),
+            ),
+            sms,
             scoring: w,
             reporting,
             evidence,
@@ -718,6 +774,68 @@ fn mail_settings(
         pool_size: m.pool_size,
         timeout: std::time::Duration::from_secs(m.timeout_seconds.max(1).into()),
     })
+}
+
+fn sms_settings(
+    m: RawSms,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<SmsSettings>, ConfigError> {
+    let invalid = |key: &str, message: String| ConfigError::Invalid {
+        key: key.into(),
+        message,
+    };
+    let url = env("DUBAN_SMS_URL").unwrap_or(m.url);
+    let url = url.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(' ') {
+        return Err(invalid(
+            "sms.url (DUBAN_SMS_URL)",
+            format!(
+                "`{}` must be an http:// or https:// address",
+                crate::domain::channels::mask_url(url)
+            ),
+        ));
+    }
+    let method = m.method.trim().to_ascii_uppercase();
+    if method != "POST" && method != "PUT" {
+        return Err(invalid(
+            "sms.method",
+            format!("`{}` must be POST or PUT", m.method),
+        ));
+    }
+    let mut headers = Vec::new();
+    for h in &m.headers {
+        let Some((name, value)) = h.split_once(':') else {
+            return Err(invalid(
+                "sms.headers",
+                "each header is \"Name: value\"".into(),
+            ));
+        };
+        let name = name.trim();
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            || value.chars().any(char::is_control)
+        {
+            return Err(invalid(
+                "sms.headers",
+                format!("`{name}` is not a header name such as X-Api-Key, or its value has control characters"),
+            ));
+        }
+        headers.push((name.to_string(), value.trim().to_string()));
+    }
+    crate::domain::channels::render_sms_body(&m.body, "13800138000", "督办 \"test\"\n")
+        .map_err(|e| invalid("sms.body", e))?;
+    Ok(Some(SmsSettings {
+        url: url.to_string(),
+        method,
+        headers,
+        body: m.body,
+        timeout: std::time::Duration::from_secs(m.timeout_seconds.clamp(1, 120).into()),
+    }))
 }
 
 /// Overlays `over` onto `base`, refusing keys that `base` (the documented defaults) lacks.

@@ -16,10 +16,13 @@ use crate::authz::{Action, CurrentUser};
 use crate::config::Settings;
 use crate::db::audit::{self, Details, NewAuditEntry};
 use crate::db::chase::{self, NewChase};
-use crate::db::outbox::{self, NewEmail};
+use crate::db::outbox::{self, NewMessage};
 use crate::db::{obligations, DbConn};
 use crate::domain::calendar::Calendar;
-use crate::domain::reminders::{batch, plan, Copy, MailKind, Policy, Reminder, Stage};
+use crate::domain::channels::{mask_mobile, mask_url, robot_body, RobotMessage};
+use crate::domain::reminders::{
+    batch, by_unit, plan, Copy, MailKind, Policy, Reminder, Stage, UnitMessage,
+};
 use crate::i18n::Lang;
 use crate::mail::templates::MailTemplates;
 use crate::mail::{build_message, new_message_id, DigestRow, Item, MailData, Transport};
@@ -38,10 +41,14 @@ pub struct RunSummary {
     pub planned: usize,
     /// Emails queued for them.
     pub emails: usize,
+    /// Group robot messages queued for them.
+    pub robots: usize,
+    /// SMS queued for them.
+    pub sms: usize,
     /// Reminders held back because nobody at the department has an address.
     pub unaddressed: usize,
     pub sent: usize,
-    /// Emails whose delivery failed in this run (some will be retried).
+    /// Messages (every channel) whose delivery failed in this run (some will be retried).
     pub failed: usize,
     /// Of the failed, those that will be tried again.
     pub retrying: usize,
@@ -57,9 +64,11 @@ impl std::fmt::Display for RunSummary {
     }
 }
 
-/// One email ready to queue, with the reminders it carries.
+/// One message ready to queue, with the reminders it carries.
 #[derive(Debug, Clone, Serialize)]
 pub struct Planned {
+    /// `email`, `robot` or `sms`.
+    pub channel: &'static str,
     pub kind: &'static str,
     pub to: Vec<String>,
     pub cc: Vec<String>,
@@ -70,6 +79,7 @@ pub struct Planned {
 impl Planned {
     fn new(e: &crate::domain::reminders::Envelope, subject: String, keys: Vec<String>) -> Self {
         Planned {
+            channel: "email",
             kind: e.kind.as_str(),
             to: e.to.clone(),
             cc: e.cc.clone(),
@@ -331,11 +341,48 @@ pub struct Runner<'a> {
     pub settings: &'a Settings,
     pub templates: &'a MailTemplates,
     pub transport: &'a Transport,
+    /// Robots and the SMS gateway.
+    pub courier: &'a crate::mail::http::Courier,
     pub calendar: &'a Calendar,
     /// Names this worker in claimed outbox rows.
     pub worker: String,
     /// Raised to stop delivering: lanes finish the message in flight and claim no more.
     pub stop: &'a std::sync::atomic::AtomicBool,
+}
+
+/// A unit's items and the channels beyond email that reach it.
+struct Route {
+    group: UnitMessage,
+    webhook: Option<crate::domain::channels::Webhook>,
+    mobiles: Vec<String>,
+}
+
+impl Route {
+    /// Each message this route makes: its channel and its recipient as the outbox shows it
+    /// (the robot's platform and masked address, or a mobile number).
+    fn recipients(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(hook) = &self.webhook {
+            out.push((
+                "robot",
+                format!(
+                    "{} {}",
+                    text(&format!("domain.channels.kind.{}", hook.kind.as_str()), &[]),
+                    mask_url(&hook.url)
+                ),
+            ));
+        }
+        for m in &self.mobiles {
+            out.push(("sms", m.clone()));
+        }
+        out
+    }
+}
+
+/// A unit's robot message and SMS text.
+struct UnitRendered {
+    message: RobotMessage,
+    sms: String,
 }
 
 /// What planning loads besides the reminders themselves.
@@ -449,7 +496,43 @@ impl Runner<'_> {
         }
 
         let (directory, names) = chase::directory(conn, &policy.office_emails)?;
-        let batches = batch(&due, policy, &directory);
+        let mut batches = batch(&due, policy, &directory);
+        // The units' robots and mobile numbers: an item that reaches its unit there is not
+        // held back even when nobody at the unit has an email address.
+        let groups = by_unit(&due);
+        let unit_ids: Vec<i32> = groups
+            .iter()
+            .map(|g| g.department_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let channels = crate::db::departments::channels_of(conn, &unit_ids)?;
+        let sms_on = self.settings.sms.is_some();
+        let routes: Vec<Route> = groups
+            .into_iter()
+            .filter_map(|g| {
+                let c = channels.get(&g.department_id)?;
+                let mobiles: Vec<String> = if sms_on {
+                    c.mobile
+                        .split(',')
+                        .filter(|m| !m.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                (c.webhook.is_some() || !mobiles.is_empty()).then(|| Route {
+                    webhook: c.webhook.clone(),
+                    mobiles,
+                    group: g,
+                })
+            })
+            .collect();
+        let routed: BTreeSet<usize> = routes
+            .iter()
+            .flat_map(|r| r.group.items.iter().copied())
+            .collect();
+        batches.unaddressed.retain(|i| !routed.contains(i));
         if !batches.unaddressed.is_empty() {
             let departments: BTreeSet<&str> = batches
                 .unaddressed
@@ -486,10 +569,37 @@ impl Runner<'_> {
                 let keys = e.items.iter().map(|i| due[*i].key.clone()).collect();
                 planned.push(Planned::new(e, rendered.subject, keys));
             }
+            for route in &routes {
+                let reminders: Vec<&Reminder> =
+                    route.group.items.iter().map(|i| &due[*i]).collect();
+                let rendered = self.render_unit(&route.group, &reminders, policy, &context)?;
+                let keys: Vec<String> = reminders.iter().map(|r| r.key.clone()).collect();
+                summary.planned += route
+                    .group
+                    .items
+                    .iter()
+                    .filter(|i| !batches.envelopes.iter().any(|e| e.items.contains(i)))
+                    .count();
+                for (channel, to) in route.recipients() {
+                    if channel == "robot" {
+                        summary.robots += 1;
+                    } else {
+                        summary.sms += 1;
+                    }
+                    planned.push(Planned {
+                        channel,
+                        kind: route.group.kind.as_str(),
+                        to: vec![to],
+                        cc: Vec::new(),
+                        subject: rendered.message.title.clone(),
+                        keys: keys.clone(),
+                    });
+                }
+            }
             return Ok((summary, planned));
         }
 
-        // Everyone a reminder reaches, over all the emails that carry it.
+        // Everyone a reminder reaches, over all the emails and other channels that carry it.
         let mut reach: HashMap<usize, Vec<String>> = HashMap::new();
         for e in &batches.envelopes {
             for i in &e.items {
@@ -497,6 +607,21 @@ impl Runner<'_> {
                 for a in e.to.iter().chain(&e.cc) {
                     if !list.contains(a) {
                         list.push(a.clone());
+                    }
+                }
+            }
+        }
+        for route in &routes {
+            for i in &route.group.items {
+                let list = reach.entry(*i).or_default();
+                for (channel, to) in route.recipients() {
+                    let shown = if channel == "sms" {
+                        mask_mobile(&to)
+                    } else {
+                        to
+                    };
+                    if !list.contains(&shown) {
+                        list.push(shown);
                     }
                 }
             }
@@ -541,7 +666,10 @@ impl Runner<'_> {
                 let message_id = new_message_id(&self.settings.mail.from);
                 let id = outbox::insert(
                     conn,
-                    &NewEmail {
+                    &NewMessage {
+                        channel: "email",
+                        department_id: e.department_id,
+                        payload: "",
                         kind: e.kind.as_str(),
                         to_addrs: &e.to.join(", "),
                         cc_addrs: &e.cc.join(", "),
@@ -569,6 +697,99 @@ impl Runner<'_> {
                 chase::attach(conn, &own, id)?;
                 summary.emails += 1;
                 planned.push(Planned::new(e, rendered.subject, keys));
+            }
+            for route in &routes {
+                let mut mine = Vec::new();
+                for i in &route.group.items {
+                    let r = &due[*i];
+                    if recorded_keys.contains(&r.key) {
+                        mine.push(*i);
+                        continue;
+                    }
+                    let (stage, stage_n) = stage_parts(r.stage);
+                    let recipients = reach.get(i).map(|l| l.join(", ")).unwrap_or_default();
+                    let row = NewChase {
+                        reminder_key: &r.key,
+                        stage,
+                        stage_n,
+                        obligation_id: r.obligation_id,
+                        document_id: r.document_id,
+                        department_id: r.department_id,
+                        days: i32::try_from(r.days).unwrap_or(i32::MIN),
+                        recipients: &recipients,
+                        outbox_id: None,
+                        planned_at: now,
+                        actor,
+                        note: "",
+                    };
+                    if chase::try_record(conn, &row)? {
+                        recorded_keys.insert(r.key.clone());
+                        mine.push(*i);
+                    }
+                }
+                if mine.is_empty() {
+                    continue;
+                }
+                let reminders: Vec<&Reminder> = mine.iter().map(|i| &due[*i]).collect();
+                let rendered = self.render_unit(&route.group, &reminders, policy, &context)?;
+                let keys: Vec<String> = reminders.iter().map(|r| r.key.clone()).collect();
+                let item_count = i32::try_from(mine.len()).unwrap_or(i32::MAX);
+                let mut first = None;
+                for (channel, to) in route.recipients() {
+                    let payload = match (&route.webhook, channel) {
+                        (Some(hook), "robot") => {
+                            robot_body(hook.kind, &rendered.message).to_string()
+                        }
+                        _ => String::new(),
+                    };
+                    let (body_text, body_html) = if channel == "robot" {
+                        (&rendered.message.text, &rendered.message.markdown)
+                    } else {
+                        (&rendered.sms, &String::new())
+                    };
+                    let id = outbox::insert(
+                        conn,
+                        &NewMessage {
+                            kind: route.group.kind.as_str(),
+                            to_addrs: &to,
+                            cc_addrs: "",
+                            subject: &rendered.message.title,
+                            body_text,
+                            body_html,
+                            message_id: &new_message_id(&self.settings.mail.from),
+                            item_count,
+                            state: "queued",
+                            next_attempt_at: now,
+                            created_at: now,
+                            channel,
+                            department_id: Some(route.group.department_id),
+                            payload: &payload,
+                        },
+                    )?;
+                    first.get_or_insert(id);
+                    if channel == "robot" {
+                        summary.robots += 1;
+                    } else {
+                        summary.sms += 1;
+                    }
+                    planned.push(Planned {
+                        channel,
+                        kind: route.group.kind.as_str(),
+                        to: vec![to],
+                        cc: Vec::new(),
+                        subject: rendered.message.title.clone(),
+                        keys: keys.clone(),
+                    });
+                }
+                // Items no email carries are kept in the log with their first message.
+                let unsent: Vec<String> = mine
+                    .iter()
+                    .filter(|i| !batches.envelopes.iter().any(|e| e.items.contains(i)))
+                    .map(|i| due[*i].key.clone())
+                    .collect();
+                if let Some(id) = first {
+                    chase::attach(conn, &unsent, id)?;
+                }
             }
             summary.planned = recorded_keys.len();
             if summary.planned > 0 {
@@ -649,6 +870,72 @@ impl Runner<'_> {
         policy: &Policy,
         cx: &Context,
     ) -> anyhow::Result<crate::mail::templates::Rendered> {
+        let data = self.mail_data(kind, reminders, cc, department, policy, cx);
+        Ok(self.templates.render(kind.as_str(), &data)?)
+    }
+
+    /// What a unit's robot message and SMS say about `reminders`: the same items as its
+    /// email, in the platform's body, and one short text.
+    fn render_unit(
+        &self,
+        group: &UnitMessage,
+        reminders: &[&Reminder],
+        policy: &Policy,
+        cx: &Context,
+    ) -> anyhow::Result<UnitRendered> {
+        // An escalation names its copies as the email does; the unit's own channels
+        // carry it without them.
+        let copied: Vec<String> = if group.kind == MailKind::Escalation {
+            vec![String::new()]
+        } else {
+            Vec::new()
+        };
+        let data = self.mail_data(
+            group.kind,
+            reminders,
+            &copied,
+            Some(group.department_id),
+            policy,
+            cx,
+        );
+        let title = self.templates.render(group.kind.as_str(), &data)?.subject;
+        let department = data.department.clone().unwrap_or_default();
+        let earliest = reminders
+            .iter()
+            .min_by_key(|r| r.days)
+            .map(|r| (cx.today + chrono::Duration::days(r.days)).to_string())
+            .unwrap_or_default();
+        let sms = crate::domain::channels::sms_text(
+            &department,
+            group.kind == MailKind::Escalation,
+            data.items.len(),
+            data.overdue,
+            &earliest,
+            &self.settings.base_url,
+        );
+        let items = serde_json::to_value(&data.items)?;
+        let (markdown, plain) = self.templates.render_robot(&data, &title)?;
+        Ok(UnitRendered {
+            message: RobotMessage {
+                title,
+                markdown,
+                text: plain,
+                department,
+                items,
+            },
+            sms,
+        })
+    }
+
+    fn mail_data(
+        &self,
+        kind: MailKind,
+        reminders: &[&Reminder],
+        cc: &[String],
+        department: Option<i32>,
+        policy: &Policy,
+        cx: &Context,
+    ) -> MailData {
         let site = &self.settings.base_url;
         let items: Vec<Item> = reminders
             .iter()
@@ -687,7 +974,7 @@ impl Runner<'_> {
             String::new()
         };
         let week = cx.today.iso_week();
-        let data = MailData {
+        MailData {
             lang: MAIL_LANG.code(),
             site: site.clone(),
             today: cx.today.to_string(),
@@ -714,8 +1001,7 @@ impl Runner<'_> {
             } else {
                 Vec::new()
             },
-        };
-        Ok(self.templates.render(kind.as_str(), &data)?)
+        }
     }
 
     fn item(&self, n: usize, r: &Reminder, cx: &Context) -> Item {
@@ -822,7 +1108,19 @@ impl Runner<'_> {
                 let Some(row) = claimed else {
                     return Ok(());
                 };
-                let result = self.send_one(&row, now);
+                // A robot message goes to the unit's robot as set now.
+                let hook = if row.channel == "robot" {
+                    let mut c = conn.lock().map_err(|_| anyhow::anyhow!("lane panicked"))?;
+                    match row.department_id {
+                        Some(d) => crate::db::departments::channels_of(&mut c, &[d])?
+                            .remove(&d)
+                            .and_then(|ch| ch.webhook),
+                        None => None,
+                    }
+                } else {
+                    None
+                };
+                let result = self.send_one(&row, now, hook.as_ref());
                 let mut c = conn.lock().map_err(|_| anyhow::anyhow!("lane panicked"))?;
                 let mut o = out.lock().map_err(|_| anyhow::anyhow!("lane panicked"))?;
                 self.record(&mut c, &mut o, &row, result, now)?;
@@ -888,7 +1186,26 @@ impl Runner<'_> {
         &self,
         row: &outbox::OutboxRow,
         now: NaiveDateTime,
+        hook: Option<&crate::domain::channels::Webhook>,
     ) -> Result<(), crate::mail::SendFailure> {
+        match row.channel.as_str() {
+            "robot" => {
+                return match hook {
+                    // Signed with the wall clock, which the platform checks its own
+                    // against (DingTalk allows an hour), not the run's `now`.
+                    Some(hook) => {
+                        let signed_at = chrono::Utc::now().timestamp_millis();
+                        self.courier.robot(hook, &row.payload, signed_at)
+                    }
+                    None => Err(crate::mail::SendFailure {
+                        transient: false,
+                        message: text("domain.channels.no_robot", &[]),
+                    }),
+                };
+            }
+            "sms" => return self.courier.sms(&row.to_addrs, &row.body_text),
+            _ => {}
+        }
         let mail = &self.settings.mail;
         let name = format!("{}-{}", now.format("%Y%m%dT%H%M%S"), row.id);
         let message = build_message(
@@ -944,6 +1261,7 @@ pub fn worker_name() -> String {
 pub struct Mailroom {
     pub templates: MailTemplates,
     pub transport: Transport,
+    pub courier: crate::mail::http::Courier,
     /// Raised on shutdown (SIGTERM): delivery finishes its messages in flight and stops.
     pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Wakes the scheduler (when one runs) to deliver what was just queued.
@@ -952,16 +1270,21 @@ pub struct Mailroom {
 
 impl Mailroom {
     pub fn new(settings: &Settings) -> anyhow::Result<Mailroom> {
-        Mailroom::with_transport(
+        let mut room = Mailroom::with_transport(
             Transport::from_settings(&settings.mail, &settings.data_dir)
                 .map_err(|e| anyhow::anyhow!(e))?,
-        )
+        )?;
+        room.courier =
+            crate::mail::http::Courier::new(settings.webhook_timeout, settings.sms.clone());
+        Ok(room)
     }
 
+    /// With `transport` for email, robots with a 10-second timeout and no SMS gateway.
     pub fn with_transport(transport: Transport) -> anyhow::Result<Mailroom> {
         Ok(Mailroom {
             templates: MailTemplates::new().map_err(|e| anyhow::anyhow!("email templates: {e}"))?,
             transport,
+            courier: crate::mail::http::Courier::new(std::time::Duration::from_secs(10), None),
             stop: Default::default(),
             nudge: Default::default(),
         })
@@ -979,6 +1302,7 @@ impl Mailroom {
             settings,
             templates: &self.templates,
             transport: &self.transport,
+            courier: &self.courier,
             calendar: Calendar::china(),
             worker: worker_name(),
             stop: &self.stop,

@@ -141,6 +141,29 @@ pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Department>> {
 }
 
 /// A department by its name or one of its aliases.
+/// The channels of these units that have a robot or mobile numbers, in one query.
+pub fn channels_of(
+    conn: &mut DbConn,
+    ids: &[i32],
+) -> QueryResult<std::collections::HashMap<i32, Channels>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<Department> = departments::table
+            .filter(departments::id.eq_any(chunk.to_vec()))
+            .filter(
+                departments::webhook_kind
+                    .ne("")
+                    .or(departments::mobile.ne("")),
+            )
+            .select(Department::as_select())
+            .load(conn)?;
+        for d in rows {
+            out.insert(d.id, d.channels());
+        }
+    }
+    Ok(out)
+}
+
 pub fn find_by_name_or_alias(conn: &mut DbConn, name: &str) -> QueryResult<Option<Department>> {
     match owner_of(conn, name)? {
         Some(id) => find(conn, id),

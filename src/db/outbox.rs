@@ -1,4 +1,5 @@
-//! The outbox (待发邮件): rendered emails waiting to be sent. A row is claimed by a
+//! The outbox (待发消息): rendered messages waiting to be sent — emails, group robot
+//! messages (群机器人) and SMS (短信), one row per message and channel. A row is claimed by a
 //! conditional update before it is sent, so two workers — threads, processes or servers
 //! sharing the database — never send the same row; a failed attempt goes back to the queue
 //! with a later `next_attempt_at`, and after the last attempt the row is marked failed for
@@ -30,11 +31,17 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// `email`, `robot` or `sms`.
+    pub channel: String,
+    /// The unit a robot message goes to.
+    pub department_id: Option<i32>,
+    /// A robot message's platform body (JSON).
+    pub payload: String,
 }
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = outbox)]
-pub struct NewEmail<'a> {
+pub struct NewMessage<'a> {
     pub kind: &'a str,
     pub to_addrs: &'a str,
     pub cc_addrs: &'a str,
@@ -46,11 +53,14 @@ pub struct NewEmail<'a> {
     pub state: &'a str,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub channel: &'a str,
+    pub department_id: Option<i32>,
+    pub payload: &'a str,
 }
 
-pub fn insert(conn: &mut DbConn, email: &NewEmail<'_>) -> QueryResult<i32> {
+pub fn insert(conn: &mut DbConn, message: &NewMessage<'_>) -> QueryResult<i32> {
     diesel::insert_into(outbox::table)
-        .values(email)
+        .values(message)
         .returning(outbox::id)
         .get_result(conn)
 }

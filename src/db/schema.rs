@@ -285,6 +285,9 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        channel -> Text,
+        department_id -> Nullable<Integer>,
+        payload -> Text,
     }
 }
 
@@ -307,6 +310,7 @@ diesel::table! {
 }
 
 diesel::joinable!(chase_log -> outbox (outbox_id));
+
 diesel::joinable!(chase_log -> obligations (obligation_id));
 diesel::joinable!(chase_log -> departments (department_id));
 diesel::joinable!(schedules -> documents (document_id));

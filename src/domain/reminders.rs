@@ -342,6 +342,43 @@ fn add_unique(list: &mut Vec<String>, more: &[String], except: &[String]) {
     }
 }
 
+/// One unit's items for the channels beyond email (its group robot, SMS): one message per
+/// unit and kind, reminders apart from escalations. Digests (to the office) and items of no
+/// unit are not among them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitMessage {
+    pub department_id: i32,
+    pub kind: MailKind,
+    /// Indexes into the plan, in plan order.
+    pub items: Vec<usize>,
+}
+
+pub fn by_unit(reminders: &[Reminder]) -> Vec<UnitMessage> {
+    let mut groups: BTreeMap<(i32, bool), Vec<usize>> = BTreeMap::new();
+    for (i, r) in reminders.iter().enumerate() {
+        let escalation = match r.stage {
+            Stage::Digest(_) => continue,
+            Stage::Escalation(_) => true,
+            _ => false,
+        };
+        if let Some(d) = r.department_id {
+            groups.entry((d, escalation)).or_default().push(i);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((department_id, escalation), items)| UnitMessage {
+            department_id,
+            kind: if escalation {
+                MailKind::Escalation
+            } else {
+                MailKind::Reminder
+            },
+            items,
+        })
+        .collect()
+}
+
 /// Groups a run's reminders into emails. Each address receives at most one reminder email
 /// listing all its items (addresses with the same items share it); escalations go one per
 /// department, copied as the ladder says; the digest goes to the office.
@@ -562,6 +599,33 @@ mod tests {
             department_id: Some(department),
             days: 0,
         }
+    }
+
+    #[test]
+    fn other_channels_get_one_message_per_unit_and_kind() {
+        let plan = [
+            reminder("before:1:7", Stage::Before(7), 2),
+            reminder("escalate:5:1", Stage::Escalation(1), 1),
+            reminder("due:2", Stage::DueToday, 1),
+            reminder("digest:2026-W11", Stage::Digest(11), 1),
+            reminder("overdue:3:1", Stage::Overdue(1), 1),
+            Reminder {
+                department_id: None,
+                ..reminder("receipt:9", Stage::Receipt(0), 0)
+            },
+        ];
+        let groups: Vec<(i32, MailKind, Vec<usize>)> = by_unit(&plan)
+            .into_iter()
+            .map(|g| (g.department_id, g.kind, g.items))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (1, MailKind::Reminder, vec![2, 4]),
+                (1, MailKind::Escalation, vec![1]),
+                (2, MailKind::Reminder, vec![0]),
+            ]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! directory when no SMTP server is configured, and memory for tests. Nothing here is sent
 //! from a request handler: the outbox worker (`crate::reminders`) calls it.
 
+pub mod http;
 pub mod templates;
 
 use std::path::{Path, PathBuf};

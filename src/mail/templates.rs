@@ -44,7 +44,20 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "digest/html",
         include_str!("../../templates/email/digest/body.html.hbs"),
     ),
+    (
+        "robot/markdown",
+        include_str!("../../templates/robot/markdown.md.hbs"),
+    ),
+    (
+        "robot/text",
+        include_str!("../../templates/robot/text.txt.hbs"),
+    ),
 ];
+
+/// A robot message lists at most this many items; the rest are counted.
+const ROBOT_ITEMS: usize = 20;
+/// And stays within this many bytes: WeCom takes 4096 bytes of markdown (DingTalk 20,000).
+const ROBOT_BYTES: usize = 4000;
 
 /// An email's three parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,5 +107,51 @@ impl MailTemplates {
             text: self.text.render(&format!("{kind}/text"), data)?,
             html: self.html.render(&format!("{kind}/html"), data)?,
         })
+    }
+
+    /// A group robot message from an email's data: its markdown (WeCom, DingTalk) and plain
+    /// (Feishu) bodies. Brackets and line breaks in item texts are replaced so that an
+    /// imported title cannot break the markdown links.
+    pub fn render_robot(
+        &self,
+        data: &super::MailData,
+        title: &str,
+    ) -> Result<(String, String), handlebars::RenderError> {
+        #[derive(Serialize)]
+        struct RobotData<'a> {
+            #[serde(flatten)]
+            data: super::MailData,
+            title: &'a str,
+            more: usize,
+        }
+        let mut data = data.clone();
+        for item in &mut data.items {
+            item.what = item
+                .what
+                .chars()
+                .map(|c| match c {
+                    '[' => '［',
+                    ']' => '］',
+                    '\n' | '\r' => ' ',
+                    c => c,
+                })
+                .collect();
+        }
+        let all = data.items.clone();
+        let mut shown = all.len().min(ROBOT_ITEMS);
+        loop {
+            let mut robot = RobotData {
+                data: data.clone(),
+                title,
+                more: all.len() - shown,
+            };
+            robot.data.items = all[..shown].to_vec();
+            let markdown = self.text.render("robot/markdown", &robot)?;
+            // Fewer items until the message fits the strictest platform.
+            if markdown.len() <= ROBOT_BYTES || shown <= 1 {
+                return Ok((markdown, self.text.render("robot/text", &robot)?));
+            }
+            shown -= 1;
+        }
     }
 }

@@ -44,6 +44,8 @@ struct EmailView {
     row: outbox::OutboxRow,
     /// The kind as the catalog names it (`admin.outbox.kinds.*`).
     kind_key: &'static str,
+    /// The channel as the catalog names it (`admin.outbox.channels.*`).
+    channel_key: &'static str,
     failed: bool,
 }
 
@@ -83,14 +85,22 @@ pub async fn outbox_page(
     require(&viewer.user, Action::Administer)?;
     let filter = query.state()?;
     const LIMIT: i64 = 200;
+    let sms_on = state.settings.sms.is_some();
     let data = state
         .db(move |conn| {
             let counts = outbox::counts(conn)?;
             let emails = outbox::list(conn, filter.as_deref(), LIMIT)?;
             let (directory, names) = chase::directory(conn, &[])?;
+            let ids: Vec<i32> = names.keys().copied().collect();
+            let channels = crate::db::departments::channels_of(conn, &ids)?;
             let mut unreachable: Vec<String> = names
                 .iter()
                 .filter(|(id, _)| directory.departments.get(id).is_none_or(Vec::is_empty))
+                .filter(|(id, _)| {
+                    channels
+                        .get(id)
+                        .is_none_or(|c| c.webhook.is_none() && (c.mobile.is_empty() || !sms_on))
+                })
                 .map(|(_, name)| name.clone())
                 .collect();
             unreachable.sort();
@@ -113,6 +123,11 @@ pub async fn outbox_page(
                     .into_iter()
                     .map(|row| EmailView {
                         kind_key: kind_key(&row.kind),
+                        channel_key: match row.channel.as_str() {
+                            "robot" => "robot",
+                            "sms" => "sms",
+                            _ => "email",
+                        },
                         failed: row.state == "failed",
                         row,
                     })
@@ -207,8 +222,10 @@ pub async fn api_resend(
 }
 
 #[derive(Serialize)]
-struct ApiEmail {
+struct ApiMessage {
     id: i32,
+    /// `email`, `robot` or `sms`.
+    channel: String,
     kind: String,
     to: Vec<String>,
     cc: Vec<String>,
@@ -222,7 +239,7 @@ struct ApiEmail {
     sent_at: Option<chrono::NaiveDateTime>,
 }
 
-/// `GET /api/v1/outbox[?state=…]` (administrators): the newest 500 emails.
+/// `GET /api/v1/outbox[?state=…]` (administrators): the newest 500 messages, every channel.
 pub async fn api(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -238,10 +255,11 @@ pub async fn api(
             .map(str::to_string)
             .collect::<Vec<_>>()
     };
-    let body: Vec<ApiEmail> = rows
+    let body: Vec<ApiMessage> = rows
         .into_iter()
-        .map(|r| ApiEmail {
+        .map(|r| ApiMessage {
             id: r.id,
+            channel: r.channel,
             to: split(&r.to_addrs),
             cc: split(&r.cc_addrs),
             kind: r.kind,

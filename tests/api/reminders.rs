@@ -755,7 +755,7 @@ async fn the_office_resends_failed_emails_in_bulk_through_the_api_and_the_page()
     let admin = app.login_admin().await;
     let page = app.get_as(&admin, "/admin/outbox").await;
     assert!(
-        page.body.contains("全部重发（1 封失败邮件）"),
+        page.body.contains("全部重发（1 条失败消息）"),
         "{}",
         page.body
     );
