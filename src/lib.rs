@@ -11,6 +11,8 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod feeds;
+pub mod holidays;
 pub mod i18n;
 pub mod mail;
 pub mod maintenance;

@@ -18,7 +18,6 @@ use crate::db::audit::{self, Details, NewAuditEntry};
 use crate::db::chase::{self, NewChase};
 use crate::db::outbox::{self, NewMessage};
 use crate::db::{obligations, DbConn};
-use crate::domain::calendar::Calendar;
 use crate::domain::channels::{mask_mobile, mask_url, robot_body, RobotMessage};
 use crate::domain::reminders::{
     batch, by_unit, plan, Copy, MailKind, Policy, Reminder, Stage, UnitMessage,
@@ -343,7 +342,6 @@ pub struct Runner<'a> {
     pub transport: &'a Transport,
     /// Robots and the SMS gateway.
     pub courier: &'a crate::mail::http::Courier,
-    pub calendar: &'a Calendar,
     /// Names this worker in claimed outbox rows.
     pub worker: String,
     /// Raised to stop delivering: lanes finish the message in flight and claim no more.
@@ -426,13 +424,15 @@ impl Runner<'_> {
         let today = local.date();
         let until = today + chrono::Duration::days(policy.horizon_days());
         let waiting = chase::waiting(conn, until)?;
+        // The office may have edited the holidays since the last run.
+        let calendar = crate::db::calendar::load(conn)?;
         let receipts = chase::unacknowledged(conn, today)?;
         let candidates = plan(
             &waiting,
             &receipts,
             local,
             &policy,
-            self.calendar,
+            &calendar,
             &Default::default(),
         );
         let keys: Vec<String> = candidates.iter().map(|r| r.key.clone()).collect();
@@ -1303,7 +1303,6 @@ impl Mailroom {
             templates: &self.templates,
             transport: &self.transport,
             courier: &self.courier,
-            calendar: Calendar::china(),
             worker: worker_name(),
             stop: &self.stop,
         }

@@ -3,12 +3,14 @@
 //! module per entity with its rows and finders.
 
 pub mod audit;
+pub mod calendar;
 pub mod canned;
 pub mod chase;
 pub mod closures;
 pub mod departments;
 pub mod documents;
 pub mod extensions;
+pub mod feeds;
 pub mod measures;
 pub mod obligations;
 pub mod outbox;

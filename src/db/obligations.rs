@@ -173,6 +173,28 @@ pub fn extend(
         .execute(conn)
 }
 
+/// The obligations a calendar feed carries: not yet accepted, of these units (all units when
+/// `None`), due from `from` to `to`, by due date, at most `limit`.
+pub fn for_feed(
+    conn: &mut DbConn,
+    departments_in: Option<&[i32]>,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<ObligationRow>> {
+    let mut q = joined!()
+        .filter(obligations::state.ne("accepted"))
+        .filter(obligations::due_on.between(from, to))
+        .select(SELECT)
+        .order((obligations::due_on, obligations::id))
+        .limit(limit)
+        .into_boxed();
+    if let Some(ids) = departments_in {
+        q = q.filter(obligations::department_id.eq_any(ids.to_vec()));
+    }
+    q.load(conn)
+}
+
 pub fn by_ids(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<ObligationRow>> {
     joined!()
         .filter(obligations::id.eq_any(ids))

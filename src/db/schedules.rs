@@ -105,7 +105,8 @@ pub fn sync_obligations(conn: &mut DbConn, document_id: i32) -> QueryResult<Sync
             closed_on: *closed_on,
         })
         .collect();
-    let planned = plan_obligations(&schedule, &plan_input);
+    let calendar = super::calendar::load(conn)?;
+    let planned = plan_obligations(&schedule, &plan_input, &calendar);
 
     type Existing = (i32, i32, i32, String, String, NaiveDate, Option<NaiveDate>);
     let existing: Vec<Existing> = obligations::table

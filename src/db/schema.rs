@@ -390,3 +390,26 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(reports::obligation_id, reviews::decision);
+
+diesel::table! {
+    calendar_years (year) {
+        year -> Integer,
+        holidays -> Text,
+        workdays -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (id) {
+        id -> Integer,
+        token_hash -> Text,
+        department_id -> Nullable<Integer>,
+        user_id -> Nullable<Integer>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_fetched_at -> Nullable<Timestamp>,
+    }
+}

@@ -101,15 +101,15 @@ impl Schedule {
     }
 
     /// When a unit's report for a period is due: a set number of days after the period, the
-    /// co units earlier; a day off moves it to the next working day (节假日顺延).
-    pub fn due_on(&self, period: &Period, lead: bool) -> NaiveDate {
+    /// co units earlier; a day off in `calendar` moves it to the next working day (节假日顺延).
+    pub fn due_on(&self, period: &Period, lead: bool, calendar: &Calendar) -> NaiveDate {
         let lead_due = period.end + Duration::days(self.due_days.into());
         let due = if lead {
             lead_due
         } else {
             lead_due - Duration::days(self.co_days.into())
         };
-        Calendar::china().on_or_after(due)
+        calendar.on_or_after(due)
     }
 }
 
@@ -175,7 +175,11 @@ pub struct PlannedObligation {
 
 /// Every obligation of a document: each assignment, each period up to its measure's
 /// completion deadline.
-pub fn plan_obligations(schedule: &Schedule, assignments: &[Assignment]) -> Vec<PlannedObligation> {
+pub fn plan_obligations(
+    schedule: &Schedule,
+    assignments: &[Assignment],
+    calendar: &Calendar,
+) -> Vec<PlannedObligation> {
     let periods = schedule.periods();
     let mut out = Vec::with_capacity(periods.len() * assignments.len());
     for a in assignments {
@@ -183,7 +187,7 @@ pub fn plan_obligations(schedule: &Schedule, assignments: &[Assignment]) -> Vec<
             if a.deadline.is_some_and(|d| p.start > d) {
                 break;
             }
-            let due_on = schedule.due_on(p, a.lead);
+            let due_on = schedule.due_on(p, a.lead, calendar);
             if a.closed_on.is_some_and(|c| due_on > c) {
                 break;
             }
@@ -243,8 +247,8 @@ mod tests {
     fn co_units_are_due_before_the_lead() {
         let s = quarterly(d(2026, 1, 1), 1);
         let q1 = &s.periods()[0];
-        assert_eq!(s.due_on(q1, true), d(2026, 4, 10));
-        assert_eq!(s.due_on(q1, false), d(2026, 4, 7));
+        assert_eq!(s.due_on(q1, true, Calendar::china()), d(2026, 4, 10));
+        assert_eq!(s.due_on(q1, false, Calendar::china()), d(2026, 4, 7));
     }
 
     #[test]
@@ -252,11 +256,14 @@ mod tests {
         let s = quarterly(d(2026, 7, 1), 2);
         let q3 = &s.periods()[0];
         // 09-30 + 10 = 10-10, a make-up working Saturday: it stands.
-        assert_eq!(s.due_on(q3, true), d(2026, 10, 10));
+        assert_eq!(s.due_on(q3, true, Calendar::china()), d(2026, 10, 10));
         // 10-07 is in the National Day holiday: the next working day is 10-08.
-        assert_eq!(s.due_on(q3, false), d(2026, 10, 8));
+        assert_eq!(s.due_on(q3, false, Calendar::china()), d(2026, 10, 8));
         // 12-31 + 10 = 2027-01-10, a Sunday.
-        assert_eq!(s.due_on(&s.periods()[1], true), d(2027, 1, 11));
+        assert_eq!(
+            s.due_on(&s.periods()[1], true, Calendar::china()),
+            d(2027, 1, 11)
+        );
     }
 
     #[test]
@@ -278,7 +285,7 @@ mod tests {
                 closed_on: None,
             },
         ];
-        let plan = plan_obligations(&s, &a);
+        let plan = plan_obligations(&s, &a, Calendar::china());
         assert_eq!(plan.iter().filter(|o| o.measure_id == 1).count(), 4);
         let m2: Vec<_> = plan
             .iter()
@@ -300,7 +307,7 @@ mod tests {
             closed_on: on,
         };
         let keys = |on| -> Vec<String> {
-            plan_obligations(&s, &[closed(on)])
+            plan_obligations(&s, &[closed(on)], Calendar::china())
                 .into_iter()
                 .map(|o| o.period.key)
                 .collect()

@@ -49,6 +49,9 @@ pub const ACTIONS: &[&str] = &[
     "reminders.policy",
     "reminders.queue",
     "reminders.chase_now",
+    "calendar.save",
+    "feed.create",
+    "feed.revoke",
     "canned.add",
     "canned.remove",
     "closure.request",
@@ -69,6 +72,8 @@ pub const ENTITIES: &[&str] = &[
     "token",
     "outbox",
     "reminder_policy",
+    "calendar",
+    "calendar_feed",
     "canned_comment",
     "session",
 ];

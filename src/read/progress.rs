@@ -26,6 +26,8 @@ pub struct LightRules {
     pub yellow_days: u32,
     /// (document, department) pairs whose receipt is overdue.
     late_receipts: HashSet<(i32, i32)>,
+    /// The years with a holiday calendar; due dates in other years moved past weekends only.
+    calendar_years: std::collections::BTreeSet<i32>,
 }
 
 impl LightRules {
@@ -39,7 +41,14 @@ impl LightRules {
             today,
             yellow_days,
             late_receipts,
+            calendar_years: crate::db::calendar::load(conn)?.years(),
         })
+    }
+
+    /// Whether `due` lies in a year without a holiday calendar.
+    pub fn weekends_only(&self, due: NaiveDate) -> bool {
+        use chrono::Datelike;
+        !self.calendar_years.contains(&due.year())
     }
 
     pub fn of(&self, ob: &ObligationRow) -> Light {
@@ -83,6 +92,8 @@ pub struct ObligationView {
     pub period: String,
     pub period_label: String,
     pub due_on: NaiveDate,
+    /// The due date lies in a year without a holiday calendar (moved past weekends only).
+    pub weekends_only: bool,
     pub original_due_on: Option<NaiveDate>,
     /// The contract's state: open, submitted, returned, accepted or overdue.
     pub state: &'static str,
@@ -119,6 +130,7 @@ impl ObligationView {
             period: ob.period_key,
             period_label: ob.period_label,
             due_on: ob.due_on,
+            weekends_only: rules.weekends_only(ob.due_on),
             original_due_on: ob.original_due_on,
             state: public,
             standing: standing.key,

@@ -48,6 +48,21 @@ pub fn failed_deliveries(conn: &mut DbConn) -> QueryResult<i64> {
         .map_or(0, |(_, n)| n))
 }
 
+/// The year whose holiday calendar is missing and wanted: this year's, or from 1 November
+/// next year's.
+pub fn calendar_missing(conn: &mut DbConn, today: chrono::NaiveDate) -> QueryResult<Option<i32>> {
+    use chrono::Datelike;
+    let calendar = crate::db::calendar::load(conn)?;
+    let year = today.year();
+    Ok(if !calendar.has_year(year) {
+        Some(year)
+    } else if today.month() >= 11 && !calendar.has_year(year + 1) {
+        Some(year + 1)
+    } else {
+        None
+    })
+}
+
 /// What waits for the office, counted on every page it opens beside the navigation's
 /// entries: three indexed counts.
 #[derive(Debug, Clone, Copy, Serialize, Default, PartialEq, Eq)]

@@ -478,6 +478,8 @@ struct DepartmentData {
     webhook_saved: String,
     secret_set: bool,
     webhook_kinds: Vec<&'static str>,
+    /// The unit's calendar feed, if set up.
+    feed: Option<crate::web::feeds::FeedInfo>,
 }
 
 fn department_data(
@@ -517,6 +519,7 @@ fn department_data(
             .iter()
             .map(|k| k.as_str())
             .collect(),
+        feed: crate::web::feeds::info(conn, crate::db::feeds::Owner::Department(id))?,
         name: dept.name,
         others: all
             .into_iter()

@@ -307,6 +307,8 @@ pub async fn logout(
 #[derive(Serialize)]
 struct PasswordData {
     error: Option<String>,
+    /// One's own calendar feed, if set up.
+    feed: Option<crate::web::feeds::FeedInfo>,
 }
 
 pub async fn password_form(
@@ -314,11 +316,15 @@ pub async fn password_form(
     viewer: Viewer,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::ChangeOwnPassword)?;
+    let me = viewer.user.id;
+    let feed = state
+        .db(move |conn| crate::web::feeds::info(conn, crate::db::feeds::Owner::User(me)))
+        .await?;
     let page = Page::for_viewer(
         &viewer,
         viewer.t("plan.password.heading"),
         "account",
-        PasswordData { error: None },
+        PasswordData { error: None, feed },
     );
     state.page("account_password", &page)
 }
@@ -381,6 +387,7 @@ pub async fn change_password(
                 "account",
                 PasswordData {
                     error: Some(message),
+                    feed: None,
                 },
             );
             let html = state.templates.render("account_password", &page)?;

@@ -6,8 +6,10 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cache;
+pub mod calendar;
 pub mod closing;
 pub mod errors;
+pub mod feeds;
 pub mod guard;
 pub mod import;
 pub mod ledger;
@@ -61,11 +63,14 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/login", login::login_form),
         spec(M::POST, "/login", login::login),
         spec(M::GET, "/language/{code}", login::set_language_cookie),
+        spec(M::GET, "/calendar/{file}", feeds::feed),
         // Signed-in people.
         spec(M::POST, "/logout", login::logout),
         spec(M::GET, "/account/password", login::password_form),
         spec(M::POST, "/account/password", login::change_password),
         spec(M::POST, "/account/language", login::set_language),
+        spec(M::POST, "/account/calendar", feeds::create_own),
+        spec(M::POST, "/account/calendar/revoke", feeds::revoke_own),
         spec(M::GET, "/", pages::index),
         spec(M::GET, "/documents", pages::documents_list),
         spec(M::GET, "/documents/{id}", pages::document),
@@ -107,6 +112,16 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::POST, "/admin/departments/{id}", admin::update_department),
         spec(
             M::POST,
+            "/admin/departments/{id}/calendar",
+            feeds::create_unit,
+        ),
+        spec(
+            M::POST,
+            "/admin/departments/{id}/calendar/revoke",
+            feeds::revoke_unit,
+        ),
+        spec(
+            M::POST,
             "/admin/departments/{id}/merge",
             admin::merge_department,
         ),
@@ -145,6 +160,8 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::POST, "/admin/outbox/resend", outbox::resend_all),
         spec(M::GET, "/admin/reminders", outbox::policy_form),
         spec(M::POST, "/admin/reminders", outbox::save_policy),
+        spec(M::GET, "/admin/calendar", calendar::calendar),
+        spec(M::POST, "/admin/calendar", calendar::save),
         // The JSON API (bearer tokens).
         spec(M::GET, "/api/v1/me", api::me),
         spec(M::GET, "/api/v1/documents", api::documents),

@@ -21,6 +21,9 @@ struct IndexData {
     desk: Option<workbench::Desk>,
     /// The office's counts and its most overdue items.
     office: Option<workbench::OfficeBench>,
+    /// A year whose holiday calendar the office should enter: this year's when missing, and
+    /// from 1 November next year's.
+    calendar_missing: Option<i32>,
 }
 
 /// Each role's home (工作台): the office's counts, a liaison's desk, a leader's scorecard.
@@ -31,16 +34,26 @@ pub async fn index(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRes
     }
     // The office's tiles count delivery failures, which change without an audit entry: its
     // workbench is kept per count.
-    let what = if viewer.user.is_admin() {
-        let failed = state
-            .db(|conn| Ok(workbench::failed_deliveries(conn)?))
+    // The calendar warning depends on the day as well.
+    let today = state.today();
+    let (what, missing) = if viewer.user.is_admin() {
+        let (failed, missing) = state
+            .db(move |conn| {
+                Ok((
+                    workbench::failed_deliveries(conn)?,
+                    workbench::calendar_missing(conn, today)?,
+                ))
+            })
             .await?;
-        format!("index|failed {failed}")
+        (
+            format!("index|failed {failed}|calendar {missing:?}"),
+            missing,
+        )
     } else {
-        "index".to_string()
+        ("index".to_string(), None)
     };
     let drawn = state
-        .drawn(&viewer, &what, || draw_index(&state, &viewer))
+        .drawn(&viewer, &what, || draw_index(&state, &viewer, missing))
         .await?;
     state.drawn_page(&viewer, "home", &drawn, actix_web::http::StatusCode::OK)
 }
@@ -48,6 +61,7 @@ pub async fn index(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRes
 async fn draw_index(
     state: &web::Data<AppState>,
     viewer: &Viewer,
+    calendar_missing: Option<i32>,
 ) -> Result<crate::web::cache::Drawn, AppError> {
     let department = viewer.user.department_id;
     let user = viewer.user.clone();
@@ -71,6 +85,7 @@ async fn draw_index(
                 mine,
                 desk,
                 office,
+                calendar_missing,
             })
         })
         .await?;
@@ -93,6 +108,7 @@ pub async fn documents_list(
                 mine: None,
                 desk: None,
                 office: None,
+                calendar_missing: None,
             })
         })
         .await?;

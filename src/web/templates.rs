@@ -29,6 +29,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/admin_reminders.hbs"),
     ),
     (
+        "admin_calendar",
+        include_str!("../../templates/pages/admin_calendar.hbs"),
+    ),
+    (
         "scorecard",
         include_str!("../../templates/pages/scorecard.hbs"),
     ),
@@ -50,6 +54,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "event_text",
         include_str!("../../templates/partials/event_text.hbs"),
     ),
+    ("feed", include_str!("../../templates/partials/feed.hbs")),
     (
         "desk_rows",
         include_str!("../../templates/partials/desk_rows.hbs"),

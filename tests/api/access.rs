@@ -104,6 +104,14 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/account/password", "/account/password", PAGE),
         row(M::POST, "/account/password", "/account/password", PAGE),
         row(M::POST, "/account/language", "/account/language", PAGE),
+        row(M::POST, "/account/calendar", "/account/calendar", PAGE),
+        row(
+            M::POST,
+            "/account/calendar/revoke",
+            "/account/calendar/revoke",
+            PAGE,
+        ),
+        row(M::GET, "/calendar/{file}", "/calendar/unknown.ics", PUBLIC),
         row(M::GET, "/language/{code}", "/language/en", PUBLIC),
         row(M::GET, "/", "/", PAGE),
         row(M::GET, "/documents", "/documents", PAGE),
@@ -315,6 +323,18 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             M::POST,
+            "/admin/departments/{id}/calendar",
+            "/admin/departments/{department}/calendar",
+            ADMIN_PAGE,
+        ),
+        row(
+            M::POST,
+            "/admin/departments/{id}/calendar/revoke",
+            "/admin/departments/{department}/calendar/revoke",
+            ADMIN_PAGE,
+        ),
+        row(
+            M::POST,
             "/admin/departments/{id}/merge",
             "/admin/departments/{department}/merge",
             ADMIN_PAGE,
@@ -362,6 +382,8 @@ fn matrix() -> Vec<Row> {
             ADMIN_PAGE,
         ),
         row(M::GET, "/admin/reminders", "/admin/reminders", ADMIN_PAGE),
+        row(M::GET, "/admin/calendar", "/admin/calendar", ADMIN_PAGE),
+        row(M::POST, "/admin/calendar", "/admin/calendar", ADMIN_PAGE),
         row(M::POST, "/admin/reminders", "/admin/reminders", ADMIN_PAGE),
         row(M::GET, "/api/v1/outbox", "/api/v1/outbox", ADMIN_API),
         row(

@@ -369,6 +369,12 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         ("/closures/1/decide".into(), vec![("decision", "approve")]),
         ("/admin/outbox/resend".into(), vec![]),
         ("/account/language".into(), vec![("language", "en")]),
+        ("/account/calendar".into(), vec![]),
+        ("/account/calendar/revoke".into(), vec![]),
+        (
+            "/admin/calendar".into(),
+            vec![("year", "2027"), ("holidays", "2027-01-01")],
+        ),
         (
             "/admin/reminders".into(),
             vec![("before_days", "1"), ("overdue_every_days", "1")],

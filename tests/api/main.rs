@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod browse;
+mod calendar;
 mod channels;
 mod closing;
 mod config;
