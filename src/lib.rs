@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod authz;
 pub mod bulk;
+pub mod circulars;
 pub mod cli;
 pub mod clock;
 pub mod closing;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar;
 pub mod canned;
 pub mod chase;
+pub mod circulars;
 pub mod closures;
 pub mod departments;
 pub mod documents;

@@ -413,3 +413,19 @@ diesel::table! {
         last_fetched_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    circulars (id) {
+        id -> Integer,
+        document_id -> Integer,
+        number -> Text,
+        title -> Text,
+        window_label -> Text,
+        inputs -> Text,
+        file -> Binary,
+        sha256 -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod calendar;
 pub mod channels;
+pub mod circular;
 pub mod feeds;
 pub mod importer;
 pub mod reminders;

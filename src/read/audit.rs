@@ -51,6 +51,8 @@ pub const ACTIONS: &[&str] = &[
     "reminders.chase_now",
     "calendar.save",
     "feed.create",
+    "circular.create",
+    "circular.send",
     "feed.revoke",
     "canned.add",
     "canned.remove",
@@ -74,6 +76,7 @@ pub const ENTITIES: &[&str] = &[
     "reminder_policy",
     "calendar",
     "calendar_feed",
+    "circular",
     "canned_comment",
     "session",
 ];
@@ -122,6 +125,8 @@ pub fn link_of(entity: &str, id: i32) -> Option<String> {
         "outbox" => "/admin/outbox".to_string(),
         "reminder_policy" => "/admin/reminders".to_string(),
         "canned_comment" => "/admin/reviews".to_string(),
+        "circular" => format!("/circulars/{id}"),
+        "calendar" => format!("/admin/calendar?year={id}"),
         "report" | "extension" | "closure" => format!("/admin/audit/goto/{entity}/{id}"),
         _ => return None,
     })

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod cache;
 pub mod calendar;
+pub mod circulars;
 pub mod closing;
 pub mod errors;
 pub mod feeds;
@@ -161,6 +162,11 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::GET, "/admin/reminders", outbox::policy_form),
         spec(M::POST, "/admin/reminders", outbox::save_policy),
         spec(M::GET, "/admin/calendar", calendar::calendar),
+        spec(M::GET, "/circulars/new", circulars::new),
+        spec(M::POST, "/circulars", circulars::create),
+        spec(M::GET, "/circulars/{id}", circulars::show),
+        spec(M::GET, "/circulars/{id}/docx", circulars::download),
+        spec(M::POST, "/circulars/{id}/send", circulars::send_out),
         spec(M::POST, "/admin/calendar", calendar::save),
         // The JSON API (bearer tokens).
         spec(M::GET, "/api/v1/me", api::me),

@@ -73,6 +73,8 @@ fn kind_key(kind: &str) -> &'static str {
         "reminder" => "reminder",
         "escalation" => "escalation",
         "digest" => "digest",
+        "circular" => "circular",
+        "instruction" => "instruction",
         _ => "other",
     }
 }

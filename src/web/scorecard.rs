@@ -92,6 +92,27 @@ async fn body(
 #[derive(Serialize)]
 struct Body<'a> {
     body: &'a str,
+    /// The selection, for the office's link to a circular (督办通报) of it.
+    query: String,
+}
+
+/// The selection as a query string for `/circulars/new`.
+fn circular_query(q: &ScorecardQuery) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if let Some(d) = q.document {
+        pairs.push(("document", d.to_string()));
+    }
+    for (k, v) in [
+        ("period", &q.period),
+        ("window", &q.window),
+        ("from", &q.from),
+        ("to", &q.to),
+    ] {
+        if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+            pairs.push((k, v.clone()));
+        }
+    }
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
 /// A leader's home: the scorecard of the latest document.
@@ -104,14 +125,17 @@ pub async fn home(state: &web::Data<AppState>, viewer: &Viewer) -> Result<HttpRe
         document: latest,
         ..ScorecardQuery::default()
     };
-    let body = body(state, viewer, query).await?;
+    let body = body(state, viewer, query.clone()).await?;
     state.page(
         "scorecard",
         &Page::for_viewer(
             viewer,
             viewer.t("scorecard.title"),
             "home",
-            Body { body: &body.html },
+            Body {
+                body: &body.html,
+                query: circular_query(&query),
+            },
         ),
     )
 }
@@ -136,14 +160,18 @@ pub async fn page(
             .finish());
     }
     require(&viewer.user, Action::ReadScorecard)?;
-    let body = body(&state, &viewer, query.into_inner()).await?;
+    let query = query.into_inner();
+    let body = body(&state, &viewer, query.clone()).await?;
     state.page(
         "scorecard",
         &Page::for_viewer(
             &viewer,
             viewer.t("scorecard.title"),
             "scorecard",
-            Body { body: &body.html },
+            Body {
+                body: &body.html,
+                query: circular_query(&query),
+            },
         ),
     )
 }

@@ -29,6 +29,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/admin_reminders.hbs"),
     ),
     (
+        "circular_form",
+        include_str!("../../templates/pages/circular_form.hbs"),
+    ),
+    (
+        "circular",
+        include_str!("../../templates/pages/circular.hbs"),
+    ),
+    (
         "admin_calendar",
         include_str!("../../templates/pages/admin_calendar.hbs"),
     ),

@@ -370,6 +370,8 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         ("/admin/outbox/resend".into(), vec![]),
         ("/account/language".into(), vec![("language", "en")]),
         ("/account/calendar".into(), vec![]),
+        ("/circulars".into(), vec![("issuer", "督查室")]),
+        ("/circulars/1/send".into(), vec![]),
         ("/account/calendar/revoke".into(), vec![]),
         (
             "/admin/calendar".into(),

@@ -6,6 +6,7 @@ mod accounts;
 mod browse;
 mod calendar;
 mod channels;
+mod circulars;
 mod closing;
 mod config;
 mod delivery;

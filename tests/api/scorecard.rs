@@ -14,7 +14,7 @@ use crate::helpers::{repo_path, spawn_app, spawn_app_with_config, TestApp};
 /// - 县丙局 (lead, measure 2) reports on 04-12, late, 60%; returned; resubmits 80%; accepted.
 ///
 /// The scorecard is then read on 04-20 (Beijing).
-async fn quarter(app: &TestApp) -> i64 {
+pub async fn quarter(app: &TestApp) -> i64 {
     let fixture = repo_path("tests/fixtures/scoring-three-units.txt");
     let out = app.db.cli(&[
         "import",
