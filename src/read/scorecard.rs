@@ -177,6 +177,9 @@ pub struct ScorecardView {
     pub bars_height: usize,
     pub trend: Trend,
     pub heat_departments: Vec<String>,
+    /// The units of the heat map's columns, in order.
+    #[serde(skip)]
+    pub heat_ids: Vec<i32>,
     pub heat: Vec<HeatRow>,
     /// Export and breakdown links carry the same selection.
     pub query: String,
@@ -647,6 +650,7 @@ pub fn load(
             .iter()
             .map(|d| names.get(d).cloned().unwrap_or_default())
             .collect(),
+        heat_ids: ids.clone(),
         document,
         period_label: window.label.clone(),
         window,
@@ -688,8 +692,26 @@ impl ScorecardView {
         }
         self.bars_height = kept.len() * 22 + 8;
         self.bars = kept;
+        // The heat map keeps the overseen units' columns, and the measures they work on.
+        let keep: Vec<bool> = self.heat_ids.iter().map(|d| units.contains(d)).collect();
+        keep_columns(&mut self.heat_departments, &keep);
+        keep_columns(&mut self.heat_ids, &keep);
+        for row in &mut self.heat {
+            keep_columns(&mut row.cells, &keep);
+        }
+        self.heat
+            .retain(|row| row.cells.iter().any(|c| c.light != Light::None.as_str()));
         self.mine = true;
     }
+}
+
+/// Keeps the items whose column is kept.
+fn keep_columns<T>(items: &mut Vec<T>, keep: &[bool]) {
+    let mut column = 0;
+    items.retain(|_| {
+        column += 1;
+        keep.get(column - 1).copied().unwrap_or(false)
+    });
 }
 
 #[cfg(test)]

@@ -592,6 +592,20 @@ async fn a_leader_narrows_the_ledger_to_the_units_they_oversee() {
     names.sort();
     assert_eq!(names, ["地区人社局", "地区财政局"]);
     assert!(overseen.body.contains("只列我分管的单位"));
+    // The heat map keeps the overseen units' columns only.
+    let columns = |html: &str| -> Vec<String> {
+        let head = html.split("class=\"heat\"").nth(1).unwrap_or("");
+        let head = head.split("</thead>").next().unwrap_or("");
+        regex::Regex::new(r#"class="vertical"><span>([^<]+)</span>"#)
+            .unwrap()
+            .captures_iter(head)
+            .map(|c| c[1].to_string())
+            .collect()
+    };
+    let mut heat = columns(&overseen.body);
+    heat.sort();
+    assert_eq!(heat, ["地区人社局", "地区财政局"]);
+    assert!(columns(&everyone.body).len() > 2);
     let office = app.get_as(&admin, "/scorecard?mine=1").await;
     assert!(!office.body.contains("只看我分管的单位") && ranked(&office.body).len() > 2);
 }
