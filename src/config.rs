@@ -566,10 +566,15 @@ impl Settings {
         };
 
         let r = raw.reporting;
-        if !["quarterly", "monthly"].contains(&r.cadence.as_str()) {
+        if !["weekly", "monthly", "quarterly", "half_yearly", "yearly"]
+            .contains(&r.cadence.as_str())
+        {
             return Err(invalid(
                 "reporting.cadence",
-                format!("`{}` must be \"quarterly\" or \"monthly\"", r.cadence),
+                format!(
+                    "`{}` must be \"weekly\", \"monthly\", \"quarterly\", \"half_yearly\" or \"yearly\"",
+                    r.cadence
+                ),
             ));
         }
         if r.periods == 0 || r.periods > 120 || r.co_days_before_lead > r.due_days_after_period + 90

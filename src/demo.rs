@@ -78,6 +78,7 @@ pub fn generate(
             co_days: settings.reporting.co_days as i32,
             ask_problems: true,
             ask_next_steps: true,
+            due_day: None,
         };
         conn.transaction::<_, anyhow::Error, _>(|conn| {
             let (stored, sync) = import_document(

@@ -110,7 +110,19 @@ pub struct ScheduleInput {
     /// The report template: whether 存在问题 and 下步打算 are asked for.
     pub ask_problems: bool,
     pub ask_next_steps: bool,
+    /// A fixed day of the period's last month (每月25日前) instead of `due_days`.
+    pub due_day: Option<i32>,
 }
+
+/// The cadences a schedule may have (报送周期).
+pub const CADENCES: [&str; 6] = [
+    "weekly",
+    "monthly",
+    "quarterly",
+    "half_yearly",
+    "yearly",
+    "custom",
+];
 
 impl ScheduleInput {
     pub fn defaults(settings: &ReportingSettings, starts_on: NaiveDate) -> Self {
@@ -123,12 +135,13 @@ impl ScheduleInput {
             co_days: settings.co_days as i32,
             ask_problems: true,
             ask_next_steps: true,
+            due_day: None,
         }
     }
 
     fn validate(&self, document_id: i32, now: NaiveDateTime) -> Result<ScheduleRow> {
         let invalid = |key: &str| ReportingError::Invalid(tr(key, &[]));
-        if !["monthly", "quarterly", "custom"].contains(&self.cadence.as_str()) {
+        if !CADENCES.contains(&self.cadence.as_str()) {
             return Err(invalid("service.reporting.invalid_cadence"));
         }
         if !(1..=120).contains(&self.periods) {
@@ -136,6 +149,14 @@ impl ScheduleInput {
         }
         if !(0..=90).contains(&self.due_days) || !(0..=90).contains(&self.co_days) {
             return Err(invalid("service.reporting.invalid_days"));
+        }
+        if let Some(day) = self.due_day {
+            if !(1..=31).contains(&day) {
+                return Err(invalid("service.reporting.invalid_due_day"));
+            }
+            if self.cadence == "weekly" || self.cadence == "custom" {
+                return Err(invalid("service.reporting.due_day_needs_months"));
+            }
         }
         if self.cadence == "custom" {
             parse_custom_periods(&self.custom_periods).map_err(|m| {
@@ -156,6 +177,7 @@ impl ScheduleInput {
             updated_at: now,
             ask_problems: self.ask_problems,
             ask_next_steps: self.ask_next_steps,
+            due_day: self.due_day,
         })
     }
 }
@@ -206,6 +228,7 @@ pub fn set_schedule(
             .arg("starts_on", row.starts_on)
             .arg("periods", row.periods)
             .arg("due_days", row.due_days)
+            .arg_or_none("due_day", row.due_day)
             .arg("co_days", row.co_days)
             .word("problems", asked(row.ask_problems))
             .word("next_steps", asked(row.ask_next_steps))

@@ -25,14 +25,19 @@ pub struct ScheduleRow {
     /// The report form asks for 存在问题 (problems) and 下步打算 (next steps) besides 工作进展.
     pub ask_problems: bool,
     pub ask_next_steps: bool,
+    /// Due on this day of the period's last month instead of `due_days` after it.
+    pub due_day: Option<i32>,
 }
 
 impl ScheduleRow {
     /// The domain schedule. Custom periods were checked when saved.
     pub fn schedule(&self) -> Result<Schedule, String> {
         let cadence = match self.cadence.as_str() {
+            "weekly" => Cadence::Weekly,
             "monthly" => Cadence::Monthly,
             "quarterly" => Cadence::Quarterly,
+            "half_yearly" => Cadence::HalfYearly,
+            "yearly" => Cadence::Yearly,
             _ => Cadence::Custom(schedule::parse_custom_periods(&self.custom_periods)?),
         };
         Ok(Schedule {
@@ -40,6 +45,7 @@ impl ScheduleRow {
             starts_on: self.starts_on,
             periods: self.periods.max(0) as u32,
             due_days: self.due_days.max(0) as u32,
+            due_day: self.due_day.and_then(|d| u32::try_from(d).ok()),
             co_days: self.co_days.max(0) as u32,
         })
     }

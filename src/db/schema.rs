@@ -165,6 +165,7 @@ diesel::table! {
         updated_at -> Timestamp,
         ask_problems -> Bool,
         ask_next_steps -> Bool,
+        due_day -> Nullable<Integer>,
     }
 }
 

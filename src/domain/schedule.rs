@@ -10,8 +10,11 @@ use crate::i18n::tr;
 /// How often reports are due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cadence {
+    Weekly,
     Monthly,
     Quarterly,
+    HalfYearly,
+    Yearly,
     /// Periods the office lists itself.
     Custom(Vec<Period>),
 }
@@ -19,8 +22,11 @@ pub enum Cadence {
 impl Cadence {
     pub fn as_str(&self) -> &'static str {
         match self {
+            Cadence::Weekly => "weekly",
             Cadence::Monthly => "monthly",
             Cadence::Quarterly => "quarterly",
+            Cadence::HalfYearly => "half_yearly",
+            Cadence::Yearly => "yearly",
             Cadence::Custom(_) => "custom",
         }
     }
@@ -44,8 +50,11 @@ pub struct Schedule {
     pub starts_on: NaiveDate,
     /// How many monthly or quarterly periods.
     pub periods: u32,
-    /// A report is due this many days after its period ends.
+    /// A report is due this many days after its period ends …
     pub due_days: u32,
+    /// … or, when set, on this day of its period's last month (每月25日前: 25), the 28th to
+    /// 31st meaning the month's last day when it is shorter.
+    pub due_day: Option<u32>,
     /// A co-responsible unit's contribution is due this many days before the lead's.
     pub co_days: u32,
 }
@@ -66,6 +75,49 @@ impl Schedule {
     pub fn periods(&self) -> Vec<Period> {
         match &self.cadence {
             Cadence::Custom(list) => list.clone(),
+            Cadence::Weekly => {
+                let monday = self.starts_on
+                    - Duration::days(self.starts_on.weekday().num_days_from_monday().into());
+                (0..self.periods)
+                    .map(|n| {
+                        let start = monday + Duration::weeks(n.into());
+                        let week = start.iso_week();
+                        Period {
+                            key: format!("{}-W{:02}", week.year(), week.week()),
+                            label: format!("{}年第{}周", week.year(), week.week()),
+                            start,
+                            end: start + Duration::days(6),
+                        }
+                    })
+                    .collect()
+            }
+            Cadence::HalfYearly => {
+                let (mut y, mut h) = (self.starts_on.year(), (self.starts_on.month() - 1) / 6);
+                (0..self.periods)
+                    .map(|_| {
+                        let first = h * 6 + 1;
+                        let p = Period {
+                            key: format!("{y}-H{}", h + 1),
+                            label: format!("{y}年{}", if h == 0 { "上半年" } else { "下半年" }),
+                            start: NaiveDate::from_ymd_opt(y, first, 1).expect("valid month"),
+                            end: month_end(y, first + 5),
+                        };
+                        (y, h) = if h == 1 { (y + 1, 0) } else { (y, 1) };
+                        p
+                    })
+                    .collect()
+            }
+            Cadence::Yearly => (0..self.periods)
+                .map(|n| {
+                    let y = self.starts_on.year() + n as i32;
+                    Period {
+                        key: format!("{y}"),
+                        label: format!("{y}年"),
+                        start: NaiveDate::from_ymd_opt(y, 1, 1).expect("valid year"),
+                        end: NaiveDate::from_ymd_opt(y, 12, 31).expect("valid year"),
+                    }
+                })
+                .collect(),
             Cadence::Monthly => {
                 let (mut y, mut m) = (self.starts_on.year(), self.starts_on.month());
                 (0..self.periods)
@@ -103,7 +155,14 @@ impl Schedule {
     /// When a unit's report for a period is due: a set number of days after the period, the
     /// co units earlier; a day off in `calendar` moves it to the next working day (节假日顺延).
     pub fn due_on(&self, period: &Period, lead: bool, calendar: &Calendar) -> NaiveDate {
-        let lead_due = period.end + Duration::days(self.due_days.into());
+        let lead_due = match self.due_day {
+            Some(day) => {
+                let last = period.end.day();
+                let (y, m) = (period.end.year(), period.end.month());
+                NaiveDate::from_ymd_opt(y, m, day.clamp(1, last)).unwrap_or(period.end)
+            }
+            None => period.end + Duration::days(self.due_days.into()),
+        };
         let due = if lead {
             lead_due
         } else {
@@ -217,8 +276,68 @@ mod tests {
             starts_on: start,
             periods,
             due_days: 10,
+            due_day: None,
             co_days: 3,
         }
+    }
+
+    #[test]
+    fn weeks_half_years_and_years() {
+        let weekly = Schedule {
+            cadence: Cadence::Weekly,
+            ..quarterly(d(2026, 3, 4), 3)
+        };
+        let p = weekly.periods();
+        assert_eq!(p[0].key, "2026-W10");
+        assert_eq!((p[0].start, p[0].end), (d(2026, 3, 2), d(2026, 3, 8)));
+        assert_eq!(p[2].label, "2026年第12周");
+        let halves = Schedule {
+            cadence: Cadence::HalfYearly,
+            ..quarterly(d(2026, 8, 1), 3)
+        };
+        let keys: Vec<String> = halves.periods().into_iter().map(|p| p.key).collect();
+        assert_eq!(keys, ["2026-H2", "2027-H1", "2027-H2"]);
+        assert_eq!(halves.periods()[1].label, "2027年上半年");
+        assert_eq!(halves.periods()[1].end, d(2027, 6, 30));
+        let years = Schedule {
+            cadence: Cadence::Yearly,
+            ..quarterly(d(2026, 8, 1), 2)
+        };
+        assert_eq!(years.periods()[1].key, "2027");
+        assert_eq!(years.periods()[1].end, d(2027, 12, 31));
+    }
+
+    #[test]
+    fn a_fixed_day_each_month_is_due_in_the_month_itself() {
+        // 每月25日前: March's report is due on 25 March, February's on its last day when
+        // the day is beyond it; a day off moves it on.
+        let s = Schedule {
+            cadence: Cadence::Monthly,
+            due_day: Some(25),
+            ..quarterly(d(2026, 2, 1), 3)
+        };
+        let p = s.periods();
+        let cal = Calendar::china();
+        assert_eq!(s.due_on(&p[1], true, cal), d(2026, 3, 25));
+        assert_eq!(
+            s.due_on(&p[1], false, cal),
+            d(2026, 3, 23),
+            "co units 3 days before, past the Sunday"
+        );
+        assert_eq!(
+            s.due_on(&p[2], true, cal),
+            d(2026, 4, 27),
+            "25 April is a Saturday"
+        );
+        let end = Schedule {
+            due_day: Some(31),
+            ..s.clone()
+        };
+        assert_eq!(
+            end.due_on(&p[0], true, cal),
+            d(2026, 2, 28),
+            "the 31st is February's last day, a make-up working Saturday in 2026"
+        );
     }
 
     #[test]

@@ -870,6 +870,9 @@ pub struct ScheduleForm {
     custom_periods: String,
     #[serde(default)]
     due_days: String,
+    /// A fixed day of the period's last month; empty: `due_days` after the period.
+    #[serde(default)]
+    due_day: String,
     #[serde(default)]
     co_days: String,
     /// The report template's checkboxes, present when `template_listed` is.
@@ -896,6 +899,10 @@ pub async fn set_schedule(
         periods: number("periods", &form.periods)?,
         custom_periods: form.custom_periods.clone(),
         due_days: number("due_days", &form.due_days)?,
+        due_day: match form.due_day.trim() {
+            "" => None,
+            day => Some(number("due_day", day)?),
+        },
         co_days: number("co_days", &form.co_days)?,
         ask_problems: form.template_listed.is_none() || form.ask_problems.is_some(),
         ask_next_steps: form.template_listed.is_none() || form.ask_next_steps.is_some(),

@@ -220,3 +220,60 @@ async fn feeds_are_secret_revocable_and_a_units_is_the_offices_to_make() {
     assert_eq!(actions.iter().filter(|a| *a == "feed.create").count(), 2);
     assert_eq!(actions.iter().filter(|a| *a == "feed.revoke").count(), 1);
 }
+
+#[actix_web::test]
+async fn schedules_take_the_cadences_offices_use() {
+    let app = spawn_app().await;
+    let admin = app.login_admin().await;
+    let doc = app.document_id("塔行办发〔2018〕10号").await;
+    let path = format!("/admin/documents/{doc}/schedule");
+    let post = |cadence: &'static str, due_day: &'static str| {
+        let (app, admin, path) = (&app, &admin, path.clone());
+        async move {
+            app.post_as(
+                admin,
+                &path,
+                &[
+                    ("cadence", cadence),
+                    ("starts_on", "2026-01-01"),
+                    ("periods", "4"),
+                    ("due_days", "10"),
+                    ("due_day", due_day),
+                    ("co_days", "3"),
+                ],
+            )
+            .await
+        }
+    };
+    let dues = |period: &str| -> Vec<NaiveDate> {
+        let mut conn = app.pool.get().unwrap();
+        obligations::table
+            .filter(obligations::document_id.eq(doc as i32))
+            .filter(obligations::period_key.eq(period))
+            .filter(obligations::role.eq("lead"))
+            .select(obligations::due_on)
+            .distinct()
+            .load(&mut conn)
+            .unwrap()
+    };
+    // 每月25日前: March's reports by 25 March.
+    assert_eq!(post("monthly", "25").await.status, 303);
+    assert_eq!(dues("2026-03"), [d(2026, 3, 25)]);
+    // Weekly, half-yearly and yearly periods.
+    assert_eq!(post("weekly", "").await.status, 303);
+    assert_eq!(dues("2026-W01"), [d(2025, 12, 29) + Duration::days(6 + 10)]);
+    assert_eq!(post("half_yearly", "").await.status, 303);
+    assert_eq!(dues("2026-H1"), [d(2026, 7, 10)]);
+    assert_eq!(post("yearly", "31").await.status, 303);
+    assert_eq!(dues("2026"), [d(2026, 12, 31)]);
+    // A fixed day for weeks, or past 31: refused in words, nothing changed.
+    let weekly = post("weekly", "25").await;
+    assert_eq!(weekly.status, 422);
+    assert!(
+        weekly.body.contains("固定截止日只适用于"),
+        "{}",
+        weekly.body
+    );
+    assert_eq!(post("monthly", "40").await.status, 422);
+    assert_eq!(dues("2026"), [d(2026, 12, 31)]);
+}
