@@ -49,6 +49,8 @@ pub enum Action {
     /// Write on behalf of a department (reports, receipts, extension requests): the office,
     /// or a liaison of that department.
     ActFor { department_id: i32 },
+    /// Leave a 批示 (instruction) on a measure or an obligation: leaders.
+    Instruct,
 }
 
 pub fn allows(user: &CurrentUser, action: Action) -> bool {
@@ -56,6 +58,7 @@ pub fn allows(user: &CurrentUser, action: Action) -> bool {
         Action::ReadPlan | Action::ChangeOwnPassword => true,
         Action::Administer => user.role == Role::Admin,
         Action::ReadScorecard => matches!(user.role, Role::Admin | Role::Leader),
+        Action::Instruct => user.role == Role::Leader,
         Action::ReadScoreOf { department_id } => match user.role {
             Role::Admin | Role::Leader => true,
             Role::Liaison => user.department_id == Some(department_id),
@@ -76,6 +79,7 @@ pub fn require(user: &CurrentUser, action: Action) -> Result<(), AppError> {
     Err(AppError::Forbidden(match action {
         Action::Administer => crate::i18n::tr("service.authz.admin_only", &[]),
         Action::ActFor { .. } => crate::i18n::tr("service.authz.own_department_only", &[]),
+        Action::Instruct => crate::i18n::tr("service.authz.leaders_only", &[]),
         _ => crate::i18n::tr("service.authz.forbidden", &[]),
     }))
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod feeds;
 pub mod holidays;
 pub mod i18n;
+pub mod instructions;
 pub mod mail;
 pub mod maintenance;
 pub mod read;

@@ -12,6 +12,7 @@ pub mod departments;
 pub mod documents;
 pub mod extensions;
 pub mod feeds;
+pub mod instructions;
 pub mod measures;
 pub mod obligations;
 pub mod outbox;

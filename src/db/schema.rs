@@ -430,3 +430,15 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    instructions (id) {
+        id -> Integer,
+        measure_id -> Integer,
+        obligation_id -> Nullable<Integer>,
+        body -> Text,
+        author -> Text,
+        author_name -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -51,6 +51,7 @@ pub const ACTIONS: &[&str] = &[
     "reminders.chase_now",
     "calendar.save",
     "feed.create",
+    "instruction.create",
     "circular.create",
     "circular.send",
     "feed.revoke",

@@ -502,6 +502,12 @@ pub struct ObligationPage {
     pub attached: Vec<Evidence>,
     pub attached_from_previous: bool,
     pub today: NaiveDate,
+    /// 批示 on this obligation and on its measure, newest first; whether the viewer (a
+    /// leader) may leave one; the section shows when there is one or the viewer may.
+    pub instructions: Vec<crate::db::instructions::InstructionRow>,
+    pub can_instruct: bool,
+    pub show_instructions: bool,
+    pub instruction_action: String,
 }
 
 /// The obligation page; `copy_last` starts a new period's form from the last period's text.
@@ -513,6 +519,7 @@ pub fn obligation_page(
     copy_last: bool,
 ) -> Result<ObligationPage, AppError> {
     let ob = obligations::find(conn, id)?.ok_or_else(|| AppError::not_found("obligation"))?;
+    let ob_measure = ob.measure_id;
     let lead = lead_department(conn, ob.measure_id)?;
     if !visible_to(user, ob.department_id, lead) {
         return Err(AppError::Forbidden(tr(
@@ -623,6 +630,7 @@ pub fn obligation_page(
             });
         }
     }
+    let instructions = crate::db::instructions::for_obligation(conn, id, ob_measure)?;
     Ok(ObligationPage {
         obligation: ObligationView::new(ob, rules),
         versions,
@@ -638,6 +646,10 @@ pub fn obligation_page(
         attached,
         attached_from_previous,
         today: rules.today,
+        show_instructions: !instructions.is_empty() || allows(user, Action::Instruct),
+        instructions,
+        can_instruct: allows(user, Action::Instruct),
+        instruction_action: format!("/obligations/{id}/instruction"),
     })
 }
 

@@ -136,6 +136,16 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::POST, "/reports/{id}/review", reports::review_form),
         spec(M::POST, "/reports/{id}/withdraw", reports::withdraw),
         spec(M::POST, "/measures/{id}/closure", closing::request),
+        spec(
+            M::POST,
+            "/measures/{id}/instruction",
+            pages::instruct_measure,
+        ),
+        spec(
+            M::POST,
+            "/obligations/{id}/instruction",
+            reports::instruct_obligation,
+        ),
         spec(M::POST, "/closures/{id}/decide", closing::decide),
         spec(M::GET, "/closures/files/{id}", closing::file),
         spec(M::POST, "/admin/comments/{id}/delete", reports::drop_canned),

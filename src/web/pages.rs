@@ -195,6 +195,20 @@ pub enum MeasureTyped {
     Edit(MeasureEditForm, String),
     /// The closing request or decision (办结).
     Closing(ClosingTyped),
+    /// A leader's 批示, and what was wrong with it.
+    Instruction(String, String),
+}
+
+/// The 批示 section as the `instructions` partial draws it.
+#[derive(Debug, Clone, serde::Serialize)]
+struct InstructionBlock {
+    show: bool,
+    items: Vec<crate::db::instructions::InstructionRow>,
+    can: bool,
+    action: String,
+    typed: String,
+    error: Option<String>,
+    on_obligation: bool,
 }
 
 /// The closing forms as typed, with their messages beside the fields.
@@ -246,9 +260,11 @@ async fn draw_measure(
 ) -> Result<(crate::web::cache::Drawn, actix_web::http::StatusCode), AppError> {
     let user = viewer.user.clone();
     let admin = crate::authz::allows(&viewer.user, Action::Administer);
-    let (view, units) = state
+    let can_instruct = crate::authz::allows(&viewer.user, Action::Instruct);
+    let (view, units, instructions) = state
         .db_lit(move |conn, rules| {
             let view = views::measure_page(conn, id, &user, rules, options)?;
+            let instructions = crate::db::instructions::for_measure(conn, id)?;
             // The office picks units from those of the document when it edits the measure
             // (or types a new one).
             let units = if admin {
@@ -259,7 +275,7 @@ async fn draw_measure(
             } else {
                 Vec::new()
             };
-            Ok((view, units))
+            Ok((view, units, instructions))
         })
         .await?;
     let title = viewer.t_with(
@@ -277,13 +293,19 @@ async fn draw_measure(
         edit_error: Option<String>,
         units: Vec<String>,
         closing_typed: ClosingTyped,
+        instructions: InstructionBlock,
     }
+    let (instruction_typed, instruction_error) = match &typed {
+        Some(MeasureTyped::Instruction(body, error)) => (body.clone(), Some(error.clone())),
+        _ => (String::new(), None),
+    };
+    let instruction_failed = instruction_error.is_some();
     let (typed, closing_typed) = match typed {
         Some(MeasureTyped::Closing(c)) => (None, Some(c)),
         Some(MeasureTyped::Edit(form, error)) => (Some((form, error)), None),
-        None => (None, None),
+        _ => (None, None),
     };
-    let failed = (typed.is_some() || closing_typed.is_some()).then(|| {
+    let failed = (typed.is_some() || closing_typed.is_some() || instruction_failed).then(|| {
         closing_typed
             .as_ref()
             .and_then(|c| c.status)
@@ -333,6 +355,15 @@ async fn draw_measure(
             edit_error,
             units,
             closing_typed: closing_typed.unwrap_or_default(),
+            instructions: InstructionBlock {
+                show: !instructions.is_empty() || can_instruct,
+                items: instructions,
+                can: can_instruct,
+                action: format!("/measures/{id}/instruction"),
+                typed: instruction_typed,
+                error: instruction_error,
+                on_obligation: false,
+            },
         },
     );
     Ok((state.templates.draw("measure", page)?, status))
@@ -489,4 +520,85 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
                 .body("database unavailable")
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct InstructionForm {
+    #[serde(default)]
+    body: String,
+}
+
+impl InstructionForm {
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+/// `POST /measures/{id}/instruction`: a leader's 批示 on a measure, to all its units.
+pub async fn instruct_measure(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: crate::web::auth::CsrfForm<InstructionForm>,
+) -> Result<HttpResponse, AppError> {
+    let crate::web::auth::CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Instruct)?;
+    let id = id.into_inner();
+    match leave_instruction(
+        &state,
+        &viewer,
+        crate::instructions::Target::Measure(id),
+        &form.body,
+    )
+    .await?
+    {
+        None => Ok(crate::web::respond::see_other(format!(
+            "/measures/{id}#instructions"
+        ))),
+        Some(error) => {
+            let options = views::MeasurePageOptions {
+                periods_page: 1,
+                all_events: false,
+            };
+            measure_page(
+                &state,
+                &viewer,
+                id,
+                Some(MeasureTyped::Instruction(form.body, error)),
+                options,
+            )
+            .await
+        }
+    }
+}
+
+/// Records a 批示 and nudges delivery; `Some(message)` when the text was refused.
+pub async fn leave_instruction(
+    state: &web::Data<AppState>,
+    viewer: &Viewer,
+    target: crate::instructions::Target,
+    body: &str,
+) -> Result<Option<String>, AppError> {
+    let (user, settings, now) = (
+        viewer.user.clone(),
+        state.settings.clone(),
+        state.clock.now(),
+    );
+    let body = body.to_string();
+    let v = viewer.clone();
+    let result = state
+        .db(move |conn| {
+            match crate::instructions::leave(conn, &user, target, &body, &settings, now) {
+                Ok(_) => {
+                    crate::web::respond::flash(conn, &v, &v.t("reporting.instruction.sent"))?;
+                    Ok(None)
+                }
+                Err(AppError::Invalid { message, .. }) => Ok(Some(message)),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    if result.is_none() {
+        state.mailroom.nudge();
+    }
+    Ok(result)
 }

@@ -312,6 +312,9 @@ pub struct Typed {
     pub keep_listed: bool,
     /// Messages beside their fields: summary, percent, status, evidence, comment.
     pub errors: FieldMessages,
+    /// A leader's 批示 as typed, and what was wrong with it.
+    pub instruction: String,
+    pub instruction_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -1368,4 +1371,41 @@ pub async fn set_deadline(
         })
         .await?;
     Ok(see_other(format!("/measures/{id}")))
+}
+
+/// `POST /obligations/{id}/instruction`: a leader's 批示 on one unit's obligation.
+pub async fn instruct_obligation(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<crate::web::pages::InstructionForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Instruct)?;
+    let id = id.into_inner();
+    let body = form.body().to_string();
+    match crate::web::pages::leave_instruction(
+        &state,
+        &viewer,
+        crate::instructions::Target::Obligation(id),
+        &body,
+    )
+    .await?
+    {
+        None => Ok(see_other(format!("/obligations/{id}#instructions"))),
+        Some(error) => {
+            let typed = Typed {
+                instruction: body,
+                instruction_error: Some(error),
+                ..Typed::default()
+            };
+            obligation_view(
+                &state,
+                &viewer,
+                id,
+                Some((actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, None)),
+                Some(typed),
+            )
+            .await
+        }
+    }
 }

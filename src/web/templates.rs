@@ -64,6 +64,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("feed", include_str!("../../templates/partials/feed.hbs")),
     (
+        "instructions",
+        include_str!("../../templates/partials/instructions.hbs"),
+    ),
+    (
         "desk_rows",
         include_str!("../../templates/partials/desk_rows.hbs"),
     ),

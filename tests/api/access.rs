@@ -70,6 +70,8 @@ const OWN_SCORE: [E; 5] = [Login, Ok, Forbid, Ok, Ok];
 /// The scorecard API: a liaison gets their own unit's row only (checked in scorecard.rs).
 const SCORECARD_API: [E; 5] = [Unauth, Ok, Ok, Ok, Ok];
 const LOGIN_FORM: [E; 5] = [Open, Open, Open, Open, Open];
+/// 批示: leaders only.
+const LEADERS: [E; 5] = [Login, Forbid, Forbid, Ok, Forbid];
 
 fn row(method: Method, route: &'static str, path: &'static str, expect: [E; 5]) -> Row {
     Row {
@@ -384,6 +386,18 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/admin/reminders", "/admin/reminders", ADMIN_PAGE),
         row(M::GET, "/admin/calendar", "/admin/calendar", ADMIN_PAGE),
         row(M::GET, "/circulars/new", "/circulars/new", ADMIN_PAGE),
+        row(
+            M::POST,
+            "/measures/{id}/instruction",
+            "/measures/{measure}/instruction",
+            LEADERS,
+        ),
+        row(
+            M::POST,
+            "/obligations/{id}/instruction",
+            "/obligations/{obligation}/instruction",
+            LEADERS,
+        ),
         row(M::POST, "/circulars", "/circulars", ADMIN_PAGE),
         row(M::GET, "/circulars/{id}", "/circulars/1", SCORECARD),
         row(

@@ -372,6 +372,14 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         ("/account/calendar".into(), vec![]),
         ("/circulars".into(), vec![("issuer", "督查室")]),
         ("/circulars/1/send".into(), vec![]),
+        (
+            format!("/measures/{m5}/instruction"),
+            vec![("body", "冒名批示")],
+        ),
+        (
+            format!("/obligations/{obligation}/instruction"),
+            vec![("body", "冒名批示")],
+        ),
         ("/account/calendar/revoke".into(), vec![]),
         (
             "/admin/calendar".into(),

@@ -14,6 +14,7 @@ mod durability;
 mod helpers;
 mod http_receiver;
 mod import;
+mod instructions;
 mod language;
 mod ledger;
 mod migrations;
