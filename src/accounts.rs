@@ -624,6 +624,39 @@ pub fn set_oversight(
     })
 }
 
+/// The office sets a person's mobile number for SMS (短信); audited. Empty removes it.
+pub fn set_mobile(
+    conn: &mut DbConn,
+    user_id: i32,
+    mobile: &str,
+    change: Change<'_>,
+) -> Result<(), AccountError> {
+    // One number, as people write it: +86 139-0013-9000.
+    let compact: String = mobile.chars().filter(|c| !c.is_whitespace()).collect();
+    let mobile = crate::domain::channels::parse_mobiles(&compact)
+        .map_err(|e| AccountError::Invalid(e.message))?;
+    if mobile.contains(',') {
+        return Err(AccountError::Invalid(tr(
+            "service.accounts.one_mobile",
+            &[],
+        )));
+    }
+    crate::db::transaction(conn, |conn| {
+        let user = users::find(conn, user_id)?
+            .ok_or_else(|| AccountError::NotFound(tr("service.accounts.user_not_found", &[])))?;
+        users::set_mobile(conn, user_id, &mobile)?;
+        let summary = Details::new("user.mobile")
+            .arg("username", &user.username)
+            .arg_or_none(
+                "mobile",
+                Some(crate::domain::channels::mask_mobile(&mobile)).filter(|_| !mobile.is_empty()),
+            )
+            .to_string();
+        record(conn, change, "user.mobile", "user", Some(user_id), &summary)?;
+        Ok(())
+    })
+}
+
 /// A person chooses their interface language; audited.
 pub fn set_language(
     conn: &mut DbConn,

@@ -93,6 +93,7 @@ pub fn leave(
     };
     let (directory, names) = crate::db::chase::directory(conn, &[])?;
     let channels = crate::db::departments::channels_of(conn, &units)?;
+    let people = crate::db::users::mobiles_of(conn, &units)?;
     let from = settings.mail.from.clone();
     let sms_on = settings.sms.is_some();
     crate::db::transaction(conn, |conn| -> Result<i32, AppError> {
@@ -149,35 +150,42 @@ pub fn leave(
                 let html = format!("<p>{}</p>", escape(&text).replace('\n', "<br>"));
                 queue("email", &addresses.join(", "), &text, &html, "")?;
             }
-            if let Some(c) = channels.get(unit) {
-                if let Some(hook) = &c.webhook {
-                    let message = crate::domain::channels::RobotMessage {
-                        title: subject.clone(),
-                        markdown: format!("### {subject}\n{}", text.replace('\n', "\n\n")),
-                        text: text.clone(),
-                        department: unit_name.clone(),
-                        items: serde_json::Value::Array(Vec::new()),
-                    };
-                    let payload =
-                        crate::domain::channels::robot_body(hook.kind, &message).to_string();
-                    let to = format!(
-                        "{} {}",
-                        tr(&format!("domain.channels.kind.{}", hook.kind.as_str()), &[]),
-                        crate::domain::channels::mask_url(&hook.url)
-                    );
-                    queue("robot", &to, &text, &message.markdown, &payload)?;
-                }
-                if sms_on {
-                    let short = tr(
-                        "service.instruction.sms",
-                        &[
-                            ("unit", &unit_name),
-                            ("leader", &user.display_name),
-                            ("label", &measure.label),
-                            ("site", &settings.base_url),
-                        ],
-                    );
-                    for m in c.mobile.split(',').filter(|m| !m.is_empty()) {
+            if let Some(hook) = channels.get(unit).and_then(|c| c.webhook.as_ref()) {
+                let message = crate::domain::channels::RobotMessage {
+                    title: subject.clone(),
+                    markdown: format!("### {subject}\n{}", text.replace('\n', "\n\n")),
+                    text: text.clone(),
+                    department: unit_name.clone(),
+                    items: serde_json::Value::Array(Vec::new()),
+                };
+                let payload = crate::domain::channels::robot_body(hook.kind, &message).to_string();
+                let to = format!(
+                    "{} {}",
+                    tr(&format!("domain.channels.kind.{}", hook.kind.as_str()), &[]),
+                    crate::domain::channels::mask_url(&hook.url)
+                );
+                queue("robot", &to, &text, &message.markdown, &payload)?;
+            }
+            if sms_on {
+                let short = tr(
+                    "service.instruction.sms",
+                    &[
+                        ("unit", &unit_name),
+                        ("leader", &user.display_name),
+                        ("label", &measure.label),
+                        ("site", &settings.base_url),
+                    ],
+                );
+                let unit_numbers = channels.get(unit).map(|c| c.mobile.as_str()).unwrap_or("");
+                let mut sent: Vec<&str> = Vec::new();
+                let theirs = people.get(unit).into_iter().flatten().map(String::as_str);
+                for m in unit_numbers
+                    .split(',')
+                    .filter(|m| !m.is_empty())
+                    .chain(theirs)
+                {
+                    if !sent.contains(&m) {
+                        sent.push(m);
                         queue("sms", m, &short, "", "")?;
                     }
                 }

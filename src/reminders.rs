@@ -508,21 +508,33 @@ impl Runner<'_> {
             .collect();
         let channels = crate::db::departments::channels_of(conn, &unit_ids)?;
         let sms_on = self.settings.sms.is_some();
+        // The unit's own numbers and its people's (liaisons with a mobile on their page).
+        let people = if sms_on {
+            crate::db::users::mobiles_of(conn, &unit_ids)?
+        } else {
+            HashMap::new()
+        };
         let routes: Vec<Route> = groups
             .into_iter()
             .filter_map(|g| {
-                let c = channels.get(&g.department_id)?;
-                let mobiles: Vec<String> = if sms_on {
-                    c.mobile
+                let c = channels.get(&g.department_id);
+                let mut mobiles: Vec<String> = Vec::new();
+                if sms_on {
+                    let unit = c.map(|c| c.mobile.as_str()).unwrap_or("");
+                    let theirs = people.get(&g.department_id).into_iter().flatten();
+                    for m in unit
                         .split(',')
                         .filter(|m| !m.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                (c.webhook.is_some() || !mobiles.is_empty()).then(|| Route {
-                    webhook: c.webhook.clone(),
+                        .chain(theirs.map(String::as_str))
+                    {
+                        if !mobiles.iter().any(|x| x == m) {
+                            mobiles.push(m.to_string());
+                        }
+                    }
+                }
+                let webhook = c.and_then(|c| c.webhook.clone());
+                (webhook.is_some() || !mobiles.is_empty()).then_some(Route {
+                    webhook,
                     mobiles,
                     group: g,
                 })

@@ -113,6 +113,7 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         language -> Nullable<Text>,
+        mobile -> Text,
     }
 }
 

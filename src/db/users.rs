@@ -24,6 +24,9 @@ pub struct User {
     pub created_at: NaiveDateTime,
     /// Interface language (zh, en); `None` follows the browser.
     pub language: Option<String>,
+    /// Mobile number for SMS reminders; shown only on the office's pages.
+    #[serde(skip)]
+    pub mobile: String,
 }
 
 /// A user with their department's name, for lists.
@@ -160,4 +163,33 @@ pub fn set_language(conn: &mut DbConn, id: i32, language: Option<&str>) -> Query
     diesel::update(users::table.find(id))
         .set(users::language.eq(language))
         .execute(conn)
+}
+
+/// Saves a person's mobile number (checked by the caller).
+pub fn set_mobile(conn: &mut DbConn, id: i32, mobile: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::mobile.eq(mobile))
+        .execute(conn)
+}
+
+/// The mobile numbers of active people of these units, by unit.
+pub fn mobiles_of(
+    conn: &mut DbConn,
+    department_ids: &[i32],
+) -> QueryResult<std::collections::HashMap<i32, Vec<String>>> {
+    let mut out: std::collections::HashMap<i32, Vec<String>> = Default::default();
+    for chunk in department_ids.chunks(500) {
+        let rows: Vec<(Option<i32>, String)> = users::table
+            .filter(users::department_id.eq_any(chunk.to_vec()))
+            .filter(users::active.eq(true))
+            .filter(users::mobile.ne(""))
+            .select((users::department_id, users::mobile))
+            .load(conn)?;
+        for (d, m) in rows {
+            if let Some(d) = d {
+                out.entry(d).or_default().push(m);
+            }
+        }
+    }
+    Ok(out)
 }

@@ -21,6 +21,7 @@ pub const ACTIONS: &[&str] = &[
     "user.password",
     "user.language",
     "user.oversight",
+    "user.mobile",
     "token.create",
     "token.revoke",
     "session.key",

@@ -241,6 +241,8 @@ struct UserData {
     error: Option<String>,
     /// For a leader: the units they oversee (分管单位), ticked.
     oversight: Option<Vec<Ticked>>,
+    /// Their mobile number for SMS, as saved or as typed.
+    mobile: String,
 }
 
 #[derive(Serialize)]
@@ -293,6 +295,7 @@ fn user_data(
         roles: role_choices(),
         form,
         error,
+        mobile: user.mobile.clone(),
     })
 }
 
@@ -314,6 +317,54 @@ pub async fn user_page(
 }
 
 /// `POST /admin/users/{id}/oversight`: the units a leader oversees (repeated `department`).
+#[derive(Deserialize)]
+pub struct MobileForm {
+    #[serde(default)]
+    mobile: String,
+}
+
+/// `POST /admin/users/{id}/mobile`: a person's mobile number for SMS.
+pub async fn set_mobile(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    post: CsrfForm<MobileForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm { viewer, form } = post;
+    require(&viewer.user, Action::Administer)?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let v = viewer.clone();
+    let result = state
+        .db(move |conn| {
+            match outcome(accounts::set_mobile(
+                conn,
+                id,
+                &form.mobile,
+                v.user.change(now),
+            ))? {
+                Outcome::Done(()) => {
+                    flash(conn, &v, &v.t("admin.user.mobile_saved"))?;
+                    Ok(None)
+                }
+                Outcome::Invalid(m) => {
+                    let mut data = user_data(conn, id, None, Some(m))?;
+                    data.mobile = form.mobile.clone();
+                    Ok(Some(data))
+                }
+            }
+        })
+        .await?;
+    respond(
+        &state,
+        &viewer,
+        result,
+        format!("/admin/users/{id}"),
+        "admin_user",
+        &viewer.t("admin.user.title_plain"),
+        "users",
+    )
+}
+
 pub async fn set_oversight(
     state: web::Data<AppState>,
     id: web::Path<i32>,

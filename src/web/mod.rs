@@ -109,6 +109,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(M::POST, "/admin/users/{id}", admin::update_user),
         spec(M::POST, "/admin/users/{id}/password", admin::reset_password),
         spec(M::POST, "/admin/users/{id}/oversight", admin::set_oversight),
+        spec(M::POST, "/admin/users/{id}/mobile", admin::set_mobile),
         spec(M::GET, "/admin/departments/{id}", admin::department_page),
         spec(M::POST, "/admin/departments/{id}", admin::update_department),
         spec(

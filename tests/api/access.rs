@@ -312,6 +312,12 @@ fn matrix() -> Vec<Row> {
             ADMIN_PAGE,
         ),
         row(
+            M::POST,
+            "/admin/users/{id}/mobile",
+            "/admin/users/{user}/mobile",
+            ADMIN_PAGE,
+        ),
+        row(
             M::GET,
             "/admin/departments/{id}",
             "/admin/departments/{department}",

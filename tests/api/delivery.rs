@@ -382,3 +382,45 @@ async fn an_sms_template_that_does_not_make_json_is_refused_at_start() {
     assert!(!out.success());
     assert!(out.stderr().contains("phone"), "{}", out.stderr());
 }
+
+#[actix_web::test]
+async fn a_liaisons_own_mobile_is_texted_and_checked() {
+    let app = spawn_app().await;
+    let hooks = HttpReceiver::start();
+    patch(&app, FINANCE, json!({"email": "finance@example.gov.cn"})).await;
+    app.add_user("caizheng", "liaison", Some(FINANCE));
+    let id = app.user_id("caizheng").await;
+    let admin = app.login_admin().await;
+    let path = format!("/admin/users/{id}/mobile");
+    let bad = app
+        .post_as(&admin, &path, &[("mobile", "1380013800")])
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("1380013800") && bad.body.contains("11 位"),
+        "{}",
+        bad.body
+    );
+    let two = app
+        .post_as(&admin, &path, &[("mobile", "13800138000,13900139000")])
+        .await;
+    assert_eq!(two.status, 422);
+    let ok = app
+        .post_as(&admin, &path, &[("mobile", "+86 139-0013-9000")])
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert!(app.audit().iter().any(|e| e.action == "user.mobile"));
+    // Not shown to anyone but the office: the liaison's own API answer has no number.
+    let token = app.token_for("caizheng");
+    let me = app.api_json("/api/v1/me", &token).await;
+    assert!(!me.to_string().contains("13900139000"));
+
+    let smtp = SmtpReceiver::start();
+    let (_, sent, failed) = remind(&app, NOW, &smtp.url(), &hooks.url("/sms"), "");
+    assert_eq!(failed, 0);
+    let texts = hooks.hits_to("/sms");
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert_eq!(texts[0].json()["mobile"], "13900139000");
+    assert!(texts[0].json()["text"].as_str().unwrap().contains(FINANCE));
+    assert!(sent >= 2, "the email and the SMS");
+}
