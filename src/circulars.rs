@@ -307,7 +307,10 @@ pub fn send(
                 "service.circular.to_leaders",
                 &[("overall", &overall), ("link", &link)],
             );
-            let html = format!("<p>{}</p>", escape(&text).replace('\n', "<br>"));
+            let html = format!(
+                "<p>{}</p>",
+                handlebars::html_escape(&text).replace('\n', "<br>")
+            );
             queue(
                 conn,
                 "email",
@@ -337,7 +340,10 @@ pub fn send(
                 ],
             );
             if let Some(addresses) = directory.departments.get(&unit).filter(|a| !a.is_empty()) {
-                let html = format!("<p>{}</p>", escape(&standing).replace('\n', "<br>"));
+                let html = format!(
+                    "<p>{}</p>",
+                    handlebars::html_escape(&standing).replace('\n', "<br>")
+                );
                 queue(
                     conn,
                     "email",
@@ -350,19 +356,9 @@ pub fn send(
                 )?;
             }
             if let Some(hook) = channels.get(&unit).and_then(|c| c.webhook.clone()) {
-                let message = crate::domain::channels::RobotMessage {
-                    title: subject.clone(),
-                    markdown: format!("### {}\n{}", subject, standing.replace('\n', "\n\n")),
-                    text: standing.clone(),
-                    department: line.name.clone(),
-                    items: serde_json::Value::Array(Vec::new()),
-                };
-                let payload = crate::domain::channels::robot_body(hook.kind, &message).to_string();
-                let to = format!(
-                    "{} {}",
-                    tr(&format!("domain.channels.kind.{}", hook.kind.as_str()), &[]),
-                    crate::domain::channels::mask_url(&hook.url)
-                );
+                let (markdown, payload) =
+                    crate::domain::channels::notice(&hook, &subject, &standing, &line.name);
+                let to = crate::domain::channels::robot_label(&hook);
                 queue(
                     conn,
                     "robot",
@@ -370,7 +366,7 @@ pub fn send(
                     Some(unit),
                     &subject,
                     &standing,
-                    &message.markdown,
+                    &markdown,
                     &payload,
                 )?;
             }
@@ -392,11 +388,4 @@ pub fn send(
         )?;
         Ok(queued)
     })
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -147,24 +147,17 @@ pub fn leave(
                     .map(|_| queued += 1)
                 };
             if let Some(addresses) = directory.departments.get(unit).filter(|a| !a.is_empty()) {
-                let html = format!("<p>{}</p>", escape(&text).replace('\n', "<br>"));
+                let html = format!(
+                    "<p>{}</p>",
+                    handlebars::html_escape(&text).replace('\n', "<br>")
+                );
                 queue("email", &addresses.join(", "), &text, &html, "")?;
             }
             if let Some(hook) = channels.get(unit).and_then(|c| c.webhook.as_ref()) {
-                let message = crate::domain::channels::RobotMessage {
-                    title: subject.clone(),
-                    markdown: format!("### {subject}\n{}", text.replace('\n', "\n\n")),
-                    text: text.clone(),
-                    department: unit_name.clone(),
-                    items: serde_json::Value::Array(Vec::new()),
-                };
-                let payload = crate::domain::channels::robot_body(hook.kind, &message).to_string();
-                let to = format!(
-                    "{} {}",
-                    tr(&format!("domain.channels.kind.{}", hook.kind.as_str()), &[]),
-                    crate::domain::channels::mask_url(&hook.url)
-                );
-                queue("robot", &to, &text, &message.markdown, &payload)?;
+                let (markdown, payload) =
+                    crate::domain::channels::notice(hook, &subject, &text, &unit_name);
+                let to = crate::domain::channels::robot_label(hook);
+                queue("robot", &to, &text, &markdown, &payload)?;
             }
             if sms_on {
                 let short = tr(
@@ -214,11 +207,4 @@ pub fn leave(
         )?;
         Ok(id)
     })
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -18,7 +18,7 @@ use crate::db::audit::{self, Details, NewAuditEntry};
 use crate::db::chase::{self, NewChase};
 use crate::db::outbox::{self, NewMessage};
 use crate::db::{obligations, DbConn};
-use crate::domain::channels::{mask_mobile, mask_url, robot_body, RobotMessage};
+use crate::domain::channels::{mask_mobile, robot_body, RobotMessage};
 use crate::domain::reminders::{
     batch, by_unit, plan, Copy, MailKind, Policy, Reminder, Stage, UnitMessage,
 };
@@ -361,14 +361,7 @@ impl Route {
     fn recipients(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if let Some(hook) = &self.webhook {
-            out.push((
-                "robot",
-                format!(
-                    "{} {}",
-                    text(&format!("domain.channels.kind.{}", hook.kind.as_str()), &[]),
-                    mask_url(&hook.url)
-                ),
-            ));
+            out.push(("robot", crate::domain::channels::robot_label(hook)));
         }
         for m in &self.mobiles {
             out.push(("sms", m.clone()));
@@ -638,39 +631,48 @@ impl Runner<'_> {
                 }
             }
         }
+        // Records the items' keys in the chase log; returns those this message carries: the
+        // ones recorded now or earlier in this run (a key a competing run holds is not ours).
+        let record = |conn: &mut DbConn,
+                      recorded_keys: &mut BTreeSet<String>,
+                      items: &[usize]|
+         -> anyhow::Result<Vec<usize>> {
+            let mut mine = Vec::new();
+            for i in items {
+                let r = &due[*i];
+                if recorded_keys.contains(&r.key) {
+                    mine.push(*i);
+                    continue;
+                }
+                let (stage, stage_n) = stage_parts(r.stage);
+                let recipients = reach.get(i).map(|l| l.join(", ")).unwrap_or_default();
+                let row = NewChase {
+                    reminder_key: &r.key,
+                    stage,
+                    stage_n,
+                    obligation_id: r.obligation_id,
+                    document_id: r.document_id,
+                    department_id: r.department_id,
+                    days: i32::try_from(r.days).unwrap_or(i32::MIN),
+                    recipients: &recipients,
+                    outbox_id: None,
+                    planned_at: now,
+                    actor,
+                    note: "",
+                };
+                if chase::try_record(conn, &row)? {
+                    recorded_keys.insert(r.key.clone());
+                    mine.push(*i);
+                }
+            }
+            Ok(mine)
+        };
         crate::db::transaction(conn, |conn| -> anyhow::Result<()> {
             let mut recorded_keys = BTreeSet::new();
             for e in &batches.envelopes {
                 // Record each item's key; one already recorded (by a competing run, or for
                 // another recipient of this run) is not this email's to record.
-                let mut mine = Vec::new();
-                for i in &e.items {
-                    let r = &due[*i];
-                    if recorded_keys.contains(&r.key) {
-                        mine.push(*i);
-                        continue;
-                    }
-                    let (stage, stage_n) = stage_parts(r.stage);
-                    let recipients = reach.get(i).map(|l| l.join(", ")).unwrap_or_default();
-                    let row = NewChase {
-                        reminder_key: &r.key,
-                        stage,
-                        stage_n,
-                        obligation_id: r.obligation_id,
-                        document_id: r.document_id,
-                        department_id: r.department_id,
-                        days: i32::try_from(r.days).unwrap_or(i32::MIN),
-                        recipients: &recipients,
-                        outbox_id: None,
-                        planned_at: now,
-                        actor,
-                        note: "",
-                    };
-                    if chase::try_record(conn, &row)? {
-                        recorded_keys.insert(r.key.clone());
-                        mine.push(*i);
-                    }
-                }
+                let mine = record(conn, &mut recorded_keys, &e.items)?;
                 if mine.is_empty() {
                     continue;
                 }
@@ -711,34 +713,7 @@ impl Runner<'_> {
                 planned.push(Planned::new(e, rendered.subject, keys));
             }
             for route in &routes {
-                let mut mine = Vec::new();
-                for i in &route.group.items {
-                    let r = &due[*i];
-                    if recorded_keys.contains(&r.key) {
-                        mine.push(*i);
-                        continue;
-                    }
-                    let (stage, stage_n) = stage_parts(r.stage);
-                    let recipients = reach.get(i).map(|l| l.join(", ")).unwrap_or_default();
-                    let row = NewChase {
-                        reminder_key: &r.key,
-                        stage,
-                        stage_n,
-                        obligation_id: r.obligation_id,
-                        document_id: r.document_id,
-                        department_id: r.department_id,
-                        days: i32::try_from(r.days).unwrap_or(i32::MIN),
-                        recipients: &recipients,
-                        outbox_id: None,
-                        planned_at: now,
-                        actor,
-                        note: "",
-                    };
-                    if chase::try_record(conn, &row)? {
-                        recorded_keys.insert(r.key.clone());
-                        mine.push(*i);
-                    }
-                }
+                let mine = record(conn, &mut recorded_keys, &route.group.items)?;
                 if mine.is_empty() {
                     continue;
                 }

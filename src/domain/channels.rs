@@ -247,6 +247,30 @@ pub struct RobotMessage {
     pub items: serde_json::Value,
 }
 
+/// A robot as the outbox and the chase log name it: its platform and its address without
+/// the token.
+pub fn robot_label(hook: &Webhook) -> String {
+    format!(
+        "{} {}",
+        tr(&format!("domain.channels.kind.{}", hook.kind.as_str()), &[]),
+        mask_url(&hook.url)
+    )
+}
+
+/// A notice without items (a circular's word, an instruction) as a robot message: its
+/// markdown and the platform's body.
+pub fn notice(hook: &Webhook, title: &str, text: &str, department: &str) -> (String, String) {
+    let message = RobotMessage {
+        title: title.to_string(),
+        markdown: format!("### {title}\n{}", text.replace('\n', "\n\n")),
+        text: text.to_string(),
+        department: department.to_string(),
+        items: serde_json::Value::Array(Vec::new()),
+    };
+    let body = robot_body(hook.kind, &message).to_string();
+    (message.markdown, body)
+}
+
 /// The platform's own message body, as stored in the outbox when the message is queued.
 pub fn robot_body(kind: WebhookKind, m: &RobotMessage) -> serde_json::Value {
     use serde_json::json;
