@@ -73,8 +73,13 @@ pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<OutboxRow>> {
         .optional()
 }
 
-/// The newest rows first, optionally in one state.
-pub fn list(conn: &mut DbConn, state: Option<&str>, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+/// The newest rows first, optionally in one state and on one channel.
+pub fn list(
+    conn: &mut DbConn,
+    state: Option<&str>,
+    channel: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
     let mut q = outbox::table
         .select(OutboxRow::as_select())
         .order(outbox::id.desc())
@@ -83,7 +88,18 @@ pub fn list(conn: &mut DbConn, state: Option<&str>, limit: i64) -> QueryResult<V
     if let Some(state) = state {
         q = q.filter(outbox::state.eq(state.to_string()));
     }
+    if let Some(channel) = channel {
+        q = q.filter(outbox::channel.eq(channel.to_string()));
+    }
     q.load(conn)
+}
+
+/// How many rows are on each channel.
+pub fn channel_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .group_by(outbox::channel)
+        .select((outbox::channel, diesel::dsl::count_star()))
+        .load(conn)
 }
 
 /// How many rows are in each state.

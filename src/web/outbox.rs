@@ -18,14 +18,28 @@ use crate::web::state::AppState;
 use crate::web::templates::Page;
 
 const STATES: [&str; 4] = ["queued", "sending", "sent", "failed"];
+const CHANNELS: [&str; 3] = ["email", "robot", "sms"];
 
 #[derive(Deserialize, Default)]
 pub struct OutboxQuery {
     #[serde(default)]
     state: String,
+    #[serde(default)]
+    channel: String,
 }
 
 impl OutboxQuery {
+    fn channel(&self) -> Result<Option<String>, AppError> {
+        match self.channel.trim() {
+            "" => Ok(None),
+            c if CHANNELS.contains(&c) => Ok(Some(c.to_string())),
+            c => Err(AppError::Invalid {
+                field: "channel",
+                message: tr("web.outbox.bad_channel", &[("channel", c)]),
+            }),
+        }
+    }
+
     fn state(&self) -> Result<Option<String>, AppError> {
         match self.state.trim() {
             "" => Ok(None),
@@ -57,8 +71,18 @@ struct StateCount {
 }
 
 #[derive(Serialize)]
+struct ChannelCount {
+    channel: &'static str,
+    count: i64,
+    current: bool,
+}
+
+#[derive(Serialize)]
 struct OutboxData {
     counts: Vec<StateCount>,
+    /// Messages by channel, and the channel shown ("" for all).
+    channels: Vec<ChannelCount>,
+    channel: String,
     all_current: bool,
     /// Failed emails in all: the "resend all" button's count.
     failed: i64,
@@ -86,15 +110,22 @@ pub async fn outbox_page(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer.user, Action::Administer)?;
     let filter = query.state()?;
+    let channel = query.channel()?;
     const LIMIT: i64 = 200;
     let sms_on = state.settings.sms.is_some();
     let data = state
         .db(move |conn| {
             let counts = outbox::counts(conn)?;
-            let emails = outbox::list(conn, filter.as_deref(), LIMIT)?;
+            let by_channel = outbox::channel_counts(conn)?;
+            let emails = outbox::list(conn, filter.as_deref(), channel.as_deref(), LIMIT)?;
             let (directory, names) = chase::directory(conn, &[])?;
             let ids: Vec<i32> = names.keys().copied().collect();
             let channels = crate::db::departments::channels_of(conn, &ids)?;
+            let people = if sms_on {
+                crate::db::users::mobiles_of(conn, &ids)?
+            } else {
+                Default::default()
+            };
             let mut unreachable: Vec<String> = names
                 .iter()
                 .filter(|(id, _)| directory.departments.get(id).is_none_or(Vec::is_empty))
@@ -103,6 +134,7 @@ pub async fn outbox_page(
                         .get(id)
                         .is_none_or(|c| c.webhook.is_none() && (c.mobile.is_empty() || !sms_on))
                 })
+                .filter(|(id, _)| !people.contains_key(id))
                 .map(|(_, name)| name.clone())
                 .collect();
             unreachable.sort();
@@ -121,6 +153,18 @@ pub async fn outbox_page(
                     })
                     .collect(),
                 all_current: filter.is_none(),
+                channels: CHANNELS
+                    .iter()
+                    .map(|c| ChannelCount {
+                        channel: c,
+                        count: by_channel
+                            .iter()
+                            .find(|(k, _)| k == c)
+                            .map_or(0, |(_, n)| *n),
+                        current: channel.as_deref() == Some(*c),
+                    })
+                    .collect(),
+                channel: channel.clone().unwrap_or_default(),
                 emails: emails
                     .into_iter()
                     .map(|row| EmailView {
@@ -249,8 +293,16 @@ pub async fn api(
 ) -> Result<HttpResponse, AppError> {
     require(&caller.user, Action::Administer)?;
     let filter = query.state()?;
+    let channel = query.channel()?;
     let rows = state
-        .db(move |conn| Ok(outbox::list(conn, filter.as_deref(), 500)?))
+        .db(move |conn| {
+            Ok(outbox::list(
+                conn,
+                filter.as_deref(),
+                channel.as_deref(),
+                500,
+            )?)
+        })
         .await?;
     let split = |s: &str| {
         crate::mail::split_addresses(s)

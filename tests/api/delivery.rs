@@ -205,6 +205,19 @@ async fn each_unit_hears_once_per_channel_in_its_platforms_format_and_a_rerun_se
     assert!(text.contains(HR) && text.contains("2026-04-0"), "{text}");
     assert!(text.chars().count() <= 70, "one SMS: {text}");
 
+    // The outbox page and API filter by channel; an unknown one is named.
+    let admin = app.login_admin().await;
+    let page = app.get_as(&admin, "/admin/outbox?channel=sms").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("13800138000") && !page.body.contains("钉钉群机器人 http"));
+    assert!(page.body.contains("短信（2）"), "{}", page.body);
+    let only = app.get_json("/api/v1/outbox?channel=robot").await;
+    assert_eq!(only.as_array().unwrap().len(), 4);
+    let bad = app
+        .api_get("/api/v1/outbox?channel=fax", &app.admin_token)
+        .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.json()["error"]["field"], "channel");
     // The outbox shows every channel's messages as sent; a rerun sends nothing.
     assert_eq!(outbox(&app, "robot").await.len(), 4);
     assert!(outbox(&app, "sms")
