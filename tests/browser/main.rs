@@ -1256,3 +1256,76 @@ async fn the_office_finds_the_overdue_units_on_a_measure_exports_and_chases_them
     phone.shot("measure-grid-phone").await;
     phone.finish().await;
 }
+
+#[actix_web::test]
+async fn the_office_issues_a_circular_and_a_leaders_instruction_reaches_the_units_page() {
+    let app = office_after_the_first_deadline().await; // 04-09: the co units' Q1 reports are late
+    let doc = app.document_id("塔行办发〔2018〕10号").await;
+
+    // The office: from the scorecard to a circular for the first quarter, then its Word file.
+    let office = Browser::start(&app, "circular", 1366).await;
+    office.login("admin", ADMIN_PASSWORD).await;
+    office
+        .go(&format!("/scorecard?document={doc}&period=2026-Q1"))
+        .await;
+    office.click_through("a[href^='/circulars/new']").await;
+    office.fill("#number", "督办通报〔2026〕1号").await;
+    office.shot("form").await;
+    office
+        .click_through("form.form-card button[type=submit]")
+        .await;
+    let text = office.body_text().await;
+    assert!(text.contains("督办通报〔2026〕1号"), "{text}");
+    assert!(text.contains("落实情况的通报") && text.contains("逾期未报的单位"));
+    assert!(text.contains("四、下步工作要求"));
+    office.shot("print-view").await;
+    office.client.set_window_size(390, 844).await.unwrap();
+    assert!(
+        !office.scrolls_sideways().await,
+        "the circular reads on a phone without scrolling sideways"
+    );
+    office.shot("print-view-phone").await;
+    office.finish().await;
+
+    // A leader leaves a 批示 on the unit's obligation; its liaison reads it there.
+    let renshe = app.department_id("地区人社局").await;
+    let token = app.token_for("renshe");
+    let open = app
+        .api_json(
+            &format!("/api/v1/obligations?department={renshe}&period=2026-Q1&per_page=1"),
+            &token,
+        )
+        .await;
+    let ob = open["obligations"][0]["id"].as_i64().unwrap();
+    let leader = Browser::start(&app, "instruction", 390).await;
+    leader.login("lingdao", "pw-lingdao-Tarim7q").await;
+    leader.go(&format!("/obligations/{ob}")).await;
+    leader
+        .fill(
+            "#instruction-body",
+            "请于四月十日前报送，并说明配合单位反馈情况。",
+        )
+        .await;
+    leader
+        .click_through("#instructions button[type=submit]")
+        .await;
+    assert!(leader.body_text().await.contains("批示已发出"));
+    leader.shot("sent").await;
+    leader.finish().await;
+
+    let liaison = Browser::start(&app, "instruction-read", 390).await;
+    liaison.login("renshe", "pw-renshe-Tarim7q").await;
+    liaison.go(&format!("/obligations/{ob}")).await;
+    let page = liaison.body_text().await;
+    assert!(
+        page.contains("请于四月十日前报送") && page.contains("领导批示"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("发出批示"),
+        "a liaison is not offered the form"
+    );
+    assert!(!liaison.scrolls_sideways().await);
+    liaison.shot("read").await;
+    liaison.finish().await;
+}
