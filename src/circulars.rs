@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use crate::authz::{require, Action, CurrentUser};
 use crate::db::audit::{self, Details, NewAuditEntry};
 use crate::db::circulars::{self, NewCircular};
-use crate::db::outbox::{self, NewMessage};
 use crate::db::DbConn;
 use crate::domain::circular::{docx, summarise, Circular, RankLine, Words};
 use crate::domain::scoring::Weights;
@@ -257,11 +256,7 @@ pub fn send(
     let circular = inputs(&row).ok_or_else(|| AppError::not_found("circular"))?;
     let link = format!("{}/circulars/{id}", settings.base_url);
     let from = &settings.mail.from;
-    let leaders: Vec<String> = crate::db::users::list(conn)?
-        .into_iter()
-        .filter(|u| u.user.active && u.user.role == "leader" && !u.user.email.is_empty())
-        .map(|u| u.user.email)
-        .collect();
+    let leaders = crate::db::users::emails_of_role(conn, "leader")?;
     let (directory, names) = crate::db::chase::directory(conn, &[])?;
     let by_name: std::collections::HashMap<&str, i32> =
         names.iter().map(|(id, n)| (n.as_str(), *id)).collect();
@@ -269,58 +264,19 @@ pub fn send(
     let channels = crate::db::departments::channels_of(conn, &ids)?;
     let overall = circular.words.overall.clone();
     crate::db::transaction(conn, |conn| -> Result<usize, AppError> {
-        let mut queued = 0;
-        let mut queue = |conn: &mut DbConn,
-                         channel: &'static str,
-                         to: &str,
-                         department: Option<i32>,
-                         subject: &str,
-                         text: &str,
-                         html: &str,
-                         payload: &str|
-         -> Result<(), AppError> {
-            outbox::insert(
-                conn,
-                &NewMessage {
-                    kind: "circular",
-                    to_addrs: to,
-                    cc_addrs: "",
-                    subject,
-                    body_text: text,
-                    body_html: html,
-                    message_id: &crate::mail::new_message_id(from),
-                    item_count: 1,
-                    state: "queued",
-                    next_attempt_at: now,
-                    created_at: now,
-                    channel,
-                    department_id: department,
-                    payload,
-                },
-            )?;
-            queued += 1;
-            Ok(())
+        let mut notice = crate::reminders::Notice {
+            kind: "circular",
+            subject: &circular.title,
+            from,
+            now,
+            queued: 0,
         };
-        let subject = circular.title.clone();
         if !leaders.is_empty() {
             let text = tr(
                 "service.circular.to_leaders",
                 &[("overall", &overall), ("link", &link)],
             );
-            let html = format!(
-                "<p>{}</p>",
-                handlebars::html_escape(&text).replace('\n', "<br>")
-            );
-            queue(
-                conn,
-                "email",
-                &leaders.join(", "),
-                None,
-                &subject,
-                &text,
-                &html,
-                "",
-            )?;
+            notice.email(conn, &leaders, None, &text)?;
         }
         for line in &circular.ranking {
             let Some(&unit) = by_name.get(line.name.as_str()) else {
@@ -340,37 +296,13 @@ pub fn send(
                 ],
             );
             if let Some(addresses) = directory.departments.get(&unit).filter(|a| !a.is_empty()) {
-                let html = format!(
-                    "<p>{}</p>",
-                    handlebars::html_escape(&standing).replace('\n', "<br>")
-                );
-                queue(
-                    conn,
-                    "email",
-                    &addresses.join(", "),
-                    Some(unit),
-                    &subject,
-                    &standing,
-                    &html,
-                    "",
-                )?;
+                notice.email(conn, addresses, Some(unit), &standing)?;
             }
-            if let Some(hook) = channels.get(&unit).and_then(|c| c.webhook.clone()) {
-                let (markdown, payload) =
-                    crate::domain::channels::notice(&hook, &subject, &standing, &line.name);
-                let to = crate::domain::channels::robot_label(&hook);
-                queue(
-                    conn,
-                    "robot",
-                    &to,
-                    Some(unit),
-                    &subject,
-                    &standing,
-                    &markdown,
-                    &payload,
-                )?;
+            if let Some(hook) = channels.get(&unit).and_then(|c| c.webhook.as_ref()) {
+                notice.robot(conn, hook, unit, &line.name, &standing)?;
             }
         }
+        let queued = notice.queued;
         circulars::mark_sent(conn, id, now)?;
         audit::record(
             conn,

@@ -45,9 +45,10 @@ pub fn save_year(
     crate::db::transaction(conn, |conn| {
         crate::db::calendar::save(conn, days, &user.username, now)?;
         let ids: Vec<i32> = documents::table.select(documents::id).load(conn)?;
+        let calendar = crate::db::calendar::load(conn)?;
         let mut moved = 0;
         for id in ids {
-            moved += crate::db::schedules::sync_obligations(conn, id)?.updated;
+            moved += crate::db::schedules::sync_obligations_with(conn, id, &calendar)?.updated;
         }
         audit::record(
             conn,

@@ -7,7 +7,6 @@ use chrono::NaiveDateTime;
 
 use crate::authz::{require, Action, CurrentUser};
 use crate::db::audit::{self, Details, NewAuditEntry};
-use crate::db::outbox::{self, NewMessage};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::tr;
@@ -64,9 +63,7 @@ pub fn leave(
                 .into_iter()
                 .map(|a| a.department_id)
                 .collect::<Vec<_>>();
-            if crate::db::measures::find(conn, id)?.is_none() {
-                return Err(AppError::not_found("measure"));
-            }
+            // A measure that does not exist is refused by the lookup below.
             (
                 id,
                 None,
@@ -110,7 +107,13 @@ pub fn leave(
             "service.instruction.subject",
             &[("leader", &user.display_name), ("what", &what)],
         );
-        let mut queued = 0usize;
+        let mut notice = crate::reminders::Notice {
+            kind: "instruction",
+            subject: &subject,
+            from: &from,
+            now,
+            queued: 0,
+        };
         for unit in &units {
             let unit_name = names.get(unit).cloned().unwrap_or_default();
             let text = tr(
@@ -123,41 +126,11 @@ pub fn leave(
                     ("link", &link),
                 ],
             );
-            let mut queue =
-                |channel: &'static str, to: &str, text: &str, html: &str, payload: &str| {
-                    outbox::insert(
-                        conn,
-                        &NewMessage {
-                            kind: "instruction",
-                            to_addrs: to,
-                            cc_addrs: "",
-                            subject: &subject,
-                            body_text: text,
-                            body_html: html,
-                            message_id: &crate::mail::new_message_id(&from),
-                            item_count: 1,
-                            state: "queued",
-                            next_attempt_at: now,
-                            created_at: now,
-                            channel,
-                            department_id: Some(*unit),
-                            payload,
-                        },
-                    )
-                    .map(|_| queued += 1)
-                };
             if let Some(addresses) = directory.departments.get(unit).filter(|a| !a.is_empty()) {
-                let html = format!(
-                    "<p>{}</p>",
-                    handlebars::html_escape(&text).replace('\n', "<br>")
-                );
-                queue("email", &addresses.join(", "), &text, &html, "")?;
+                notice.email(conn, addresses, Some(*unit), &text)?;
             }
             if let Some(hook) = channels.get(unit).and_then(|c| c.webhook.as_ref()) {
-                let (markdown, payload) =
-                    crate::domain::channels::notice(hook, &subject, &text, &unit_name);
-                let to = crate::domain::channels::robot_label(hook);
-                queue("robot", &to, &text, &markdown, &payload)?;
+                notice.robot(conn, hook, *unit, &unit_name, &text)?;
             }
             if sms_on {
                 let short = tr(
@@ -169,21 +142,16 @@ pub fn leave(
                         ("site", &settings.base_url),
                     ],
                 );
-                let unit_numbers = channels.get(unit).map(|c| c.mobile.as_str()).unwrap_or("");
-                let mut sent: Vec<&str> = Vec::new();
-                let theirs = people.get(unit).into_iter().flatten().map(String::as_str);
-                for m in unit_numbers
-                    .split(',')
-                    .filter(|m| !m.is_empty())
-                    .chain(theirs)
-                {
-                    if !sent.contains(&m) {
-                        sent.push(m);
-                        queue("sms", m, &short, "", "")?;
-                    }
+                let numbers = crate::domain::channels::unit_mobiles(
+                    channels.get(unit).map_or("", |c| c.mobile.as_str()),
+                    people.get(unit).map_or(&[], Vec::as_slice),
+                );
+                for m in numbers {
+                    notice.sms(conn, m, *unit, &short)?;
                 }
             }
         }
+        let queued = notice.queued;
         audit::record(
             conn,
             NewAuditEntry {

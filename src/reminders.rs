@@ -370,6 +370,33 @@ impl Route {
     }
 }
 
+impl Route {
+    /// Counts one message of this route in the run's summary and plan.
+    fn count(
+        &self,
+        channel: &'static str,
+        to: String,
+        rendered: &UnitRendered,
+        keys: &[String],
+        summary: &mut RunSummary,
+        planned: &mut Vec<Planned>,
+    ) {
+        if channel == "robot" {
+            summary.robots += 1;
+        } else {
+            summary.sms += 1;
+        }
+        planned.push(Planned {
+            channel,
+            kind: self.group.kind.as_str(),
+            to: vec![to],
+            cc: Vec::new(),
+            subject: rendered.message.title.clone(),
+            keys: keys.to_vec(),
+        });
+    }
+}
+
 /// A unit's robot message and SMS text.
 struct UnitRendered {
     message: RobotMessage,
@@ -511,20 +538,17 @@ impl Runner<'_> {
             .into_iter()
             .filter_map(|g| {
                 let c = channels.get(&g.department_id);
-                let mut mobiles: Vec<String> = Vec::new();
-                if sms_on {
-                    let unit = c.map(|c| c.mobile.as_str()).unwrap_or("");
-                    let theirs = people.get(&g.department_id).into_iter().flatten();
-                    for m in unit
-                        .split(',')
-                        .filter(|m| !m.is_empty())
-                        .chain(theirs.map(String::as_str))
-                    {
-                        if !mobiles.iter().any(|x| x == m) {
-                            mobiles.push(m.to_string());
-                        }
-                    }
-                }
+                let mobiles: Vec<String> = if sms_on {
+                    crate::domain::channels::unit_mobiles(
+                        c.map_or("", |c| c.mobile.as_str()),
+                        people.get(&g.department_id).map_or(&[], Vec::as_slice),
+                    )
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+                } else {
+                    Vec::new()
+                };
                 let webhook = c.and_then(|c| c.webhook.clone());
                 (webhook.is_some() || !mobiles.is_empty()).then_some(Route {
                     webhook,
@@ -586,19 +610,7 @@ impl Runner<'_> {
                     .filter(|i| !batches.envelopes.iter().any(|e| e.items.contains(i)))
                     .count();
                 for (channel, to) in route.recipients() {
-                    if channel == "robot" {
-                        summary.robots += 1;
-                    } else {
-                        summary.sms += 1;
-                    }
-                    planned.push(Planned {
-                        channel,
-                        kind: route.group.kind.as_str(),
-                        to: vec![to],
-                        cc: Vec::new(),
-                        subject: rendered.message.title.clone(),
-                        keys: keys.clone(),
-                    });
+                    route.count(channel, to, &rendered, &keys, &mut summary, &mut planned);
                 }
             }
             return Ok((summary, planned));
@@ -754,19 +766,7 @@ impl Runner<'_> {
                         },
                     )?;
                     first.get_or_insert(id);
-                    if channel == "robot" {
-                        summary.robots += 1;
-                    } else {
-                        summary.sms += 1;
-                    }
-                    planned.push(Planned {
-                        channel,
-                        kind: route.group.kind.as_str(),
-                        to: vec![to],
-                        cc: Vec::new(),
-                        subject: rendered.message.title.clone(),
-                        keys: keys.clone(),
-                    });
+                    route.count(channel, to, &rendered, &keys, &mut summary, &mut planned);
                 }
                 // Items no email carries are kept in the log with their first message.
                 let unsent: Vec<String> = mine
@@ -1209,6 +1209,110 @@ impl Runner<'_> {
             message: m,
         })?;
         self.transport.send(&message, &name)
+    }
+}
+
+/// A one-off notice (a circular's word, a leader's instruction) queued in the outbox on each
+/// channel that reaches its recipients: one row per message, queued now, delivered and
+/// retried like reminders. Counts what it queued.
+pub struct Notice<'a> {
+    pub kind: &'static str,
+    pub subject: &'a str,
+    /// The sender address, for the messages' ids.
+    pub from: &'a str,
+    pub now: NaiveDateTime,
+    pub queued: usize,
+}
+
+impl Notice<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn queue(
+        &mut self,
+        conn: &mut DbConn,
+        channel: &'static str,
+        to: &str,
+        department_id: Option<i32>,
+        text: &str,
+        html: &str,
+        payload: &str,
+    ) -> QueryResult<()> {
+        outbox::insert(
+            conn,
+            &NewMessage {
+                kind: self.kind,
+                to_addrs: to,
+                cc_addrs: "",
+                subject: self.subject,
+                body_text: text,
+                body_html: html,
+                message_id: &new_message_id(self.from),
+                item_count: 1,
+                state: "queued",
+                next_attempt_at: self.now,
+                created_at: self.now,
+                channel,
+                department_id,
+                payload,
+            },
+        )?;
+        self.queued += 1;
+        Ok(())
+    }
+
+    /// An email to `to` (addresses), its HTML the text's lines.
+    pub fn email(
+        &mut self,
+        conn: &mut DbConn,
+        to: &[String],
+        department_id: Option<i32>,
+        text: &str,
+    ) -> QueryResult<()> {
+        let html = format!(
+            "<p>{}</p>",
+            handlebars::html_escape(text).replace('\n', "<br>")
+        );
+        self.queue(
+            conn,
+            "email",
+            &to.join(", "),
+            department_id,
+            text,
+            &html,
+            "",
+        )
+    }
+
+    /// A message to a unit's group robot, in its platform's format.
+    pub fn robot(
+        &mut self,
+        conn: &mut DbConn,
+        hook: &crate::domain::channels::Webhook,
+        department_id: i32,
+        unit: &str,
+        text: &str,
+    ) -> QueryResult<()> {
+        let (markdown, payload) = crate::domain::channels::notice(hook, self.subject, text, unit);
+        let to = crate::domain::channels::robot_label(hook);
+        self.queue(
+            conn,
+            "robot",
+            &to,
+            Some(department_id),
+            text,
+            &markdown,
+            &payload,
+        )
+    }
+
+    /// An SMS to one number.
+    pub fn sms(
+        &mut self,
+        conn: &mut DbConn,
+        mobile: &str,
+        department_id: i32,
+        text: &str,
+    ) -> QueryResult<()> {
+        self.queue(conn, "sms", mobile, Some(department_id), text, "", "")
     }
 }
 

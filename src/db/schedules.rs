@@ -83,6 +83,17 @@ pub struct SyncOutcome {
 /// schedule no longer calls for are removed unless a report was made on them. Call inside the
 /// transaction that changed the schedule or the assignments.
 pub fn sync_obligations(conn: &mut DbConn, document_id: i32) -> QueryResult<SyncOutcome> {
+    let calendar = super::calendar::load(conn)?;
+    sync_obligations_with(conn, document_id, &calendar)
+}
+
+/// [`sync_obligations`] with the calendar already loaded (when many documents follow one
+/// change of it).
+pub fn sync_obligations_with(
+    conn: &mut DbConn,
+    document_id: i32,
+    calendar: &crate::domain::calendar::Calendar,
+) -> QueryResult<SyncOutcome> {
     let Some(row) = find(conn, document_id)? else {
         return Ok(SyncOutcome::default());
     };
@@ -111,8 +122,7 @@ pub fn sync_obligations(conn: &mut DbConn, document_id: i32) -> QueryResult<Sync
             closed_on: *closed_on,
         })
         .collect();
-    let calendar = super::calendar::load(conn)?;
-    let planned = plan_obligations(&schedule, &plan_input, &calendar);
+    let planned = plan_obligations(&schedule, &plan_input, calendar);
 
     type Existing = (i32, i32, i32, String, String, NaiveDate, Option<NaiveDate>);
     let existing: Vec<Existing> = obligations::table

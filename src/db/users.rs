@@ -193,3 +193,14 @@ pub fn mobiles_of(
     }
     Ok(out)
 }
+
+/// The addresses of the active people in a role who have one.
+pub fn emails_of_role(conn: &mut DbConn, role: &str) -> QueryResult<Vec<String>> {
+    users::table
+        .filter(users::role.eq(role))
+        .filter(users::active.eq(true))
+        .filter(users::email.ne(""))
+        .order(users::id)
+        .select(users::email)
+        .load(conn)
+}

@@ -420,6 +420,22 @@ pub fn render_sms_body(template: &str, mobile: &str, text: &str) -> Result<Strin
     Ok(out.into_owned())
 }
 
+/// The numbers a unit's SMS go to: its own (comma-separated, as saved) and its people's,
+/// each once, in that order.
+pub fn unit_mobiles<'a>(unit: &'a str, people: &'a [String]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for m in unit
+        .split(',')
+        .filter(|m| !m.is_empty())
+        .chain(people.iter().map(String::as_str))
+    {
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
+    out
+}
+
 /// A mobile number shown with its middle four digits hidden (138****0000).
 pub fn mask_mobile(m: &str) -> String {
     if m.len() == 11 && m.is_ascii() {
@@ -674,6 +690,12 @@ mod tests {
         let unquoted = render_sms_body(r#"{"a": {{text}}}"#, "1", "x").unwrap_err();
         assert!(unquoted.contains("JSON"), "{unquoted}");
         assert_eq!(mask_mobile("13800138000"), "138****8000");
+        let people = ["13900139000".to_string(), "13800138000".to_string()];
+        assert_eq!(
+            unit_mobiles("13800138000,13700137000", &people),
+            ["13800138000", "13700137000", "13900139000"]
+        );
+        assert!(unit_mobiles("", &[]).is_empty());
     }
 
     #[test]

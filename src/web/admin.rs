@@ -316,7 +316,6 @@ pub async fn user_page(
     )
 }
 
-/// `POST /admin/users/{id}/oversight`: the units a leader oversees (repeated `department`).
 #[derive(Deserialize)]
 pub struct MobileForm {
     #[serde(default)]
@@ -365,6 +364,7 @@ pub async fn set_mobile(
     )
 }
 
+/// `POST /admin/users/{id}/oversight`: the units a leader oversees (repeated `department`).
 pub async fn set_oversight(
     state: web::Data<AppState>,
     id: web::Path<i32>,
