@@ -1327,5 +1327,18 @@ async fn the_office_issues_a_circular_and_a_leaders_instruction_reaches_the_unit
     );
     assert!(!liaison.scrolls_sideways().await);
     liaison.shot("read").await;
+    // Their own calendar feed: the address, shown once, wraps on a phone.
+    liaison.go("/account/password").await;
+    liaison.click_through("#calendar form button").await;
+    let shown = liaison.body_text().await;
+    assert!(
+        shown.contains("/calendar/") && shown.contains(".ics"),
+        "{shown}"
+    );
+    assert!(
+        !liaison.scrolls_sideways().await,
+        "the feed address wraps instead of widening the page"
+    );
+    liaison.shot("feed-made").await;
     liaison.finish().await;
 }
