@@ -696,16 +696,32 @@ pub fn id_names(conn: &mut DbConn, document_id: Option<i32>) -> QueryResult<Vec<
 }
 
 /// Units nobody can be written to: no address of their own and no active liaison with one.
-pub fn without_address_count(conn: &mut DbConn) -> QueryResult<i64> {
+/// The units no reminder can reach, by name: no email of their own or of an active person,
+/// no group robot, and — when an SMS gateway is configured (`sms_on`) — no mobile number of
+/// their own or of an active person.
+pub fn unreachable(conn: &mut DbConn, sms_on: bool) -> QueryResult<Vec<String>> {
     use super::schema::users;
-    departments::table
+    let mut q = departments::table
         .filter(departments::email.eq(""))
+        .filter(departments::webhook_kind.eq(""))
         .filter(diesel::dsl::not(diesel::dsl::exists(
             users::table
                 .filter(users::department_id.eq(departments::id.nullable()))
                 .filter(users::active.eq(true))
                 .filter(users::email.ne("")),
         )))
-        .count()
-        .get_result(conn)
+        .select(departments::name)
+        .order(departments::name)
+        .into_boxed();
+    if sms_on {
+        q = q
+            .filter(departments::mobile.eq(""))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                users::table
+                    .filter(users::department_id.eq(departments::id.nullable()))
+                    .filter(users::active.eq(true))
+                    .filter(users::mobile.ne("")),
+            )));
+    }
+    q.load(conn)
 }

@@ -88,6 +88,8 @@ pub fn office(
     conn: &mut DbConn,
     user: &CurrentUser,
     rules: &LightRules,
+    // Whether an SMS gateway is configured (units reached by SMS only are reachable).
+    sms_on: bool,
 ) -> Result<OfficeBench, AppError> {
     let overdue = list(
         conn,
@@ -125,8 +127,8 @@ pub fn office(
             tile("failed", waiting.failed, "/admin/outbox?state=failed"),
             tile(
                 "no_address",
-                departments::without_address_count(conn)?,
-                "/departments",
+                departments::unreachable(conn, sms_on)?.len() as i64,
+                "/admin/outbox",
             ),
         ],
         overdue,

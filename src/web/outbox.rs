@@ -118,26 +118,7 @@ pub async fn outbox_page(
             let counts = outbox::counts(conn)?;
             let by_channel = outbox::channel_counts(conn)?;
             let emails = outbox::list(conn, filter.as_deref(), channel.as_deref(), LIMIT)?;
-            let (directory, names) = chase::directory(conn, &[])?;
-            let ids: Vec<i32> = names.keys().copied().collect();
-            let channels = crate::db::departments::channels_of(conn, &ids)?;
-            let people = if sms_on {
-                crate::db::users::mobiles_of(conn, &ids)?
-            } else {
-                Default::default()
-            };
-            let mut unreachable: Vec<String> = names
-                .iter()
-                .filter(|(id, _)| directory.departments.get(id).is_none_or(Vec::is_empty))
-                .filter(|(id, _)| {
-                    channels
-                        .get(id)
-                        .is_none_or(|c| c.webhook.is_none() && (c.mobile.is_empty() || !sms_on))
-                })
-                .filter(|(id, _)| !people.contains_key(id))
-                .map(|(_, name)| name.clone())
-                .collect();
-            unreachable.sort();
+            let unreachable = crate::db::departments::unreachable(conn, sms_on)?;
             let failed = counts
                 .iter()
                 .find(|(k, _)| k == "failed")

@@ -66,6 +66,7 @@ async fn draw_index(
     let department = viewer.user.department_id;
     let user = viewer.user.clone();
     let office = viewer.user.is_admin();
+    let sms_on = state.settings.sms.is_some();
     let data = state
         .db_lit(move |conn, rules| {
             let (mine, desk) = match department {
@@ -76,7 +77,7 @@ async fn draw_index(
                 None => (None, None),
             };
             let office = if office {
-                Some(workbench::office(conn, &user, rules)?)
+                Some(workbench::office(conn, &user, rules, sms_on)?)
             } else {
                 None
             };

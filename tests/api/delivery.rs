@@ -205,8 +205,28 @@ async fn each_unit_hears_once_per_channel_in_its_platforms_format_and_a_rerun_se
     assert!(text.contains(HR) && text.contains("2026-04-0"), "{text}");
     assert!(text.chars().count() <= 70, "one SMS: {text}");
 
-    // The outbox page and API filter by channel; an unknown one is named.
+    // A unit reached only by its robot is not unreachable: on the outbox page's list and the
+    // workbench's tile alike.
     let admin = app.login_admin().await;
+    let outbox_page = app.get_as(&admin, "/admin/outbox").await.body;
+    let listed = outbox_page
+        .split("提醒无法送达：")
+        .nth(1)
+        .and_then(|rest| rest.split("。请在").next())
+        .expect("some units are unreachable");
+    let names: Vec<&str> = listed.split("、").collect();
+    assert!(names.contains(&"地区科技局"), "{listed}");
+    for reached in [HR, FINANCE, REFORM, COMMERCE] {
+        assert!(!names.contains(&reached), "{reached} in {listed}");
+    }
+    let home = app.get_as(&admin, "/").await.body;
+    let tile = format!("<strong>{}</strong><span>无法催达的单位", names.len());
+    assert!(
+        home.contains(&tile),
+        "the tile counts {} units",
+        names.len()
+    );
+    // The outbox page and API filter by channel; an unknown one is named.
     let page = app.get_as(&admin, "/admin/outbox?channel=sms").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("13800138000") && !page.body.contains("钉钉群机器人 http"));
